@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package vec
+
+// useAVX2 is false off amd64 so tests and benchmarks know which kernel runs.
+const useAVX2 = false
+
+func dot(a, b []float32) float32  { return dotGo(a, b) }
+func l2sq(a, b []float32) float32 { return l2sqGo(a, b) }

@@ -1,0 +1,427 @@
+package spaces
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Segment is one space's slice of the concatenated vector.
+type Segment struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Offset  int    `json:"offset"`
+	Dim     int    `json:"dim"`
+	NegDims int    `json:"neg_dims"` // trailing negative-filter dimensions: raw, never weighted
+}
+
+// Encoder turns cleaned documents into item vectors and queries into query
+// vectors, following Superlinked's combination:
+//
+//	item  = concat(vᵢ)/√n
+//	query = concat(wᵢ·qᵢ)/√(Σ_nz wᵢ²)·√(n/n_nz)
+//
+// so that item·query = Σ wᵢ·simᵢ / (√(Σ_nz wᵢ²)·√n_nz). Negative-filter
+// dimensions are copied raw on both sides and add as an offset. An Encoder
+// holds no storage; learned category vocabularies are its only state.
+type Encoder struct {
+	schema   *Schema
+	embedder Embedder
+	segments []Segment
+	dim      int
+	clock    func() time.Time
+
+	numbers    map[int]*numberSpace
+	categories map[int]*categorySpace
+	recencies  map[int]*recencySpace
+}
+
+// EncoderOption configures an Encoder.
+type EncoderOption func(*Encoder)
+
+// WithClock sets the clock recency spaces read; tests inject a fixed one.
+func WithClock(now func() time.Time) EncoderOption {
+	return func(e *Encoder) { e.clock = now }
+}
+
+// NewEncoder builds the encoder for a schema. The embedder serves every text
+// space and may be nil only if the schema has none.
+func NewEncoder(s *Schema, emb Embedder, opts ...EncoderOption) (*Encoder, error) {
+	e := &Encoder{
+		schema: s, embedder: emb, clock: time.Now,
+		numbers: map[int]*numberSpace{}, categories: map[int]*categorySpace{}, recencies: map[int]*recencySpace{},
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	off := 0
+	for i, sp := range s.Spaces {
+		seg := Segment{Name: sp.Name, Kind: sp.Kind, Offset: off}
+		switch sp.Kind {
+		case KindText:
+			if emb == nil {
+				return nil, fmt.Errorf("space %s: a text space needs an embedder", sp.Name)
+			}
+			seg.Dim = emb.Dim()
+		case KindNumber:
+			n := newNumberSpace(sp)
+			e.numbers[i] = n
+			seg.Dim, seg.NegDims = n.dim(), n.negDims()
+		case KindCategory:
+			c := newCategorySpace(sp)
+			e.categories[i] = c
+			seg.Dim = c.dim()
+		case KindRecency:
+			r := newRecencySpace(sp)
+			e.recencies[i] = r
+			seg.Dim, seg.NegDims = r.dim(), r.negDims()
+		default:
+			return nil, fmt.Errorf("space %s: unknown kind %q", sp.Name, sp.Kind)
+		}
+		e.segments = append(e.segments, seg)
+		off += seg.Dim
+	}
+	e.dim = off
+	return e, nil
+}
+
+// Dim is the length of every item and query vector.
+func (e *Encoder) Dim() int { return e.dim }
+
+// Segments describes where each space lives in the vector.
+func (e *Encoder) Segments() []Segment { return e.segments }
+
+// Schema returns the schema the encoder was built for.
+func (e *Encoder) Schema() *Schema { return e.schema }
+
+// Embedder returns the text embedder (nil when the schema has no text space).
+func (e *Encoder) Embedder() Embedder { return e.embedder }
+
+// Now is the encoder's clock.
+func (e *Encoder) Now() time.Time { return e.clock() }
+
+// Fingerprint identifies the vectors this encoder produces.
+func (e *Encoder) Fingerprint() string {
+	name := ""
+	if e.embedder != nil {
+		name = e.embedder.Name()
+	}
+	return e.schema.Fingerprint(name)
+}
+
+// SpaceIndex returns the position of a named space.
+func (e *Encoder) SpaceIndex(name string) (int, bool) {
+	for i, s := range e.segments {
+		if s.Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Vocabulary returns the learned categories of every category space.
+func (e *Encoder) Vocabulary() map[string][]string {
+	out := map[string][]string{}
+	for i, c := range e.categories {
+		out[e.segments[i].Name] = c.vocabulary()
+	}
+	return out
+}
+
+// RestoreVocabulary re-learns saved category vocabularies so slots keep
+// their meaning across restarts.
+func (e *Encoder) RestoreVocabulary(v map[string][]string) error {
+	for i, c := range e.categories {
+		if names, ok := v[e.segments[i].Name]; ok {
+			if err := c.restore(names); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Categories lists the known categories of a category space.
+func (e *Encoder) Categories(space string) []string {
+	if i, ok := e.SpaceIndex(space); ok {
+		if c, ok := e.categories[i]; ok {
+			return c.vocabulary()
+		}
+	}
+	return nil
+}
+
+// EncodeItems encodes documents (cleaned field values) into dst, which must
+// hold len(docs) vectors of Dim() floats. Text spaces are embedded in one
+// batch per space. Only the spaces in only (by index) are written when only
+// is non-nil, so a partial update re-encodes just what changed.
+func (e *Encoder) EncodeItems(ctx context.Context, docs []map[string]any, dst [][]float32, only []bool) error {
+	if len(dst) != len(docs) {
+		return fmt.Errorf("encode: %d docs but %d destination vectors", len(docs), len(dst))
+	}
+	now := e.clock()
+	inv := float32(1 / math.Sqrt(float64(len(e.segments))))
+	texts := make([]string, len(docs))
+	for si, seg := range e.segments {
+		if only != nil && !only[si] {
+			continue
+		}
+		field := e.schema.Spaces[si].Field
+		if seg.Kind == KindText {
+			for di, d := range docs {
+				texts[di] = textOf(d[field])
+			}
+			vecs, err := e.embedder.Embed(ctx, texts)
+			if err != nil {
+				return fmt.Errorf("encode space %s: %w", seg.Name, err)
+			}
+			if len(vecs) != len(docs) {
+				return fmt.Errorf("encode space %s: embedder returned %d vectors for %d texts", seg.Name, len(vecs), len(docs))
+			}
+			for di := range docs {
+				part := dst[di][seg.Offset : seg.Offset+seg.Dim]
+				if len(vecs[di]) != seg.Dim {
+					return fmt.Errorf("encode space %s: embedder returned %d dims, want %d", seg.Name, len(vecs[di]), seg.Dim)
+				}
+				for k, x := range vecs[di] {
+					part[k] = x * inv
+				}
+			}
+			continue
+		}
+		for di, d := range docs {
+			part := dst[di][seg.Offset : seg.Offset+seg.Dim]
+			var err error
+			switch seg.Kind {
+			case KindNumber:
+				err = e.numbers[si].item(d[field], part)
+			case KindCategory:
+				err = e.categories[si].item(d[field], part)
+			case KindRecency:
+				err = e.recencies[si].item(d[field], now, part)
+			}
+			if err != nil {
+				return fmt.Errorf("encode %s: %w", field, err)
+			}
+			for k := 0; k < seg.Dim-seg.NegDims; k++ {
+				part[k] *= inv
+			}
+		}
+	}
+	return nil
+}
+
+// SpacesOfFields marks the spaces that read any of the given fields.
+func (e *Encoder) SpacesOfFields(fields map[string]any) []bool {
+	mask := make([]bool, len(e.segments))
+	for i, sp := range e.schema.Spaces {
+		_, mask[i] = fields[sp.Field]
+	}
+	return mask
+}
+
+// RecencySpaces marks the recency spaces, whose item parts go stale as time
+// passes and are re-encoded on a schedule.
+func (e *Encoder) RecencySpaces() []bool {
+	mask := make([]bool, len(e.segments))
+	any := false
+	for i := range e.recencies {
+		mask[i], any = true, true
+	}
+	if !any {
+		return nil
+	}
+	return mask
+}
+
+func textOf(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []string:
+		return strings.Join(x, ", ")
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, p := range x {
+			parts = append(parts, fmt.Sprint(p))
+		}
+		return strings.Join(parts, ", ")
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// Query is what a search asks of the spaces.
+type Query struct {
+	// Text is compared against every text space unless Values overrides it.
+	Text string
+	// Weights per space name; missing spaces weigh 1, 0 turns a space off.
+	Weights map[string]float64
+	// Values holds per-space query values: a number for similar-mode number
+	// spaces, category names for category spaces, text for text spaces.
+	Values map[string]any
+	// Parts, when set, supplies a space's query part directly (already
+	// unit-scaled item parts, e.g. from a stored item for more-like-this).
+	Parts map[string][]float32
+}
+
+// QueryVector is an encoded query with what it means.
+type QueryVector struct {
+	Vector []float32
+	// Weights are the effective weights; spaces with nothing to compare
+	// (empty text, similar mode without a value) are 0.
+	Weights []float64
+}
+
+// EncodeQuery builds the weighted query vector. Unknown spaces and bad
+// values are errors naming the space.
+func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error) {
+	for name := range q.Weights {
+		if _, ok := e.SpaceIndex(name); !ok {
+			return nil, &FieldError{Field: "weights." + name, Err: ErrUnknownSpace}
+		}
+	}
+	for name := range q.Values {
+		if _, ok := e.SpaceIndex(name); !ok {
+			return nil, &FieldError{Field: "similar." + name, Err: ErrUnknownSpace}
+		}
+	}
+	now := e.clock()
+	vec := make([]float32, e.dim)
+	weights := make([]float64, len(e.segments))
+	textCache := map[string][]float32{}
+	n := float64(len(e.segments))
+	for si, seg := range e.segments {
+		w := 1.0
+		if x, ok := q.Weights[seg.Name]; ok {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, &FieldError{Field: "weights." + seg.Name, Err: fmt.Errorf("weight must be a finite number")}
+			}
+			w = x
+		}
+		if w == 0 {
+			continue
+		}
+		part := vec[seg.Offset : seg.Offset+seg.Dim]
+		val, hasVal := q.Values[seg.Name]
+		active := true
+		var err error
+		if p, ok := q.Parts[seg.Name]; ok && !hasVal {
+			copy(part, p)
+			active = false
+			for _, x := range p[:seg.Dim-seg.NegDims] {
+				if x != 0 {
+					active = true
+					break
+				}
+			}
+		} else {
+			switch seg.Kind {
+			case KindText:
+				text := q.Text
+				if hasVal {
+					s, ok := val.(string)
+					if !ok {
+						return nil, &FieldError{Field: "similar." + seg.Name, Err: fmt.Errorf("a text space takes a string, got %T", val)}
+					}
+					text = s
+				}
+				text = strings.TrimSpace(text)
+				if text == "" {
+					active = false
+					break
+				}
+				emb, ok := textCache[text]
+				if !ok {
+					vs, err := e.embedder.Embed(ctx, []string{text})
+					if err != nil {
+						return nil, fmt.Errorf("embed query text: %w", err)
+					}
+					emb = vs[0]
+					textCache[text] = emb
+				}
+				copy(part, emb)
+				active = !allZero(emb)
+			case KindNumber:
+				active, err = e.numbers[si].query(val, part)
+			case KindCategory:
+				active, err = e.categories[si].query(val, part)
+			case KindRecency:
+				if hasVal {
+					return nil, &FieldError{Field: "similar." + seg.Name, Err: fmt.Errorf("a recency space takes no query value")}
+				}
+				e.recencies[si].query(now, part)
+			}
+		}
+		if err != nil {
+			return nil, &FieldError{Field: "similar." + seg.Name, Err: err}
+		}
+		if !active {
+			clear(part)
+			continue
+		}
+		weights[si] = w
+	}
+	var sumSq float64
+	nz := 0
+	for _, w := range weights {
+		if w != 0 {
+			sumSq += w * w
+			nz++
+		}
+	}
+	if nz == 0 {
+		return &QueryVector{Vector: vec, Weights: weights}, nil
+	}
+	scale := math.Sqrt(n/float64(nz)) / math.Sqrt(sumSq)
+	for si, seg := range e.segments {
+		f := float32(weights[si] * scale)
+		part := vec[seg.Offset : seg.Offset+seg.Dim]
+		for k := 0; k < seg.Dim-seg.NegDims; k++ {
+			part[k] *= f
+		}
+	}
+	return &QueryVector{Vector: vec, Weights: weights}, nil
+}
+
+// Explain splits query·item into each space's contribution; they sum to the
+// score.
+func (e *Encoder) Explain(query, item []float32, dst []float64) []float64 {
+	dst = dst[:0]
+	for _, seg := range e.segments {
+		var s float64
+		for k := seg.Offset; k < seg.Offset+seg.Dim; k++ {
+			s += float64(query[k]) * float64(item[k])
+		}
+		dst = append(dst, s)
+	}
+	return dst
+}
+
+// Part returns a space's slice of a vector.
+func (e *Encoder) Part(vec []float32, space int) []float32 {
+	seg := e.segments[space]
+	return vec[seg.Offset : seg.Offset+seg.Dim]
+}
+
+func allZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// FieldError ties an error to the request or document field that caused it.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }

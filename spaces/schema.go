@@ -1,0 +1,407 @@
+package spaces
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Field types a schema may declare.
+const (
+	TypeText         = "text"
+	TypeNumber       = "number"
+	TypeInteger      = "integer"
+	TypeBool         = "bool"
+	TypeTime         = "time"
+	TypeCategory     = "category"
+	TypeCategoryList = "category_list"
+)
+
+// Space kinds a schema may declare.
+const (
+	KindText     = "text"
+	KindNumber   = "number"
+	KindCategory = "category"
+	KindRecency  = "recency"
+)
+
+// Schema is the single definition of a table: its fields, how each source
+// column is cleaned, and the spaces rows are encoded into. Bulk files and the
+// stream hook both read rows through it.
+type Schema struct {
+	Name    string                 `yaml:"name" json:"name"`
+	ID      string                 `yaml:"id" json:"id"`
+	Fields  map[string]*Field      `yaml:"fields" json:"fields"`
+	Spaces  []*SpaceSpec           `yaml:"spaces" json:"spaces"`
+	Filters []string               `yaml:"filters,omitempty" json:"filters"`
+	Index   IndexParams            `yaml:"index,omitempty" json:"index"`
+	Queries map[string]*NamedQuery `yaml:"queries,omitempty" json:"queries,omitempty"`
+	Ingest  IngestOptions          `yaml:"ingest,omitempty" json:"ingest,omitempty"`
+
+	fieldOrder []string
+}
+
+// Field declares one document field: its type, where it is read from and how
+// raw values are cleaned.
+type Field struct {
+	Type         string   `yaml:"type" json:"type"`
+	Column       string   `yaml:"column,omitempty" json:"column,omitempty"`
+	Format       string   `yaml:"format,omitempty" json:"format,omitempty"`
+	Null         []string `yaml:"null,omitempty" json:"null,omitempty"`
+	Missing      string   `yaml:"missing,omitempty" json:"missing,omitempty"`
+	Default      any      `yaml:"default,omitempty" json:"default,omitempty"`
+	Separator    string   `yaml:"separator,omitempty" json:"separator,omitempty"`
+	DecimalComma bool     `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
+	Layouts      []string `yaml:"layouts,omitempty" json:"layouts,omitempty"`
+}
+
+// SourceColumn is the column a field is read from in source files.
+func (f *Field) SourceColumn(name string) string {
+	if f.Column != "" {
+		return f.Column
+	}
+	return name
+}
+
+// SpaceSpec declares one space of the concatenated vector.
+type SpaceSpec struct {
+	Name           string   `yaml:"name" json:"name"`
+	Kind           string   `yaml:"kind" json:"kind"`
+	Field          string   `yaml:"field" json:"field"`
+	Mode           string   `yaml:"mode,omitempty" json:"mode,omitempty"`
+	Scale          string   `yaml:"scale,omitempty" json:"scale,omitempty"`
+	Min            *float64 `yaml:"min,omitempty" json:"min,omitempty"`
+	Max            *float64 `yaml:"max,omitempty" json:"max,omitempty"`
+	NegativeFilter float64  `yaml:"negative_filter,omitempty" json:"negative_filter,omitempty"`
+	Categories     []string `yaml:"categories,omitempty" json:"categories,omitempty"`
+	MaxCategories  int      `yaml:"max_categories,omitempty" json:"max_categories,omitempty"`
+	Periods        []Period `yaml:"periods,omitempty" json:"periods,omitempty"`
+	OffsetHours    float64  `yaml:"offset_hours,omitempty" json:"offset_hours,omitempty"`
+	Weight         *float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
+}
+
+// Period is one time window of a recency space.
+type Period struct {
+	Days   float64 `yaml:"days" json:"days"`
+	Weight float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
+}
+
+// IndexParams tunes the HNSW index.
+type IndexParams struct {
+	M              int `yaml:"m,omitempty" json:"m,omitempty"`
+	EfConstruction int `yaml:"ef_construction,omitempty" json:"ef_construction,omitempty"`
+	EfSearch       int `yaml:"ef_search,omitempty" json:"ef_search,omitempty"`
+	ExactBelow     int `yaml:"exact_below,omitempty" json:"exact_below,omitempty"`
+}
+
+// IngestOptions are per-schema defaults for reading source files.
+type IngestOptions struct {
+	Format    string `yaml:"format,omitempty" json:"format,omitempty"`
+	Sheet     string `yaml:"sheet,omitempty" json:"sheet,omitempty"`
+	Delimiter string `yaml:"delimiter,omitempty" json:"delimiter,omitempty"`
+}
+
+// NamedQuery is a saved query template: defaults that a request to
+// /v1/search/{name} fills in or overrides.
+type NamedQuery struct {
+	Text    string             `yaml:"text,omitempty" json:"text,omitempty"`
+	Weights map[string]float64 `yaml:"weights,omitempty" json:"weights,omitempty"`
+	Filter  map[string]any     `yaml:"filter,omitempty" json:"filter,omitempty"`
+	Limit   int                `yaml:"limit,omitempty" json:"limit,omitempty"`
+	Params  []string           `yaml:"params,omitempty" json:"params,omitempty"`
+}
+
+// SchemaError reports a problem in a schema file with the key and line.
+type SchemaError struct {
+	Key  string
+	Line int
+	Msg  string
+}
+
+func (e *SchemaError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("schema: line %d: %s: %s", e.Line, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("schema: %s: %s", e.Key, e.Msg)
+}
+
+// LoadSchema reads and validates a schema file.
+func LoadSchema(path string) (*Schema, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	s, err := ParseSchema(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ParseSchema parses and validates a YAML schema. Unknown keys are errors, so
+// a typo never silently changes behaviour.
+func ParseSchema(data []byte) (*Schema, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s Schema
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &SchemaError{Key: "schema", Msg: "empty file"}
+	}
+	s.fieldOrder = mappingKeys(root.Content[0], "fields")
+	if err := s.validate(root.Content[0]); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// mappingKeys returns the keys of the mapping under key, in file order.
+func mappingKeys(doc *yaml.Node, key string) []string {
+	n := child(doc, key)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	keys := make([]string, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i].Value)
+	}
+	return keys
+}
+
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// lineOf finds the line of a dotted path such as "spaces.2.min" in the YAML
+// tree, falling back to the nearest ancestor that exists.
+func lineOf(doc *yaml.Node, path string) int {
+	line := 0
+	n := doc
+	for _, part := range strings.Split(path, ".") {
+		if n == nil {
+			break
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == part {
+					line = n.Content[i].Line
+					next = n.Content[i+1]
+				}
+			}
+			n = next
+		case yaml.SequenceNode:
+			var idx int
+			if _, err := fmt.Sscan(part, &idx); err != nil || idx < 0 || idx >= len(n.Content) {
+				return line
+			}
+			n = n.Content[idx]
+			line = n.Line
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+var validFieldTypes = map[string]bool{TypeText: true, TypeNumber: true, TypeInteger: true, TypeBool: true, TypeTime: true, TypeCategory: true, TypeCategoryList: true}
+
+func (s *Schema) validate(doc *yaml.Node) error {
+	fail := func(path, format string, args ...any) error {
+		return &SchemaError{Key: path, Line: lineOf(doc, path), Msg: fmt.Sprintf(format, args...)}
+	}
+	if s.Name == "" {
+		return fail("name", "is required")
+	}
+	if len(s.Fields) == 0 {
+		return fail("fields", "at least one field is required")
+	}
+	if s.ID == "" {
+		return fail("id", "is required (the field that identifies a row)")
+	}
+	if _, ok := s.Fields[s.ID]; !ok {
+		s.Fields[s.ID] = &Field{Type: TypeText}
+		s.fieldOrder = append([]string{s.ID}, s.fieldOrder...)
+	}
+	for name, f := range s.Fields {
+		if f == nil {
+			return fail("fields."+name, "needs a type")
+		}
+		if !validFieldTypes[f.Type] {
+			return fail("fields."+name+".type", "unknown type %q (want one of text, number, integer, bool, time, category, category_list)", f.Type)
+		}
+		switch f.Format {
+		case "", "money", "percent", "rating", "count":
+		default:
+			return fail("fields."+name+".format", "unknown format %q (want money, percent, rating or count)", f.Format)
+		}
+		switch f.Missing {
+		case "", "null", "default", "reject":
+		default:
+			return fail("fields."+name+".missing", "unknown policy %q (want null, default or reject)", f.Missing)
+		}
+		if f.Missing == "default" && f.Default == nil {
+			return fail("fields."+name+".default", "missing: default needs a default value")
+		}
+	}
+	if len(s.Spaces) == 0 {
+		return fail("spaces", "at least one space is required")
+	}
+	seen := map[string]bool{}
+	for i, sp := range s.Spaces {
+		at := fmt.Sprintf("spaces.%d", i)
+		if sp.Name == "" {
+			return fail(at+".name", "is required")
+		}
+		if seen[sp.Name] {
+			return fail(at+".name", "duplicate space %q", sp.Name)
+		}
+		seen[sp.Name] = true
+		f, ok := s.Fields[sp.Field]
+		if !ok {
+			return fail(at+".field", "space %q reads unknown field %q", sp.Name, sp.Field)
+		}
+		if sp.NegativeFilter > 0 {
+			return fail(at+".negative_filter", "must be ≤ 0")
+		}
+		switch sp.Kind {
+		case KindText:
+			if f.Type != TypeText && f.Type != TypeCategory && f.Type != TypeCategoryList {
+				return fail(at+".field", "text space needs a text field, %q is %s", sp.Field, f.Type)
+			}
+		case KindNumber:
+			if f.Type != TypeNumber && f.Type != TypeInteger {
+				return fail(at+".field", "number space needs a number or integer field, %q is %s", sp.Field, f.Type)
+			}
+			if sp.Min == nil {
+				return fail(at+".min", "is required for a number space")
+			}
+			if sp.Max == nil {
+				return fail(at+".max", "is required for a number space")
+			}
+			if *sp.Max <= *sp.Min {
+				return fail(at+".max", "must be greater than min")
+			}
+			switch sp.Mode {
+			case "minimum", "maximum", "similar":
+			case "":
+				return fail(at+".mode", "is required (minimum, maximum or similar)")
+			default:
+				return fail(at+".mode", "unknown mode %q (want minimum, maximum or similar)", sp.Mode)
+			}
+			switch sp.Scale {
+			case "", "linear":
+			case "log":
+				if *sp.Min < 0 {
+					return fail(at+".min", "log scale needs min ≥ 0")
+				}
+			default:
+				return fail(at+".scale", "unknown scale %q (want linear or log)", sp.Scale)
+			}
+		case KindCategory:
+			if f.Type != TypeCategory && f.Type != TypeCategoryList {
+				return fail(at+".field", "category space needs a category or category_list field, %q is %s", sp.Field, f.Type)
+			}
+			if sp.MaxCategories < 0 {
+				return fail(at+".max_categories", "must be positive")
+			}
+			if len(sp.Categories) > 0 && sp.MaxCategories > 0 && sp.MaxCategories < len(sp.Categories) {
+				return fail(at+".max_categories", "is smaller than the listed categories")
+			}
+		case KindRecency:
+			if f.Type != TypeTime {
+				return fail(at+".field", "recency space needs a time field, %q is %s", sp.Field, f.Type)
+			}
+			for j, p := range sp.Periods {
+				if p.Days <= 0 {
+					return fail(fmt.Sprintf("%s.periods.%d.days", at, j), "must be positive")
+				}
+				if p.Weight < 0 {
+					return fail(fmt.Sprintf("%s.periods.%d.weight", at, j), "must be ≥ 0")
+				}
+			}
+		case "":
+			return fail(at+".kind", "is required (text, number, category or recency)")
+		default:
+			return fail(at+".kind", "unknown kind %q (want text, number, category or recency)", sp.Kind)
+		}
+	}
+	for i, name := range s.Filters {
+		if _, ok := s.Fields[name]; !ok {
+			return fail(fmt.Sprintf("filters.%d", i), "unknown field %q", name)
+		}
+	}
+	if s.Index.M < 0 || s.Index.EfConstruction < 0 || s.Index.EfSearch < 0 {
+		return fail("index", "parameters must be positive")
+	}
+	for name, q := range s.Queries {
+		for sp := range q.Weights {
+			if !seen[sp] {
+				return fail("queries."+name+".weights", "unknown space %q", sp)
+			}
+		}
+	}
+	return nil
+}
+
+// FieldNames lists the fields in file order.
+func (s *Schema) FieldNames() []string {
+	if len(s.fieldOrder) == len(s.Fields) {
+		return s.fieldOrder
+	}
+	names := make([]string, 0, len(s.Fields))
+	for n := range s.Fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Space returns the space with the given name.
+func (s *Schema) Space(name string) (*SpaceSpec, bool) {
+	for _, sp := range s.Spaces {
+		if sp.Name == name {
+			return sp, true
+		}
+	}
+	return nil, false
+}
+
+// Fingerprint identifies everything that changes the vectors: fields, spaces
+// and the embedder's name. Stores keep it so a changed schema is detected
+// instead of mixing vectors.
+func (s *Schema) Fingerprint(embedderName string) string {
+	b, _ := json.Marshal(struct {
+		Fields   map[string]*Field
+		Spaces   []*SpaceSpec
+		Embedder string
+	}{s.Fields, s.Spaces, embedderName})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// ErrUnknownSpace is returned for a weight or value naming no space.
+var ErrUnknownSpace = errors.New("unknown space")
