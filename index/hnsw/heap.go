@@ -108,3 +108,24 @@ func (h *minHeap) drainDesc(dst []cand) []cand {
 	}
 	return dst
 }
+
+// fix0 restores heap order after the top element was replaced.
+func (h minHeap) fix0() {
+	n := len(h)
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && h[r].score < h[l].score {
+			j = r
+		}
+		if h[i].score <= h[j].score {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}

@@ -1,0 +1,356 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Options configure a Collection.
+type Options struct {
+	// NoSync skips the fsync after each WAL append. Only for benchmarks and
+	// tests that do not test durability: acknowledged writes may be lost.
+	NoSync bool
+	// SnapshotEvery takes a snapshot (and empties the WAL) after this many
+	// logged records; 0 means 50,000, negative disables automatic snapshots.
+	SnapshotEvery int
+	// Logger receives recovery and snapshot messages; nil means slog.Default.
+	Logger *slog.Logger
+}
+
+// Filter selects documents during a search.
+type Filter func(id string, fields map[string]any) bool
+
+// SearchOptions tune one search.
+type SearchOptions struct {
+	Filter Filter
+	// Ef is the graph search breadth; 0 uses the index default.
+	Ef int
+}
+
+type tombstone struct {
+	Version int64
+	TS      time.Time
+}
+
+// Collection holds documents and vectors by id, durably. Any number of
+// goroutines may search while writers apply batches; writers are
+// serialised.
+type Collection struct {
+	dir  string
+	dim  int
+	opts Options
+	log  *slog.Logger
+
+	writeMu sync.Mutex // serialises Apply and Snapshot
+	mu      sync.RWMutex
+	ids     []string
+	slots   map[string]uint32
+	docs    []map[string]any
+	vers    []int64
+	times   []time.Time
+	tombs   map[string]tombstone
+	free    []uint32
+	vecs    *flat
+	meta    map[string][]byte
+	updated time.Time
+
+	wal           *wal
+	sinceSnapshot int
+}
+
+// Open loads the collection in dir (creating it when empty): the last
+// snapshot, then every intact WAL batch on top of it.
+func Open(dir string, dim int, opts Options) (*Collection, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("index: dimension must be positive, got %d", dim)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	if opts.SnapshotEvery == 0 {
+		opts.SnapshotEvery = 50_000
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &Collection{dir: dir, dim: dim, opts: opts, log: log, slots: map[string]uint32{},
+		tombs: map[string]tombstone{}, vecs: newFlat(dim), meta: map[string][]byte{}}
+	start := time.Now()
+	if err := c.loadSnapshot(); err != nil {
+		return nil, err
+	}
+	w, err := openWAL(filepath.Join(dir, "wal.log"), opts.NoSync)
+	if err != nil {
+		return nil, err
+	}
+	c.wal = w
+	n, err := w.replay(func(b walBatch) error {
+		for _, r := range b.Records {
+			if len(r.Vector) != 0 && len(r.Vector) != dim {
+				return fmt.Errorf("wal: record %q has %d dims, collection has %d", r.ID, len(r.Vector), dim)
+			}
+			c.applyLocked(r)
+		}
+		for k, v := range b.Meta {
+			c.meta[k] = v
+		}
+		c.sinceSnapshot += len(b.Records)
+		return nil
+	})
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	if c.Len() > 0 || n > 0 {
+		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return c, nil
+}
+
+// Dim is the vector length.
+func (c *Collection) Dim() int { return c.dim }
+
+// Len is the number of live documents.
+func (c *Collection) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.slots)
+}
+
+// LastUpdate is when a batch was last applied (zero if never).
+func (c *Collection) LastUpdate() time.Time {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.updated
+}
+
+// Meta returns a metadata value saved with Apply.
+func (c *Collection) Meta(key string) []byte {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.meta[key]
+}
+
+// Get returns the live document with id. The returned fields and vector are
+// shared: do not modify them.
+func (c *Collection) Get(id string) (Record, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.slots[id]
+	if !ok {
+		return Record{}, false
+	}
+	return Record{ID: id, Fields: c.docs[s], Vector: c.vecs.vector(s), Version: c.vers[s], TS: c.times[s]}, true
+}
+
+// Version returns the version applied for id, live or deleted, and whether
+// the id was ever seen.
+func (c *Collection) Version(id string) (int64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if s, ok := c.slots[id]; ok {
+		return c.vers[s], true
+	}
+	t, ok := c.tombs[id]
+	return t.Version, ok
+}
+
+// stale reports whether r is older than, or a duplicate of, what is applied.
+func (c *Collection) stale(r Record) bool {
+	var prev int64
+	var prevTS time.Time
+	if s, ok := c.slots[r.ID]; ok {
+		prev, prevTS = c.vers[s], c.times[s]
+	} else if t, ok := c.tombs[r.ID]; ok {
+		prev, prevTS = t.Version, t.TS
+	} else {
+		return false
+	}
+	if r.Version > 0 && prev > 0 {
+		return r.Version <= prev
+	}
+	if r.Version == 0 && !r.TS.IsZero() && !prevTS.IsZero() {
+		return r.TS.Before(prevTS)
+	}
+	return false
+}
+
+// Apply makes a batch durable, then visible. Stale records (an equal or
+// newer version already applied) are skipped and reported as Stale. meta
+// is saved with the batch and survives restarts. When Apply returns nil,
+// every non-stale record is in the fsynced WAL.
+func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][]byte) ([]Outcome, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if r.ID == "" {
+			return nil, errors.New("index: record with an empty id")
+		}
+		if !r.Deleted && len(r.Vector) != c.dim {
+			return nil, fmt.Errorf("index: record %q has %d dims, collection has %d", r.ID, len(r.Vector), c.dim)
+		}
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	out := make([]Outcome, len(recs))
+	keep := make([]Record, 0, len(recs))
+	c.mu.RLock()
+	// Within a batch a later record for the same id wins over an earlier
+	// one; track versions seen in this batch as well.
+	batchVer := map[string]Record{}
+	for i, r := range recs {
+		prev, inBatch := batchVer[r.ID]
+		if (inBatch && olderOrSame(r, prev)) || (!inBatch && c.stale(r)) {
+			out[i] = Stale
+			continue
+		}
+		batchVer[r.ID] = r
+		keep = append(keep, r)
+	}
+	c.mu.RUnlock()
+	if len(keep) == 0 && len(meta) == 0 {
+		return out, nil
+	}
+	if err := c.wal.append(walBatch{Records: keep, Meta: meta}); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	for i, r := range recs {
+		if out[i] != Stale {
+			out[i] = c.applyLocked(r)
+		}
+	}
+	for k, v := range meta {
+		c.meta[k] = v
+	}
+	c.updated = time.Now()
+	c.mu.Unlock()
+	c.sinceSnapshot += len(keep)
+	if c.opts.SnapshotEvery > 0 && c.sinceSnapshot >= c.opts.SnapshotEvery {
+		if err := c.snapshotLocked(); err != nil {
+			// The WAL still holds everything: log and carry on.
+			c.log.Error("automatic snapshot failed", "err", err)
+		}
+	}
+	return out, nil
+}
+
+func olderOrSame(r, prev Record) bool {
+	if r.Version > 0 && prev.Version > 0 {
+		return r.Version <= prev.Version
+	}
+	return false
+}
+
+// applyLocked applies one record to memory; c.mu must be held for writing.
+func (c *Collection) applyLocked(r Record) Outcome {
+	s, exists := c.slots[r.ID]
+	if r.Deleted {
+		t := tombstone{Version: r.Version, TS: r.TS}
+		if exists {
+			if t.Version < c.vers[s] {
+				t.Version = c.vers[s]
+			}
+			c.vecs.remove(s)
+			c.docs[s], c.ids[s] = nil, ""
+			delete(c.slots, r.ID)
+			c.free = append(c.free, s)
+		}
+		c.tombs[r.ID] = t
+		return Deleted
+	}
+	ver := r.Version
+	if exists && c.vers[s] > ver {
+		ver = c.vers[s] // an unversioned write keeps the known version
+	} else if t, ok := c.tombs[r.ID]; ok && t.Version > ver {
+		ver = t.Version
+	}
+	out := Updated
+	if !exists {
+		out = Inserted
+		if n := len(c.free); n > 0 {
+			s = c.free[n-1]
+			c.free = c.free[:n-1]
+		} else {
+			s = uint32(len(c.ids))
+			c.ids = append(c.ids, "")
+			c.docs = append(c.docs, nil)
+			c.vers = append(c.vers, 0)
+			c.times = append(c.times, time.Time{})
+		}
+		c.slots[r.ID] = s
+		c.ids[s] = r.ID
+		delete(c.tombs, r.ID)
+	}
+	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
+	c.vecs.add(s, r.Vector)
+	return out
+}
+
+// Search returns the k documents whose vectors have the largest inner
+// product with q, best first.
+func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error) {
+	if len(q) != c.dim {
+		return nil, fmt.Errorf("index: query has %d dims, collection has %d", len(q), c.dim)
+	}
+	if k <= 0 {
+		return nil, nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var slotFilter func(uint32) bool
+	if opt.Filter != nil {
+		slotFilter = func(s uint32) bool { return opt.Filter(c.ids[s], c.docs[s]) }
+	}
+	res := c.vecs.search(q, k, slotFilter)
+	hits := make([]Hit, len(res))
+	for i, r := range res {
+		hits[i] = Hit{ID: c.ids[r.Slot], Score: r.Score, Fields: c.docs[r.Slot], Vector: c.vecs.vector(r.Slot)}
+	}
+	return hits, nil
+}
+
+// Each calls fn for every live document until fn returns false. It holds a
+// read lock: fn must not call Apply.
+func (c *Collection) Each(fn func(Record) bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for id, s := range c.slots {
+		if !fn(Record{ID: id, Fields: c.docs[s], Vector: c.vecs.vector(s), Version: c.vers[s], TS: c.times[s]}) {
+			return
+		}
+	}
+}
+
+// Sample returns up to n ids chosen at random, for estimating filter
+// selectivity.
+func (c *Collection) sampleSlots(n int) []uint32 {
+	if len(c.ids) == 0 {
+		return nil
+	}
+	out := make([]uint32, 0, n)
+	for i := 0; i < n*2 && len(out) < n; i++ {
+		s := uint32(rand.IntN(len(c.ids)))
+		if c.ids[s] != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Close snapshots nothing; it closes the WAL. Call Snapshot first for a
+// fast next start.
+func (c *Collection) Close() error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.wal.close()
+}

@@ -1,0 +1,120 @@
+package index
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func vec3(a, b, c float32) []float32 { return []float32{a, b, c} }
+
+func TestApplySearchAndOrdering(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, err := Open(dir, 3, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Apply(ctx, []Record{
+		{ID: "a", Fields: map[string]any{"n": 1.0}, Vector: vec3(1, 0, 0), Version: 2},
+		{ID: "b", Fields: map[string]any{"n": 2.0}, Vector: vec3(0, 1, 0), Version: 1},
+		{ID: "c", Fields: map[string]any{"n": 3.0}, Vector: vec3(0.7, 0.7, 0)},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != Inserted || out[2] != Inserted {
+		t.Fatalf("outcomes %v", out)
+	}
+	// An older version never overwrites a newer one; a duplicate is stale.
+	out, _ = c.Apply(ctx, []Record{{ID: "a", Vector: vec3(0, 0, 1), Version: 1}, {ID: "a", Vector: vec3(0, 0, 1), Version: 2}}, nil)
+	if out[0] != Stale || out[1] != Stale {
+		t.Fatalf("stale outcomes %v", out)
+	}
+	// A delete leaves a tombstone: a late upsert cannot resurrect the row.
+	out, _ = c.Apply(ctx, []Record{{ID: "b", Deleted: true, Version: 5}, {ID: "b", Vector: vec3(0, 1, 0), Version: 4}}, nil)
+	if out[0] != Deleted || out[1] != Stale {
+		t.Fatalf("delete outcomes %v", out)
+	}
+	hits, err := c.Search(vec3(1, 0.1, 0), 10, SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 2 || hits[0].ID != "a" || hits[1].ID != "c" {
+		t.Fatalf("hits %+v", hits)
+	}
+	hits, _ = c.Search(vec3(1, 0.1, 0), 10, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["n"].(float64) > 2 }})
+	if len(hits) != 1 || hits[0].ID != "c" {
+		t.Fatalf("filtered hits %+v", hits)
+	}
+	c.Close()
+
+	// Restart from the WAL alone, then from a snapshot.
+	for round := 0; round < 2; round++ {
+		c, err = Open(dir, 3, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Len() != 2 {
+			t.Fatalf("round %d: %d docs after restart", round, c.Len())
+		}
+		if v, ok := c.Version("b"); !ok || v != 5 {
+			t.Fatalf("round %d: tombstone version %v %v", round, v, ok)
+		}
+		r, ok := c.Get("a")
+		if !ok || r.Fields["n"].(float64) != 1 || r.Vector[0] != 1 {
+			t.Fatalf("round %d: a = %+v", round, r)
+		}
+		if round == 0 {
+			if err := c.Snapshot(); err != nil {
+				t.Fatal(err)
+			}
+			if st, _ := os.Stat(filepath.Join(dir, "wal.log")); st.Size() != 0 {
+				t.Fatalf("wal not emptied by the snapshot: %d bytes", st.Size())
+			}
+		}
+		c.Close()
+	}
+}
+
+func TestTornWALTailIsCut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, _ := Open(dir, 3, Options{})
+	c.Apply(ctx, []Record{{ID: "a", Vector: vec3(1, 0, 0)}}, nil)
+	c.Apply(ctx, []Record{{ID: "b", Vector: vec3(0, 1, 0)}}, nil)
+	c.Close()
+	path := filepath.Join(dir, "wal.log")
+	st, _ := os.Stat(path)
+	os.Truncate(path, st.Size()-5) // a crash in the middle of the second frame
+	c, err := Open(dir, 3, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, ok := c.Get("a"); !ok || c.Len() != 1 {
+		t.Fatalf("want only the intact first batch, have %d docs", c.Len())
+	}
+}
+
+func TestCorruptSnapshotIsReported(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, _ := Open(dir, 3, Options{})
+	c.Apply(ctx, []Record{{ID: "a", Vector: vec3(1, 0, 0), Fields: map[string]any{"t": "x"}}}, nil)
+	c.Snapshot()
+	c.Close()
+	path := filepath.Join(dir, snapshotFile)
+	data, _ := os.ReadFile(path)
+	data[len(data)/2] ^= 0xff
+	os.WriteFile(path, data, 0o644)
+	if _, err := Open(dir, 3, Options{}); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Fatalf("want a checksum error, got %v", err)
+	}
+	os.WriteFile(path, data[:len(data)/2], 0o644)
+	if _, err := Open(dir, 3, Options{}); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("want a truncation error, got %v", err)
+	}
+}

@@ -1,0 +1,150 @@
+package hnsw
+
+// SearchOptions tunes one Search call.
+type SearchOptions struct {
+	// Ef is the candidate-list size; 0 uses Config.EfSearch. It is raised to
+	// k when smaller.
+	Ef int
+	// Filter, when set, restricts results to ids for which it returns true.
+	// It is called while the graph's read lock is held, so it must not call
+	// the graph's write methods.
+	Filter func(id uint32) bool
+	// FilterCount estimates how many ids pass Filter; -1 (or 0 with a
+	// Filter) means unknown, and the graph estimates it by sampling.
+	FilterCount int
+	// Rerank is the size of the candidate pool collected before the top k are
+	// returned (a floor on Ef). The graph keeps full-precision vectors, so
+	// every pooled candidate is already scored exactly; a large pool is what
+	// keeps recall up for reweighted queries (see EfForWeights).
+	Rerank int
+}
+
+const (
+	// exactBelow: graphs with fewer live vectors are scanned exactly, which
+	// is both faster and perfectly accurate at that size.
+	exactBelow = 2000
+	// exactFilterRows / exactFilterFrac: a filter passing fewer rows than
+	// either bound is answered by an exact scan, because a graph walk would
+	// have to visit about ef/selectivity nodes to find enough matches.
+	exactFilterRows = 2000
+	exactFilterFrac = 0.02
+	// filterSamples is how many slots are probed to estimate selectivity.
+	filterSamples = 512
+)
+
+// Search returns up to k live ids with the highest scores for q, sorted by
+// descending score. It is safe to call concurrently with one writer.
+func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
+	if k <= 0 || len(q) != g.dim {
+		return nil
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.live == 0 {
+		return nil
+	}
+	if g.useExact(opt) {
+		return g.exact(q, k, opt.Filter)
+	}
+	ef := opt.Ef
+	if ef <= 0 {
+		ef = g.cfg.EfSearch
+	}
+	ef = max(ef, k, opt.Rerank)
+
+	b := g.pool.Get().(*searchBuf)
+	defer g.pool.Put(b)
+	ep := cand{id: g.entry, score: g.score(q, g.entry)}
+	for l := g.top; l > 0; l-- {
+		ep = g.greedy(q, ep, l)
+	}
+	filtered := opt.Filter != nil || g.deleted > 0
+	g.searchLayer(b, q, ep, ef, 0, opt.Filter, filtered, noID)
+	b.sorted = b.res.drainDesc(b.sorted[:0])
+	if len(b.sorted) < k && len(b.sorted) < g.live {
+		// The walk ran out of reachable matches (a very selective filter or
+		// a region cut off by deletes): only a scan can prove the answer.
+		return g.exact(q, k, opt.Filter)
+	}
+	n := min(k, len(b.sorted))
+	out := make([]Result, n)
+	for i := range out {
+		out[i] = Result{ID: b.sorted[i].id, Score: b.sorted[i].score}
+	}
+	return out
+}
+
+// useExact decides between the graph walk and a scan.
+func (g *Graph) useExact(opt SearchOptions) bool {
+	if g.live < exactBelow {
+		return true
+	}
+	if opt.Filter == nil {
+		return false
+	}
+	est := opt.FilterCount
+	if est <= 0 {
+		est = g.estimatePassing(opt.Filter)
+	}
+	return est < exactFilterRows || float64(est) < exactFilterFrac*float64(g.live)
+}
+
+// estimatePassing samples evenly spaced slots to estimate how many live ids
+// pass filter.
+func (g *Graph) estimatePassing(filter func(uint32) bool) int {
+	n := len(g.state)
+	step := max(1, n/filterSamples)
+	seen, pass := 0, 0
+	for i := step / 2; i < n; i += step {
+		if g.state[i] != slotLive {
+			continue
+		}
+		seen++
+		if filter(uint32(i)) {
+			pass++
+		}
+	}
+	if seen == 0 {
+		return 0
+	}
+	return int(float64(pass) / float64(seen) * float64(g.live))
+}
+
+// SearchExact scans every live vector (filtered when filter is set) and
+// returns the exact top k by descending score.
+func (g *Graph) SearchExact(q []float32, k int, filter func(id uint32) bool) []Result {
+	if k <= 0 || len(q) != g.dim {
+		return nil
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.exact(q, k, filter)
+}
+
+func (g *Graph) exact(q []float32, k int, filter func(uint32) bool) []Result {
+	b := g.pool.Get().(*searchBuf)
+	defer g.pool.Put(b)
+	b.res = b.res[:0]
+	for i, st := range g.state {
+		if st != slotLive {
+			continue
+		}
+		id := uint32(i)
+		if filter != nil && !filter(id) {
+			continue
+		}
+		s := g.score(q, id)
+		if len(b.res) < k {
+			b.res.push(cand{id: id, score: s})
+		} else if s > b.res[0].score {
+			b.res[0] = cand{id: id, score: s}
+			b.res.fix0()
+		}
+	}
+	b.sorted = b.res.drainDesc(b.sorted[:0])
+	out := make([]Result, len(b.sorted))
+	for i, c := range b.sorted {
+		out[i] = Result{ID: c.id, Score: c.score}
+	}
+	return out
+}

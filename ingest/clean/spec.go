@@ -1,0 +1,342 @@
+package clean
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Field types.
+const (
+	TypeText         = "text"
+	TypeNumber       = "number"
+	TypeInteger      = "integer"
+	TypeBool         = "bool"
+	TypeTime         = "time"
+	TypeCategory     = "category"
+	TypeCategoryList = "category_list"
+)
+
+// Formats select the parser for number and integer fields.
+const (
+	FormatPlain   = ""
+	FormatMoney   = "money"
+	FormatPercent = "percent"
+	FormatRating  = "rating"
+	FormatCount   = "count"
+)
+
+// Missing-value policies.
+const (
+	MissingNull    = "null"
+	MissingDefault = "default"
+	MissingReject  = "reject"
+)
+
+// DefaultNullTokens are the strings every field treats as null, compared
+// case-insensitively after trimming. "No rating available" is how scraped
+// Amazon pages spell an absent rating.
+var DefaultNullTokens = []string{"", "NaN", "null", "N/A", "-", "No rating available"}
+
+// Spec declares how one field's raw values are cleaned. The schema inlines
+// it into each field definition (`yaml:",inline"`).
+type Spec struct {
+	// Type is the output type: text, number, integer, bool, time, category
+	// or category_list.
+	Type string `yaml:"type" json:"type"`
+	// Format picks the parser of a number or integer field: "" (plain),
+	// money, percent, rating or count.
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
+	// Null lists extra null tokens on top of DefaultNullTokens.
+	Null []string `yaml:"null,omitempty" json:"null,omitempty"`
+	// Missing is the null policy: null (the default), default or reject.
+	Missing string `yaml:"missing,omitempty" json:"missing,omitempty"`
+	// Default replaces null values when Missing is "default"; it is
+	// cleaned like a raw value, so 0, "0" and 0.0 all suit an integer.
+	Default any `yaml:"default,omitempty" json:"default,omitempty"`
+	// Separator splits category_list values; "|" when empty.
+	Separator string `yaml:"separator,omitempty" json:"separator,omitempty"`
+	// DecimalComma reads "1.234,56" as 1234.56.
+	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
+	// Layouts are extra time layouts tried first: Go reference layouts
+	// or excel, excel1904, unix, unix_ms.
+	Layouts []string `yaml:"layouts,omitempty" json:"layouts,omitempty"`
+}
+
+// Validate reports an unknown type, format or missing policy, a format on
+// a type that has none, and a missing or ill-typed default, naming the
+// offending key.
+func (s Spec) Validate() error {
+	switch s.Type {
+	case TypeText, TypeNumber, TypeInteger, TypeBool, TypeTime, TypeCategory, TypeCategoryList:
+	case "":
+		return fmt.Errorf("type: required (text, number, integer, bool, time, category, category_list)")
+	default:
+		return fmt.Errorf("type: unknown type %q (want text, number, integer, bool, time, category, category_list)", s.Type)
+	}
+	switch s.Format {
+	case FormatPlain:
+	case FormatMoney, FormatPercent, FormatRating, FormatCount:
+		if s.Type != TypeNumber && s.Type != TypeInteger {
+			return fmt.Errorf("format: %q applies to number and integer fields, not %s", s.Format, s.Type)
+		}
+	default:
+		return fmt.Errorf("format: unknown format %q (want money, percent, rating, count)", s.Format)
+	}
+	if s.Separator != "" && s.Type != TypeCategoryList {
+		return fmt.Errorf("separator: applies to category_list fields, not %s", s.Type)
+	}
+	if len(s.Layouts) > 0 && s.Type != TypeTime {
+		return fmt.Errorf("layouts: apply to time fields, not %s", s.Type)
+	}
+	switch s.Missing {
+	case "", MissingNull, MissingReject:
+		if s.Default != nil {
+			return fmt.Errorf("default: set but missing is %q; use missing: default", s.missing())
+		}
+	case MissingDefault:
+		if s.Default == nil {
+			return fmt.Errorf("default: required when missing is default")
+		}
+		if s.isNull(s.Default) {
+			return fmt.Errorf("default: %v is itself a null token", s.Default)
+		}
+		if _, err := s.convert(s.Default); err != nil {
+			return fmt.Errorf("default: not a valid %s: %w", s.Type, err)
+		}
+	default:
+		return fmt.Errorf("missing: unknown policy %q (want null, default, reject)", s.Missing)
+	}
+	return nil
+}
+
+func (s Spec) missing() string {
+	if s.Missing == "" {
+		return MissingNull
+	}
+	return s.Missing
+}
+
+// Clean converts one raw value as a reader yields it (string, float64,
+// int64, bool, time.Time, []any or nil) to the field's output type. A null
+// value gives (nil, nil) under the null policy, the cleaned Default under
+// default, and an error wrapping ErrMissing under reject. Other failures
+// are *ValueError. Clean assumes the Spec passed Validate.
+func (s Spec) Clean(raw any) (any, error) {
+	if s.isNull(raw) {
+		switch s.Missing {
+		case MissingDefault:
+			return s.convert(s.Default)
+		case MissingReject:
+			return nil, &ValueError{Value: raw, Reason: "missing value", Err: ErrMissing}
+		}
+		return nil, nil
+	}
+	return s.convert(raw)
+}
+
+// isNull reports whether raw is nil, NaN or a null token.
+func (s Spec) isNull(raw any) bool {
+	switch v := raw.(type) {
+	case nil:
+		return true
+	case float64:
+		return math.IsNaN(v)
+	case string:
+		t := strings.TrimSpace(v)
+		for _, tok := range DefaultNullTokens {
+			if strings.EqualFold(t, tok) {
+				return true
+			}
+		}
+		for _, tok := range s.Null {
+			if strings.EqualFold(t, strings.TrimSpace(tok)) {
+				return true
+			}
+		}
+	case []any:
+		return len(v) == 0 && s.Type != TypeCategoryList
+	}
+	return false
+}
+
+// convert cleans a non-null raw value.
+func (s Spec) convert(raw any) (any, error) {
+	switch s.Type {
+	case TypeText, TypeCategory:
+		str, err := rawString(raw)
+		if err != nil {
+			return nil, err
+		}
+		return Text(str), nil
+	case TypeCategoryList:
+		return s.categories(raw)
+	case TypeNumber:
+		return s.number(raw)
+	case TypeInteger:
+		return s.integer(raw)
+	case TypeBool:
+		return cleanBool(raw)
+	case TypeTime:
+		return s.time(raw)
+	}
+	return nil, errorf(raw, "unknown field type %q", s.Type)
+}
+
+// rawString renders a scalar raw value as text.
+func rawString(raw any) (string, error) {
+	switch v := raw.(type) {
+	case string:
+		return v, nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case int64:
+		return strconv.FormatInt(v, 10), nil
+	case int:
+		return strconv.Itoa(v), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano), nil
+	}
+	return "", errorf(raw, "cannot use %T as text", raw)
+}
+
+func (s Spec) categories(raw any) (any, error) {
+	if list, ok := raw.([]any); ok {
+		out := make([]string, 0, len(list))
+		for _, x := range list {
+			if x == nil {
+				continue
+			}
+			str, err := rawString(x)
+			if err != nil {
+				return nil, err
+			}
+			out = appendCategory(out, Text(str))
+		}
+		return out, nil
+	}
+	str, err := rawString(raw)
+	if err != nil {
+		return nil, err
+	}
+	return SplitCategories(str, s.Separator), nil
+}
+
+// canonical parses a string with the field's format parser.
+func (s Spec) canonical(str string) (string, error) {
+	var (
+		c   string
+		err error
+	)
+	switch s.Format {
+	case FormatMoney:
+		c, err = canonicalMoney(str, s.DecimalComma)
+	case FormatPercent:
+		c, err = canonicalPercent(str, s.DecimalComma)
+	case FormatRating:
+		c, err = canonicalRating(str, s.DecimalComma)
+	case FormatCount:
+		c, err = canonicalCount(str, s.DecimalComma)
+	default:
+		c, err = canonicalNumber(str, s.DecimalComma)
+	}
+	if err != nil {
+		return "", &ValueError{Value: str, Reason: err.Error()}
+	}
+	return c, nil
+}
+
+// number cleans a number field. Numeric raw values (typed spreadsheet
+// cells, JSON numbers) are taken as they are: a spreadsheet stores 64% as
+// 0.64 and that is what the cell holds.
+func (s Spec) number(raw any) (any, error) {
+	switch v := raw.(type) {
+	case float64:
+		if math.IsInf(v, 0) {
+			return nil, errorf(raw, "infinite number")
+		}
+		return v, nil
+	case int64:
+		return float64(v), nil
+	case int:
+		return float64(v), nil
+	case string:
+		c, err := s.canonical(v)
+		if err != nil {
+			return nil, err
+		}
+		return canonicalFloat(raw, c)
+	}
+	return nil, errorf(raw, "cannot use %T as a number", raw)
+}
+
+func (s Spec) integer(raw any) (any, error) {
+	switch v := raw.(type) {
+	case float64:
+		return floatInt(raw, v)
+	case int64:
+		return v, nil
+	case int:
+		return int64(v), nil
+	case string:
+		c, err := s.canonical(v)
+		if err != nil {
+			return nil, err
+		}
+		return canonicalInt(raw, c)
+	}
+	return nil, errorf(raw, "cannot use %T as an integer", raw)
+}
+
+func cleanBool(raw any) (any, error) {
+	switch v := raw.(type) {
+	case bool:
+		return v, nil
+	case string:
+		return ParseBool(v)
+	case float64, int64, int:
+		switch f, _ := toFloat(v); f {
+		case 1:
+			return true, nil
+		case 0:
+			return false, nil
+		}
+	}
+	return nil, errorf(raw, "not a boolean")
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func (s Spec) time(raw any) (any, error) {
+	switch v := raw.(type) {
+	case time.Time:
+		return v.UTC(), nil
+	case string:
+		return ParseTime(v, s.Layouts)
+	case float64, int64, int:
+		f, _ := toFloat(v)
+		layout := ""
+		for _, l := range s.Layouts {
+			if isNumericLayout(l) {
+				layout = l
+				break
+			}
+		}
+		return numericTime(raw, f, layout)
+	}
+	return nil, errorf(raw, "cannot use %T as a time", raw)
+}

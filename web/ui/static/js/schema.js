@@ -1,0 +1,67 @@
+// Reads the catalogue schema (GET /v1/schema) into what the page needs:
+// the sliders (one per space), the filter controls, and which field plays
+// which part on a result card.
+
+const CATEGORY_TYPES = new Set(["category", "category_list"]);
+const NUMBER_TYPES = new Set(["number", "integer"]);
+
+/** Turns "review_rating" into "Review rating". */
+export function pretty(name) {
+  const s = String(name).replace(/[_.-]+/g, " ").trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const isRating = (name, f) => (f && f.format === "rating") || /rating/i.test(name);
+
+/**
+ * Describes one filter control. kind is "category" (pick values),
+ * "rating" (a minimum), "range" (min and max), "bool" or "text" (contains).
+ */
+function filterControl(name, schema) {
+  const f = (schema.fields || {})[name] || {};
+  const type = f.type || "";
+  if (CATEGORY_TYPES.has(type)) {
+    const space = (schema.spaces || []).find((s) => s.kind === "category" && s.field === name);
+    return { field: name, kind: "category", label: pretty(name), options: (space && space.categories) || [] };
+  }
+  if (NUMBER_TYPES.has(type)) {
+    if (isRating(name, f)) return { field: name, kind: "rating", label: `Minimum ${pretty(name).toLowerCase()}` };
+    return { field: name, kind: "range", label: pretty(name), step: type === "integer" ? 1 : "any" };
+  }
+  if (type === "bool") return { field: name, kind: "bool", label: pretty(name) };
+  if (type === "time") return null; // no date picker in the demo
+  return { field: name, kind: "text", label: pretty(name) };
+}
+
+/** Picks the field that plays each part on a result card. */
+function cardRoles(schema) {
+  const fields = schema.fields || {};
+  const names = Object.keys(fields);
+  const has = (n) => Object.hasOwn(fields, n);
+  const first = (pred) => names.find((n) => pred(n, fields[n])) || "";
+  return {
+    id: schema.id || "",
+    title: has("title") ? "title" : first((n, f) => f.type === "text" && n !== schema.id && /name|title/i.test(n)) ||
+      first((n, f) => f.type === "text" && n !== schema.id),
+    description: has("description") ? "description" : first((n, f) => f.type === "text" && /desc|about|summary/i.test(n)),
+    price: has("price") ? "price" : first((n, f) => f.format === "money" || /price/i.test(n)),
+    rating: first((n, f) => NUMBER_TYPES.has(f.type) && isRating(n, f)),
+    reviews: first((n, f) => NUMBER_TYPES.has(f.type) && (f.format === "count" || /review_count|rating_count|reviews/i.test(n))),
+    category: first((n, f) => CATEGORY_TYPES.has(f.type)),
+    brand: has("brand") ? "brand" : first((n) => /brand|maker|manufacturer/i.test(n)),
+    currency: has("currency") ? "currency" : "",
+  };
+}
+
+/** Normalises the API's schema into { name, spaces, filters, roles }. */
+export function readSchema(schema) {
+  if (!schema || !Array.isArray(schema.spaces)) {
+    throw new Error("the schema from /v1/schema has no spaces");
+  }
+  return {
+    name: schema.name || "",
+    spaces: schema.spaces.map((s) => ({ name: s.name, kind: s.kind || "", field: s.field || "", mode: s.mode || "" })),
+    filters: (schema.filters || []).map((f) => filterControl(f, schema)).filter(Boolean),
+    roles: cardRoles(schema),
+  };
+}

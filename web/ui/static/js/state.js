@@ -1,0 +1,119 @@
+// The whole search state lives in the URL, so a copied address reloads the
+// same search:  ?q=text&nl=1&w.<space>=0.5&f.<field>=A&f.<field>=B
+// &f.<field>_min=10&f.<field>_max=100. Defaults (weight 1, no filter) are
+// left out to keep addresses short.
+
+export const DEFAULT_WEIGHT = 1;
+export const WEIGHT_MIN = -1;
+export const WEIGHT_MAX = 3;
+
+/** A fresh state with every weight at its default and no filter. */
+export function emptyState() {
+  return { text: "", nl: false, weights: {}, filter: {} };
+}
+
+const num = (s) => {
+  if (s === null || s === undefined || String(s).trim() === "") return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+};
+
+/** Reads the state from URL search params, given the schema from readSchema. */
+export function parseState(params, schema) {
+  const st = emptyState();
+  st.text = params.get("q") || "";
+  st.nl = params.get("nl") === "1";
+  for (const [key, value] of params) {
+    if (!key.startsWith("w.")) continue;
+    const n = num(value);
+    // Unknown spaces are kept on purpose: the server rejects them with a
+    // message naming the field, which beats silently dropping part of a link.
+    if (n !== null) st.weights[key.slice(2)] = n;
+  }
+  for (const c of schema.filters) {
+    const key = `f.${c.field}`;
+    switch (c.kind) {
+      case "category": {
+        const vals = params.getAll(key).filter((v) => v !== "");
+        if (vals.length) st.filter[c.field] = { in: vals };
+        break;
+      }
+      case "rating": {
+        const min = num(params.get(`${key}_min`));
+        if (min !== null) st.filter[c.field] = { min };
+        break;
+      }
+      case "range": {
+        const min = num(params.get(`${key}_min`));
+        const max = num(params.get(`${key}_max`));
+        if (min !== null || max !== null) st.filter[c.field] = { min, max };
+        break;
+      }
+      case "bool": {
+        const v = params.get(key);
+        if (v === "true" || v === "false") st.filter[c.field] = { eq: v === "true" };
+        break;
+      }
+      case "text": {
+        const v = params.get(key);
+        if (v) st.filter[c.field] = { contains: v };
+        break;
+      }
+    }
+  }
+  return st;
+}
+
+/** Writes the state as URL search params, leaving defaults out. */
+export function stateToParams(st, schema) {
+  const p = new URLSearchParams();
+  if (st.text) p.set("q", st.text);
+  if (st.nl) p.set("nl", "1");
+  for (const [name, w] of Object.entries(st.weights)) {
+    if (w !== DEFAULT_WEIGHT) p.set(`w.${name}`, String(w));
+  }
+  for (const c of schema.filters) {
+    const f = st.filter[c.field];
+    if (!f) continue;
+    const key = `f.${c.field}`;
+    if (f.in) for (const v of f.in) p.append(key, v);
+    if (f.min !== null && f.min !== undefined) p.set(`${key}_min`, String(f.min));
+    if (f.max !== null && f.max !== undefined) p.set(`${key}_max`, String(f.max));
+    if (f.eq !== undefined) p.set(key, String(f.eq));
+    if (f.contains) p.set(key, f.contains);
+  }
+  return p;
+}
+
+/** The weight of a space in st (the default when unset). */
+export const weightOf = (st, name) => (Object.hasOwn(st.weights, name) ? st.weights[name] : DEFAULT_WEIGHT);
+
+/** Builds the POST /v1/search body for st. */
+export function searchRequest(st, schema, { limit, offset }) {
+  const weights = {};
+  for (const s of schema.spaces) weights[s.name] = weightOf(st, s.name);
+  for (const [name, w] of Object.entries(st.weights)) weights[name] = w;
+
+  const req = { weights, limit, offset };
+  const text = st.text.trim();
+  if (text) {
+    if (st.nl) req.q = text;
+    else req.text = text;
+  }
+
+  // One operator per clause, joined with "and", so every clause is in the
+  // simplest form the filter language has.
+  const clauses = [];
+  for (const c of schema.filters) {
+    const f = st.filter[c.field];
+    if (!f) continue;
+    if (f.in && f.in.length) clauses.push({ [c.field]: { in: f.in } });
+    if (f.min !== null && f.min !== undefined) clauses.push({ [c.field]: { gte: f.min } });
+    if (f.max !== null && f.max !== undefined) clauses.push({ [c.field]: { lte: f.max } });
+    if (f.eq !== undefined) clauses.push({ [c.field]: { eq: f.eq } });
+    if (f.contains) clauses.push({ [c.field]: { contains: f.contains } });
+  }
+  if (clauses.length === 1) req.filter = clauses[0];
+  else if (clauses.length > 1) req.filter = { and: clauses };
+  return req;
+}
