@@ -79,6 +79,17 @@ func (c *categorySpace) slot(name string, learn bool) int {
 	return c.add(name)
 }
 
+// learnName adds name when there is room and reports whether it was new.
+func (c *categorySpace) learnName(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.slots[name]; ok || len(c.names) >= c.n {
+		return false
+	}
+	c.add(name)
+	return true
+}
+
 // vocabulary lists the known categories in slot order.
 func (c *categorySpace) vocabulary() []string {
 	c.mu.RLock()

@@ -29,6 +29,7 @@ type Segment struct {
 type Encoder struct {
 	schema   *Schema
 	embedder Embedder
+	queryEmb Embedder
 	segments []Segment
 	dim      int
 	clock    func() time.Time
@@ -46,6 +47,12 @@ func WithClock(now func() time.Time) EncoderOption {
 	return func(e *Encoder) { e.clock = now }
 }
 
+// WithQueryEmbedder embeds query texts with q instead of the item
+// embedder, e.g. a caching wrapper around the same model.
+func WithQueryEmbedder(q Embedder) EncoderOption {
+	return func(e *Encoder) { e.queryEmb = q }
+}
+
 // NewEncoder builds the encoder for a schema. The embedder serves every text
 // space and may be nil only if the schema has none.
 func NewEncoder(s *Schema, emb Embedder, opts ...EncoderOption) (*Encoder, error) {
@@ -55,6 +62,9 @@ func NewEncoder(s *Schema, emb Embedder, opts ...EncoderOption) (*Encoder, error
 	}
 	for _, o := range opts {
 		o(e)
+	}
+	if e.queryEmb == nil {
+		e.queryEmb = emb
 	}
 	off := 0
 	for i, sp := range s.Spaces {
@@ -213,6 +223,29 @@ func (e *Encoder) EncodeItems(ctx context.Context, docs []map[string]any, dst []
 	return nil
 }
 
+// Learn registers the categories of doc in every learning category space
+// and reports whether a vocabulary grew. Callers learn rows in source order
+// before encoding them in parallel, so slots do not depend on scheduling and
+// the bulk and stream paths produce identical vectors.
+func (e *Encoder) Learn(doc map[string]any) bool {
+	grew := false
+	for i, c := range e.categories {
+		if !c.learn {
+			continue
+		}
+		cats, err := categoryValues(doc[e.schema.Spaces[i].Field])
+		if err != nil {
+			continue // EncodeItems reports it
+		}
+		for _, name := range cats {
+			if c.learnName(name) {
+				grew = true
+			}
+		}
+	}
+	return grew
+}
+
 // SpacesOfFields marks the spaces that read any of the given fields.
 func (e *Encoder) SpacesOfFields(fields map[string]any) []bool {
 	mask := make([]bool, len(e.segments))
@@ -259,7 +292,8 @@ func textOf(v any) string {
 type Query struct {
 	// Text is compared against every text space unless Values overrides it.
 	Text string
-	// Weights per space name; missing spaces weigh 1, 0 turns a space off.
+	// Weights per space name; a missing space weighs its schema default
+	// (weight: in the space spec) or 1; 0 turns a space off.
 	Weights map[string]float64
 	// Values holds per-space query values: a number for similar-mode number
 	// spaces, category names for category spaces, text for text spaces.
@@ -297,6 +331,9 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 	n := float64(len(e.segments))
 	for si, seg := range e.segments {
 		w := 1.0
+		if d := e.schema.Spaces[si].Weight; d != nil {
+			w = *d
+		}
 		if x, ok := q.Weights[seg.Name]; ok {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return nil, &FieldError{Field: "weights." + seg.Name, Err: fmt.Errorf("weight must be a finite number")}
@@ -337,7 +374,7 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 				}
 				emb, ok := textCache[text]
 				if !ok {
-					vs, err := e.embedder.Embed(ctx, []string{text})
+					vs, err := e.queryEmb.Embed(ctx, []string{text})
 					if err != nil {
 						return nil, fmt.Errorf("embed query text: %w", err)
 					}

@@ -47,6 +47,7 @@ type Schema struct {
 	Ingest  IngestOptions          `yaml:"ingest,omitempty" json:"ingest,omitempty"`
 
 	fieldOrder []string
+	root       *yaml.Node
 }
 
 // Field declares one document field: its type, where it is read from and how
@@ -162,6 +163,7 @@ func ParseSchema(data []byte) (*Schema, error) {
 	if len(root.Content) == 0 {
 		return nil, &SchemaError{Key: "schema", Msg: "empty file"}
 	}
+	s.root = root.Content[0]
 	s.fieldOrder = mappingKeys(root.Content[0], "fields")
 	if err := s.validate(root.Content[0]); err != nil {
 		return nil, err
@@ -365,6 +367,13 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		}
 	}
 	return nil
+}
+
+// KeyError builds a SchemaError for a dotted key path such as
+// "fields.price.format", with the line the key is on in the source file, so
+// packages that validate parts of the schema report like the parser does.
+func (s *Schema) KeyError(path string, err error) error {
+	return &SchemaError{Key: path, Line: lineOf(s.root, path), Msg: err.Error()}
 }
 
 // FieldNames lists the fields in file order.

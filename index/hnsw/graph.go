@@ -198,7 +198,7 @@ func (g *Graph) links(id uint32, l int) []uint32 {
 
 // reserve makes room for n slots. exact avoids append's geometric growth.
 func (g *Graph) reserve(n int, exact bool) {
-	if n <= len(g.state) && !exact {
+	if n <= cap(g.state) {
 		return
 	}
 	c := n

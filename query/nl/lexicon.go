@@ -160,9 +160,10 @@ var weightPhrases = func() []weightPhrase {
 	}
 	add(hintPrice, weightUp, "cheap", "cheaper", "cheapest", "budget", "affordable", "inexpensive", "low cost",
 		"low price", "low priced", "lowest price", "lowest priced", "economical", "value for money", "bargain",
-		"pocket friendly", "budget friendly", "wallet friendly", "least expensive", "less expensive")
+		"pocket friendly", "budget friendly", "wallet friendly", "least expensive", "less expensive",
+		"price low to high", "low to high")
 	add(hintPrice, weightPremium, "premium", "expensive", "luxury", "luxurious", "high end", "costly",
-		"pricey", "top end", "most expensive", "upmarket")
+		"pricey", "top end", "most expensive", "upmarket", "price high to low", "high to low")
 	add(hintRating, weightUp, "best rated", "top rated", "highly rated", "high rated", "well rated",
 		"highest rated", "well reviewed", "best reviewed", "highly reviewed", "top reviewed",
 		"good reviews", "great reviews", "good ratings", "good rating", "high rating", "high ratings",
@@ -189,5 +190,5 @@ var stopWords = map[string]bool{
 	"something": true, "category": true, "categories": true, "department": true, "section": true,
 	"price": true, "priced": true, "rating": true, "rated": true, "costs": true, "cost": true, "costing": true,
 	"&": true, "it": true, "its": true, "them": true, "those": true, "these": true, "would": true, "like": true,
-	"what": true, "whats": true, "where": true, "all": true, "range": true, "around": true, "about": true,
+	"sort": true, "sorted": true, "what": true, "whats": true, "where": true, "all": true, "range": true, "around": true, "about": true, "within": true,
 }

@@ -22,8 +22,8 @@ type config struct {
 // relevance comparison in relevance_test.go (see NOTICE.md for sources).
 var defaultConfig = config{
 	a:         1e-3,
-	triDims:   64,
-	triShare:  0.2,
+	triDims:   128,
+	triShare:  0.15,
 	oovWeight: 1,
 	numWeight: 0.5,
 }

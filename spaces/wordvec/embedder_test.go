@@ -163,9 +163,9 @@ func TestEmbedCancelled(t *testing.T) {
 
 func TestName(t *testing.T) {
 	e := defaultEmbedder(t)
-	const want = "glove-6b-100d-150k-sif-a0.001-tri64x0.2-oov1-num0.5-v1"
-	if e.Name() != want || e.Dim() != 164 {
-		t.Errorf("Name %q Dim %d, want %q 164", e.Name(), e.Dim(), want)
+	const want = "glove-6b-100d-150k-sif-a0.001-tri128x0.15-oov1-num0.5-v1"
+	if e.Name() != want || e.Dim() != 228 {
+		t.Errorf("Name %q Dim %d, want %q 228", e.Name(), e.Dim(), want)
 	}
 }
 
@@ -186,7 +186,7 @@ func TestBadModel(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	e := defaultEmbedder(t)
-	for _, w := range []string{"the", "usb", "wi-fi", "in-ear", "bluetooth", "earbuds", e.m.word(len(e.m.off) - 1)} {
+	for _, w := range []string{"the", "usb", "wi-fi", "bluetooth", "earbuds", "t-shirt", e.m.word(len(e.m.off) - 1)} {
 		i := e.m.lookup([]byte(w))
 		if i < 0 || e.m.word(i) != w {
 			t.Errorf("lookup(%q) = %d", w, i)

@@ -77,9 +77,9 @@ function paintSlider(row, input, out, w) {
 }
 
 /** Moves every slider to the weight in st. */
-export function syncSliders(container, st) {
+export function syncSliders(container, st, schema) {
   for (const input of container.querySelectorAll("input[type=range]")) {
-    const w = weightOf(st, input.dataset.space);
+    const w = weightOf(st, schema, input.dataset.space);
     input.value = String(w);
     paintSlider(input.closest(".slider"), input, container.querySelector(`#${input.id}-out`), w);
   }

@@ -120,6 +120,20 @@ export function renderResults(list, results, roles, spaces) {
   list.replaceChildren(...results.map((r, i) => card(r, i + 1, roles, names, scale, diverging)));
 }
 
+const INTERPRETED_LABELS = { text: "Searching for", understood: "Understood", filter: "Filter", weights: "Weights", source: "Read by" };
+
+function interpretedValue(key, v) {
+  if (key === "understood" && Array.isArray(v)) {
+    return h("ul", { class: "understood" }, v.map((note) => h("li", { text: String(note) })));
+  }
+  if (key === "weights" && v && typeof v === "object") {
+    return Object.entries(v).map(([k, w]) => `${pretty(k)} ${w}`).join(", ");
+  }
+  if (key === "source" && v === "offline") return "built-in rules";
+  if (key === "source" && v === "llm") return "language model";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
 /** Shows what a natural-language query was understood as, or hides the box. */
 export function renderInterpreted(box, body, interpreted) {
   if (!interpreted || typeof interpreted !== "object" || !Object.keys(interpreted).length) {
@@ -127,10 +141,13 @@ export function renderInterpreted(box, body, interpreted) {
     body.replaceChildren();
     return;
   }
-  const rows = Object.entries(interpreted).flatMap(([k, v]) => [
-    h("dt", { text: pretty(k) }),
-    h("dd", { text: typeof v === "string" ? v : JSON.stringify(v) }),
-  ]);
+  const known = Object.keys(INTERPRETED_LABELS).filter((k) => Object.hasOwn(interpreted, k));
+  const keys = [...known, ...Object.keys(interpreted).filter((k) => !known.includes(k))];
+  const rows = keys.flatMap((k) => {
+    const v = interpreted[k];
+    if (v === null || v === undefined || v === "" || (typeof v === "object" && !Object.keys(v).length)) return [];
+    return [h("dt", { text: INTERPRETED_LABELS[k] || pretty(k) }), h("dd", {}, interpretedValue(k, v))];
+  });
   body.replaceChildren(...rows);
-  box.hidden = false;
+  box.hidden = rows.length === 0;
 }

@@ -2,6 +2,8 @@
 // the sliders (one per space), the filter controls, and which field plays
 // which part on a result card.
 
+import { DEFAULT_WEIGHT } from "./state.js";
+
 const CATEGORY_TYPES = new Set(["category", "category_list"]);
 const NUMBER_TYPES = new Set(["number", "integer"]);
 
@@ -36,7 +38,9 @@ function filterControl(name, schema) {
 /** Picks the field that plays each part on a result card. */
 function cardRoles(schema) {
   const fields = schema.fields || {};
-  const names = Object.keys(fields);
+  // field_order keeps the schema file's order; the fields object has none.
+  const names = Array.isArray(schema.field_order) ? schema.field_order.filter((n) => Object.hasOwn(fields, n)) : Object.keys(fields);
+  const catSpace = (schema.spaces || []).find((s) => s.kind === "category" && Object.hasOwn(fields, s.field));
   const has = (n) => Object.hasOwn(fields, n);
   const first = (pred) => names.find((n) => pred(n, fields[n])) || "";
   return {
@@ -47,7 +51,7 @@ function cardRoles(schema) {
     price: has("price") ? "price" : first((n, f) => f.format === "money" || /price/i.test(n)),
     rating: first((n, f) => NUMBER_TYPES.has(f.type) && isRating(n, f)),
     reviews: first((n, f) => NUMBER_TYPES.has(f.type) && (f.format === "count" || /review_count|rating_count|reviews/i.test(n))),
-    category: first((n, f) => CATEGORY_TYPES.has(f.type)),
+    category: has("category") ? "category" : catSpace ? catSpace.field : first((n, f) => CATEGORY_TYPES.has(f.type) && !/brand/i.test(n)),
     brand: has("brand") ? "brand" : first((n) => /brand|maker|manufacturer/i.test(n)),
     currency: has("currency") ? "currency" : "",
   };
@@ -60,7 +64,11 @@ export function readSchema(schema) {
   }
   return {
     name: schema.name || "",
-    spaces: schema.spaces.map((s) => ({ name: s.name, kind: s.kind || "", field: s.field || "", mode: s.mode || "" })),
+    spaces: schema.spaces.map((s) => ({
+      name: s.name, kind: s.kind || "", field: s.field || "", mode: s.mode || "",
+      // A schema can give a space another default weight than 1.
+      weight: Number.isFinite(s.weight) ? s.weight : DEFAULT_WEIGHT,
+    })),
     filters: (schema.filters || []).map((f) => filterControl(f, schema)).filter(Boolean),
     roles: cardRoles(schema),
   };

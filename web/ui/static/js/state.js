@@ -1,7 +1,9 @@
 // The whole search state lives in the URL, so a copied address reloads the
 // same search:  ?q=text&nl=1&w.<space>=0.5&f.<field>=A&f.<field>=B
-// &f.<field>_min=10&f.<field>_max=100. Defaults (weight 1, no filter) are
-// left out to keep addresses short.
+// &f.<field>_min=10&f.<field>_max=100. Defaults (the schema's weight, no
+// filter) are left out to keep addresses short, and are not sent either, so
+// the server applies its own defaults and a natural-language query may
+// change them.
 
 export const DEFAULT_WEIGHT = 1;
 export const WEIGHT_MIN = -1;
@@ -69,9 +71,7 @@ export function stateToParams(st, schema) {
   const p = new URLSearchParams();
   if (st.text) p.set("q", st.text);
   if (st.nl) p.set("nl", "1");
-  for (const [name, w] of Object.entries(st.weights)) {
-    if (w !== DEFAULT_WEIGHT) p.set(`w.${name}`, String(w));
-  }
+  for (const [name, w] of Object.entries(changedWeights(st, schema))) p.set(`w.${name}`, String(w));
   for (const c of schema.filters) {
     const f = st.filter[c.field];
     if (!f) continue;
@@ -85,16 +85,32 @@ export function stateToParams(st, schema) {
   return p;
 }
 
+/** The default weight of a space: the schema's, else 1. */
+export function defaultWeight(schema, name) {
+  const s = schema.spaces.find((x) => x.name === name);
+  return s ? s.weight : DEFAULT_WEIGHT;
+}
+
 /** The weight of a space in st (the default when unset). */
-export const weightOf = (st, name) => (Object.hasOwn(st.weights, name) ? st.weights[name] : DEFAULT_WEIGHT);
+export const weightOf = (st, schema, name) =>
+  (Object.hasOwn(st.weights, name) ? st.weights[name] : defaultWeight(schema, name));
+
+/** The weights in st that differ from their defaults, unknown spaces included. */
+export function changedWeights(st, schema) {
+  const out = {};
+  for (const [name, w] of Object.entries(st.weights)) {
+    if (w !== defaultWeight(schema, name)) out[name] = w;
+  }
+  return out;
+}
 
 /** Builds the POST /v1/search body for st. */
 export function searchRequest(st, schema, { limit, offset }) {
-  const weights = {};
-  for (const s of schema.spaces) weights[s.name] = weightOf(st, s.name);
-  for (const [name, w] of Object.entries(st.weights)) weights[name] = w;
-
-  const req = { weights, limit, offset };
+  const req = { limit, offset };
+  // Only moved sliders are sent: the server's defaults apply to the rest,
+  // and explicit weights would override what a natural-language query asks.
+  const weights = changedWeights(st, schema);
+  if (Object.keys(weights).length) req.weights = weights;
   const text = st.text.trim();
   if (text) {
     if (st.nl) req.q = text;

@@ -1,0 +1,71 @@
+// Command tessera is the Tessera server and its command-line tools:
+//
+//	tessera serve   [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE]
+//	tessera ingest  --schema FILE --data DIR FILE...
+//	tessera search  --data DIR [--weight space=w]... [--filter JSON] "text"
+//	tessera bench   index|ingest|query|stream [flags]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Tessera — multi-attribute vector search over tabular data.
+
+Usage:
+  tessera serve   [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE]
+  tessera ingest  [--schema FILE] --data DIR [--rejects FILE] FILE...
+  tessera search  --data DIR [--weight space=w]... [--filter JSON] [--limit N] "text"
+  tessera bench   index|ingest|query [flags]
+
+Run "tessera COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "tessera:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serveCmd(ctx, args[1:], stderr)
+	case "ingest":
+		return ingestCmd(ctx, args[1:], stdout, stderr)
+	case "search":
+		return searchCmd(ctx, args[1:], stdout)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// defaultDataDir is where data lives when --data is not given.
+func defaultDataDir() string {
+	if d := os.Getenv("TESSERA_DATA"); d != "" {
+		return d
+	}
+	return "tessera-data"
+}

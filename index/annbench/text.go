@@ -1,0 +1,31 @@
+package annbench
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// WriteText prints the report as aligned tables, Tessera first, then the
+// baseline measured in the same run.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "data set %s: %d vectors × %d dims, %d queries, metric %s, M=%d efConstruction=%d, GOMAXPROCS=%d\n",
+		r.Dataset, r.N, r.Dim, r.Queries, r.Metric, r.M, r.EfC, r.GOMAXPROCS)
+	reports := []*IndexReport{&r.IndexReport}
+	if r.Baseline != nil {
+		reports = append(reports, r.Baseline)
+	}
+	for _, x := range reports {
+		fmt.Fprintf(w, "\n%s: build %.0f inserts/s single-threaded (%.1fs), %.0f bytes/vector, save %.0f MB/s, load %.0f MB/s\n",
+			x.Name, x.BuildPerS, x.BuildSeconds, x.BytesPerVector, x.SaveMBps, x.LoadMBps)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "ef\trecall@10\tQPS (1 thread)\tp50 µs\tp99 µs\tallocs/query\t")
+		for _, p := range x.Results {
+			fmt.Fprintf(tw, "%d\t%.4f\t%.0f\t%.0f\t%.0f\t%.1f\t\n", p.Ef, p.Recall, p.QPS, p.P50us, p.P99us, p.AllocsPerQuery)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

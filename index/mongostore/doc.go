@@ -1,0 +1,47 @@
+// Package mongostore keeps Tessera's documents and their vectors in a MongoDB
+// collection, the system of record from which any instance can rebuild its
+// index, and follows the changes that anyone makes to that collection.
+//
+// # Stored layout
+//
+// Each document is stored as
+//
+//	{
+//	  _id:        string             // Doc.ID
+//	  fields:     {...}              // Doc.Fields, the cleaned fields
+//	  vector:     BinData(9, ...)    // Doc.Vector as a BSON float32 binary vector; absent when unknown
+//	  version:    long               // Doc.Version; last writer wins
+//	  deleted:    bool               // tombstone, so that polling followers see deletions
+//	  updated_at: date               // set on every write; drives the polling follower
+//	}
+//
+// The schema fingerprint lives in a separate collection, tessera_meta, in a
+// document whose _id is the collection name, so the data collection holds
+// data only.
+//
+// # Contract for third-party writers
+//
+// Programs other than Tessera may write to the collection directly. For
+// Tessera to see their writes they must:
+//
+//   - use a string _id (documents with any other _id type are skipped with a
+//     logged warning, because Tessera addresses documents by string ID);
+//   - set updated_at to the current time as a BSON date on every insert and
+//     update (for example with the $currentDate update operator). Documents
+//     without it are invisible to the polling follower, and one whose
+//     updated_at is older than what a follower has already read is missed by
+//     it, so writers' clocks must be in step. Change streams, where the
+//     server has them, have neither limit;
+//   - put the fields either under a "fields" subdocument (preferred) or at the
+//     top level. When "fields" is present it alone holds the fields; otherwise
+//     every top-level key except _id, vector, version, deleted and updated_at
+//     is a field;
+//   - leave vector unset (Tessera then encodes the document itself) or set it
+//     to a float32 binary vector or an array of numbers of the index's
+//     dimension;
+//   - delete by setting deleted: true (and updated_at) rather than removing
+//     the document, unless every follower uses change streams.
+//
+// version may be omitted; Tessera's own writes always overwrite a document
+// without one.
+package mongostore

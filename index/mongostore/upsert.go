@@ -1,0 +1,200 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// upsertChunk bounds the statements per bulk write: FerretDB v1 hangs on
+// update bulk writes of 50 to 100 statements over existing documents.
+const upsertChunk = 40
+
+// upsertAttempts bounds the re-reads of a chunk that lost races with
+// concurrent writers.
+const upsertAttempts = 5
+
+// Upsert writes docs, keyed by ID, in chunks of at most 40. It is idempotent,
+// and last-writer-wins by Version: a document whose stored version is equal
+// or newer is left untouched, while a stored document without a version is
+// always replaced. Each Doc's UpdatedAt is ignored; the store sets it. A nil
+// Vector removes any stored vector.
+//
+// Each chunk reads the stored versions, then inserts the new documents and
+// updates the older ones on the condition that their version is still the
+// one read; a chunk that loses a race with another writer is compared and
+// written again. No multi-document transaction is used, so a failed call may
+// have applied some chunks; repeating it is safe.
+func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
+	for i := range docs {
+		if docs[i].ID == "" {
+			return fmt.Errorf("mongostore: upsert: document %d has an empty ID", i)
+		}
+	}
+	for start := 0; start < len(docs); start += upsertChunk {
+		chunk := newest(docs[start:min(start+upsertChunk, len(docs))])
+		if err := s.upsertChunk(ctx, chunk); err != nil {
+			return fmt.Errorf("mongostore: upsert documents %d..%d into %s: %w",
+				start, min(start+upsertChunk, len(docs))-1, s.name(), err)
+		}
+	}
+	return nil
+}
+
+// newest keeps, for each ID, the document with the highest version (the
+// first of equals), so one chunk never holds two writes to one document.
+func newest(docs []Doc) []Doc {
+	at := make(map[string]int, len(docs))
+	out := make([]Doc, 0, len(docs))
+	for _, d := range docs {
+		if i, ok := at[d.ID]; ok {
+			if d.Version > out[i].Version {
+				out[i] = d
+			}
+			continue
+		}
+		at[d.ID] = len(out)
+		out = append(out, d)
+	}
+	return out
+}
+
+func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	for range upsertAttempts {
+		stored, err := s.storedVersions(ctx, ids)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		models := make([]mongo.WriteModel, 0, len(docs))
+		updates := 0
+		for _, d := range docs {
+			sv, exists := stored[d.ID]
+			switch {
+			case !exists:
+				models = append(models, mongo.NewInsertOneModel().SetDocument(newDocument(d, now)))
+			case !sv.known || sv.version < d.Version:
+				models = append(models, updateModel(d, sv.raw, now))
+				updates++
+			}
+		}
+		if len(models) == 0 {
+			return nil
+		}
+		res, err := s.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		raced, err := racedInserts(err)
+		if err != nil {
+			return err
+		}
+		if !raced && res != nil && res.MatchedCount == int64(updates) {
+			return nil
+		}
+		// Someone else wrote one of these documents between the read and
+		// the write; compare again against what is stored now.
+	}
+	return fmt.Errorf("documents kept changing under %d attempts by concurrent writers", upsertAttempts)
+}
+
+// storedVersion is what a chunk's read learned about a stored document.
+type storedVersion struct {
+	raw     bson.RawValue // the stored version field as is, for the conditional update
+	version int64
+	known   bool // version is a number
+}
+
+func (s *Store) storedVersions(ctx context.Context, ids []string) (map[string]storedVersion, error) {
+	cur, err := s.coll.Find(ctx,
+		bson.D{{Key: keyID, Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: keyVersion, Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("read stored versions: %w", err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	out := make(map[string]storedVersion, len(ids))
+	for cur.Next(ctx) {
+		id, ok := cur.Current.Lookup(keyID).StringValueOK()
+		if !ok {
+			continue
+		}
+		raw := cur.Current.Lookup(keyVersion)
+		v, known := raw.AsInt64OK()
+		out[id] = storedVersion{raw: raw, version: v, known: known}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("read stored versions: %w", err)
+	}
+	return out, nil
+}
+
+// newDocument is d in the stored layout (see the package doc).
+func newDocument(d Doc, now time.Time) bson.D {
+	doc := bson.D{
+		{Key: keyID, Value: d.ID},
+		{Key: keyFields, Value: fieldsValue(d.Fields)},
+		{Key: keyVersion, Value: d.Version},
+		{Key: keyDeleted, Value: d.Deleted},
+		{Key: keyUpdatedAt, Value: now},
+	}
+	if d.Vector != nil {
+		doc = append(doc, bson.E{Key: keyVector, Value: encodeVector(d.Vector)})
+	}
+	return doc
+}
+
+// updateModel replaces d's document's contents provided its version field
+// is still stored (the zero RawValue: absent or null).
+func updateModel(d Doc, stored bson.RawValue, now time.Time) mongo.WriteModel {
+	var version any // nil matches a missing or null field
+	if stored.Type != 0 && stored.Type != bson.TypeNull {
+		version = stored
+	}
+	filter := bson.D{{Key: keyID, Value: d.ID}, {Key: keyVersion, Value: version}}
+	set := bson.D{
+		{Key: keyFields, Value: fieldsValue(d.Fields)},
+		{Key: keyVersion, Value: d.Version},
+		{Key: keyDeleted, Value: d.Deleted},
+		{Key: keyUpdatedAt, Value: now},
+	}
+	var update bson.D
+	if d.Vector != nil {
+		set = append(set, bson.E{Key: keyVector, Value: encodeVector(d.Vector)})
+		update = bson.D{{Key: "$set", Value: set}}
+	} else {
+		update = bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: keyVector, Value: ""}}}}
+	}
+	return mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(update)
+}
+
+// fieldsValue stores nil fields as an empty subdocument, so that a reader
+// never falls back to treating stray top-level keys as fields.
+func fieldsValue(f map[string]any) map[string]any {
+	if f == nil {
+		return map[string]any{}
+	}
+	return f
+}
+
+// racedInserts drops the duplicate-key errors of a bulk write, reporting
+// whether there were any: an insert that hits one lost a race with another
+// writer's insert of the same ID, and the chunk is compared again.
+func racedInserts(err error) (bool, error) {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false, err
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return false, err
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,436 @@
+// Package ingest brings rows into a collection. Bulk files and the stream
+// hook are two entrances to one apply path — Prepare (clean, validate,
+// learn categories, in source order), Encode (any number of workers) and
+// Commit (merge partial updates, write-ahead log, index, in order) — so a
+// row encodes to the same vector whichever way it arrives.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/ingest/clean"
+	"github.com/tessera-search/tessera/spaces"
+)
+
+// Operations an Event may carry.
+const (
+	OpUpsert  = "upsert"  // merge the given fields into the document (create it if new)
+	OpReplace = "replace" // the given fields are the whole document
+	OpDelete  = "delete"
+)
+
+// Statuses of an applied Event.
+const (
+	StatusApplied  = "applied"
+	StatusStale    = "stale"
+	StatusRejected = "rejected"
+)
+
+// Event is one change: a bulk row (OpReplace) or a stream event.
+type Event struct {
+	Op      string         `json:"op"`
+	ID      string         `json:"id"`
+	Fields  map[string]any `json:"fields,omitempty"` // raw values by field name
+	Version int64          `json:"version,omitempty"`
+	TS      time.Time      `json:"ts,omitzero"`
+
+	// Source and Row locate a bulk row in its file for reports.
+	Source string `json:"-"`
+	Row    int    `json:"-"`
+}
+
+// Problem is why a row or event was rejected.
+type Problem struct {
+	File   string `json:"file,omitempty"`
+	Row    int    `json:"row,omitempty"`
+	ID     string `json:"id,omitempty"`
+	Column string `json:"column,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Result is what happened to one Event.
+type Result struct {
+	ID       string    `json:"id"`
+	Status   string    `json:"status"`
+	Outcome  string    `json:"outcome,omitempty"` // inserted, updated, deleted
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Item is an Event on its way through the apply path.
+type Item struct {
+	Event
+	doc      map[string]any // cleaned fields (for a partial upsert: only the given ones)
+	vec      []float32
+	partial  bool
+	problems []Problem
+	encoded  bool
+}
+
+// Rejected reports whether Prepare rejected the item.
+func (it *Item) Rejected() bool { return len(it.problems) > 0 }
+
+// Applier is the one apply path into a collection.
+type Applier struct {
+	schema *spaces.Schema
+	enc    *spaces.Encoder
+	coll   *index.Collection
+	specs  map[string]clean.Spec
+
+	mu        sync.Mutex // serialises Commit
+	vocabSeen string
+	observers []func([]Item, []Result)
+}
+
+// metaVocabulary is the collection metadata key of learned categories.
+const metaVocabulary = "vocabulary"
+
+// NewApplier validates the schema's cleaning rules and restores the
+// collection's learned category vocabulary into the encoder.
+func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
+	s := enc.Schema()
+	a := &Applier{schema: s, enc: enc, coll: coll, specs: map[string]clean.Spec{}}
+	for _, name := range s.FieldNames() {
+		spec := SpecOf(s.Fields[name])
+		if err := spec.Validate(); err != nil {
+			return nil, s.KeyError("fields."+name, err)
+		}
+		a.specs[name] = spec
+	}
+	if coll.Dim() != enc.Dim() {
+		return nil, fmt.Errorf("ingest: collection has %d dims, schema encodes %d", coll.Dim(), enc.Dim())
+	}
+	if raw := coll.Meta(metaVocabulary); raw != nil {
+		var v map[string][]string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("ingest: saved vocabulary: %w", err)
+		}
+		if err := enc.RestoreVocabulary(v); err != nil {
+			return nil, fmt.Errorf("ingest: saved vocabulary: %w", err)
+		}
+		a.vocabSeen = string(raw)
+	}
+	return a, nil
+}
+
+// SpecOf is the cleaning rule a schema field declares.
+func SpecOf(f *spaces.Field) clean.Spec {
+	return clean.Spec{Type: f.Type, Format: f.Format, Null: f.Null, Missing: f.Missing, Default: f.Default,
+		Separator: f.Separator, DecimalComma: f.DecimalComma, Layouts: f.Layouts}
+}
+
+// Encoder returns the encoder the applier encodes with.
+func (a *Applier) Encoder() *spaces.Encoder { return a.enc }
+
+// Collection returns the collection the applier writes to.
+func (a *Applier) Collection() *index.Collection { return a.coll }
+
+// Observe registers fn to see every committed batch (metrics, followers).
+func (a *Applier) Observe(fn func([]Item, []Result)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.observers = append(a.observers, fn)
+}
+
+// Prepare cleans and validates events in order and learns their
+// categories. It must see events in source order; it is cheap.
+func (a *Applier) Prepare(events []Event) []Item {
+	items := make([]Item, len(events))
+	for i, ev := range events {
+		it := &items[i]
+		it.Event = ev
+		a.prepare(it)
+		if !it.Rejected() && it.Op != OpDelete {
+			a.enc.Learn(it.doc)
+		}
+	}
+	return items
+}
+
+func (a *Applier) problem(it *Item, column string, value any, reason string) {
+	p := Problem{File: it.Source, Row: it.Row, ID: it.ID, Column: column, Reason: reason}
+	if value != nil {
+		p.Value = fmt.Sprint(value)
+	}
+	it.problems = append(it.problems, p)
+}
+
+func (a *Applier) column(field string) string {
+	if it, ok := a.schema.Fields[field]; ok && it.Column != "" && it.Column != field {
+		return it.Column
+	}
+	return field
+}
+
+func (a *Applier) prepare(it *Item) {
+	switch it.Op {
+	case "":
+		it.Op = OpUpsert
+	case OpUpsert, OpReplace, OpDelete:
+	default:
+		a.problem(it, "op", it.Op, `unknown op (want "upsert", "replace" or "delete")`)
+		return
+	}
+	if it.ID == "" {
+		if raw, ok := it.Fields[a.schema.ID]; ok {
+			if v, err := a.specs[a.schema.ID].Clean(raw); err == nil && v != nil {
+				it.ID = fmt.Sprint(v)
+			}
+		}
+	}
+	if it.ID == "" {
+		a.problem(it, a.column(a.schema.ID), nil, "missing id")
+		return
+	}
+	if it.Version < 0 {
+		a.problem(it, "version", it.Version, "version must be ≥ 0")
+		return
+	}
+	if it.Op == OpDelete {
+		return
+	}
+	it.partial = it.Op == OpUpsert
+	for name := range it.Fields {
+		if _, ok := a.specs[name]; !ok {
+			a.problem(it, name, nil, "unknown field (not in the schema)")
+		}
+	}
+	it.doc = make(map[string]any, len(a.specs))
+	for _, name := range a.schema.FieldNames() {
+		raw, present := it.Fields[name]
+		if it.partial && !present {
+			continue
+		}
+		v, err := a.specs[name].Clean(raw)
+		if err != nil {
+			reason := err.Error()
+			var ve *clean.ValueError
+			if errors.As(err, &ve) {
+				reason = ve.Reason
+			}
+			a.problem(it, a.column(name), raw, reason)
+			continue
+		}
+		it.doc[name] = v
+	}
+	it.doc[a.schema.ID] = it.ID
+}
+
+// Encode computes the vectors of fully specified items. Safe to call from
+// many goroutines on disjoint slices. Partial upserts are encoded at Commit,
+// where the stored document they merge into is known.
+func (a *Applier) Encode(ctx context.Context, items []Item) error {
+	docs := make([]map[string]any, 0, len(items))
+	idx := make([]int, 0, len(items))
+	for i := range items {
+		it := &items[i]
+		if it.Rejected() || it.Op == OpDelete || it.partial {
+			continue
+		}
+		docs = append(docs, it.doc)
+		idx = append(idx, i)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	vecs := make([][]float32, len(docs))
+	flat := make([]float32, len(docs)*a.enc.Dim())
+	for i := range vecs {
+		vecs[i] = flat[i*a.enc.Dim() : (i+1)*a.enc.Dim() : (i+1)*a.enc.Dim()]
+	}
+	if err := a.enc.EncodeItems(ctx, docs, vecs, nil); err != nil {
+		return err
+	}
+	for j, i := range idx {
+		items[i].vec = vecs[j]
+		items[i].encoded = true
+	}
+	return nil
+}
+
+// Commit applies encoded items to the collection in order, durably: when it
+// returns, every applied item is in the write-ahead log.
+func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	results := make([]Result, len(items))
+	recs := make([]index.Record, 0, len(items))
+	at := make([]int, 0, len(items))
+	pending := map[string]index.Record{} // merges see earlier items of this batch
+	for i := range items {
+		it := &items[i]
+		results[i] = Result{ID: it.ID}
+		if it.Rejected() {
+			results[i].Status, results[i].Problems = StatusRejected, it.problems
+			continue
+		}
+		rec := index.Record{ID: it.ID, Version: it.Version, TS: it.TS}
+		switch {
+		case it.Op == OpDelete:
+			rec.Deleted = true
+		case it.partial:
+			if err := a.mergePartial(ctx, it, &rec, pending); err != nil {
+				results[i].Status = StatusRejected
+				results[i].Problems = []Problem{{File: it.Source, Row: it.Row, ID: it.ID, Reason: err.Error()}}
+				continue
+			}
+		default:
+			if !it.encoded {
+				return nil, fmt.Errorf("ingest: item %q committed before Encode", it.ID)
+			}
+			rec.Fields, rec.Vector = it.doc, it.vec
+		}
+		pending[it.ID] = rec
+		recs = append(recs, rec)
+		at = append(at, i)
+	}
+	var meta map[string][]byte
+	if v, _ := json.Marshal(a.enc.Vocabulary()); string(v) != a.vocabSeen {
+		meta = map[string][]byte{metaVocabulary: v}
+	}
+	outs, err := a.coll.Apply(ctx, recs, meta)
+	if err != nil {
+		return nil, err
+	}
+	if meta != nil {
+		a.vocabSeen = string(meta[metaVocabulary])
+	}
+	for j, i := range at {
+		if outs[j] == index.Stale {
+			results[i].Status = StatusStale
+			continue
+		}
+		results[i].Status, results[i].Outcome = StatusApplied, outs[j].String()
+	}
+	for _, fn := range a.observers {
+		fn(items, results)
+	}
+	return results, nil
+}
+
+// mergePartial merges a partial upsert into the stored (or pending)
+// document and re-encodes only the spaces whose fields changed.
+func (a *Applier) mergePartial(ctx context.Context, it *Item, rec *index.Record, pending map[string]index.Record) error {
+	prev, ok := pending[it.ID]
+	if !ok || prev.Deleted {
+		prev, ok = a.coll.Get(it.ID)
+	}
+	var doc map[string]any
+	var mask []bool
+	vec := make([]float32, a.enc.Dim())
+	if ok && !prev.Deleted {
+		doc = make(map[string]any, len(prev.Fields)+len(it.doc))
+		for k, v := range prev.Fields {
+			doc[k] = v
+		}
+		for k, v := range it.doc {
+			doc[k] = v
+		}
+		copy(vec, prev.Vector)
+		mask = a.enc.SpacesOfFields(it.Fields)
+	} else {
+		// A new id: the missing policies apply to the fields not given.
+		full := Item{Event: it.Event}
+		full.Op = OpReplace
+		a.prepare(&full)
+		if full.Rejected() {
+			return errors.New(full.problems[0].Column + ": " + full.problems[0].Reason)
+		}
+		doc = full.doc
+	}
+	if err := a.enc.EncodeItems(ctx, []map[string]any{doc}, [][]float32{vec}, mask); err != nil {
+		return err
+	}
+	rec.Fields, rec.Vector = doc, vec
+	return nil
+}
+
+// Apply runs events through the whole path: the stream hook's entrance.
+func (a *Applier) Apply(ctx context.Context, events []Event) ([]Result, error) {
+	items := a.Prepare(events)
+	if err := a.Encode(ctx, items); err != nil {
+		return nil, err
+	}
+	return a.Commit(ctx, items)
+}
+
+// RefreshRecency re-encodes the recency parts of every document through the
+// apply path: recency item parts go stale as time passes.
+func (a *Applier) RefreshRecency(ctx context.Context) (int, error) {
+	mask := a.enc.RecencySpaces()
+	if mask == nil {
+		return 0, nil
+	}
+	var ids []string
+	a.coll.Each(func(r index.Record) bool {
+		ids = append(ids, r.ID)
+		return true
+	})
+	sort.Strings(ids)
+	const batch = 1024
+	n := 0
+	for start := 0; start < len(ids); start += batch {
+		if err := a.refreshBatch(ctx, ids[start:min(start+batch, len(ids))], mask); err != nil {
+			return n, err
+		}
+		n += min(batch, len(ids)-start)
+	}
+	return n, nil
+}
+
+// refreshBatch re-reads and re-encodes under the commit lock, so a newer
+// event cannot be overwritten by a refresh of the document it replaced.
+func (a *Applier) refreshBatch(ctx context.Context, ids []string, mask []bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	docs := make([]map[string]any, 0, len(ids))
+	vecs := make([][]float32, 0, len(ids))
+	recs := make([]index.Record, 0, len(ids))
+	for _, id := range ids {
+		r, ok := a.coll.Get(id)
+		if !ok {
+			continue
+		}
+		docs = append(docs, r.Fields)
+		vecs = append(vecs, append([]float32(nil), r.Vector...))
+		recs = append(recs, index.Record{ID: r.ID, Fields: r.Fields, TS: r.TS})
+	}
+	if err := a.enc.EncodeItems(ctx, docs, vecs, mask); err != nil {
+		return err
+	}
+	for i := range recs {
+		recs[i].Vector = vecs[i]
+	}
+	_, err := a.coll.Apply(ctx, recs, nil)
+	return err
+}
+
+// EncodeOnly cleans and encodes rows (raw values by field name) without
+// storing them. Rejected rows get nil vectors and their problems. Rows with
+// no id are fine here.
+func (a *Applier) EncodeOnly(ctx context.Context, rows []map[string]any) ([][]float32, [][]Problem, error) {
+	events := make([]Event, len(rows))
+	for i, r := range rows {
+		events[i] = Event{Op: OpReplace, ID: fmt.Sprintf("row-%d", i+1), Fields: r, Row: i + 1}
+		if v, ok := r[a.schema.ID]; ok && v != nil {
+			events[i].ID = fmt.Sprint(v)
+		}
+	}
+	items := a.Prepare(events)
+	if err := a.Encode(ctx, items); err != nil {
+		return nil, nil, err
+	}
+	vecs := make([][]float32, len(items))
+	problems := make([][]Problem, len(items))
+	for i := range items {
+		vecs[i], problems[i] = items[i].vec, items[i].problems
+	}
+	return vecs, problems, nil
+}

@@ -1,0 +1,272 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tessera-search/tessera/ingest/read"
+)
+
+// BulkOptions tune one bulk ingestion.
+type BulkOptions struct {
+	Read read.Options
+	// Workers encode batches in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// BatchSize rows go through the pipeline together; 0 means 512.
+	BatchSize int
+	// Rejects, when set, receives one NDJSON Problem per rejected row.
+	Rejects io.Writer
+	// Progress, when set, is called after every committed batch.
+	Progress func(Progress)
+	// MaxProblems caps the problems kept in the Summary (all go to
+	// Rejects); 0 means 1,000.
+	MaxProblems int
+}
+
+// Progress is a running count during a bulk ingestion.
+type Progress struct {
+	Read     int     `json:"read"`
+	Fraction float64 `json:"progress"` // of the input bytes, when the reader knows them; else 0
+}
+
+// Summary accounts for every row of a bulk ingestion:
+// Read = Ingested + Merged + Rejected always holds.
+type Summary struct {
+	File       string    `json:"file"`
+	Read       int       `json:"read"`
+	Ingested   int       `json:"ingested"` // rows whose id first appeared in this file
+	Merged     int       `json:"merged"`   // later rows for an id seen earlier in this file: they replaced it
+	Rejected   int       `json:"rejected"`
+	Problems   []Problem `json:"rejects,omitempty"`
+	Warnings   []string  `json:"warnings,omitempty"`
+	Seconds    float64   `json:"seconds"`
+	RowsPerSec float64   `json:"rows_per_s"`
+}
+
+// String is the one-line account the CLI prints.
+func (s Summary) String() string {
+	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d (%.1fs, %.0f rows/s)",
+		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Seconds, s.RowsPerSec)
+}
+
+type batch struct {
+	seq   int
+	items []Item
+	err   error
+	read  int
+	frac  float64
+}
+
+// IngestFile reads a CSV, TSV, XLSX, NDJSON or JSON file into the
+// collection through the apply path.
+func (a *Applier) IngestFile(ctx context.Context, path string, opt BulkOptions) (Summary, error) {
+	return a.ingestPath(ctx, path, filepath.Base(path), opt)
+}
+
+func (a *Applier) ingestPath(ctx context.Context, path, name string, opt BulkOptions) (Summary, error) {
+	r, err := read.Open(path, opt.Read)
+	if err != nil {
+		return Summary{File: name}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer r.Close()
+	return a.Ingest(ctx, r, name, opt)
+}
+
+// Ingest streams rows from r through parse → clean → encode → commit with
+// bounded queues: memory stays constant whatever the file size.
+func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt BulkOptions) (Summary, error) {
+	start := time.Now()
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 512
+	}
+	if opt.MaxProblems <= 0 {
+		opt.MaxProblems = 1000
+	}
+	sum := Summary{File: name, Warnings: a.checkColumns(r.Columns())}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	toEncode := make(chan *batch, opt.Workers)
+	toCommit := make(chan *batch, opt.Workers*2)
+	var readErr error
+	go func() {
+		defer close(toEncode)
+		readErr = a.readBatches(ctx, r, name, opt.BatchSize, toEncode)
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range toEncode {
+				b.err = a.Encode(ctx, b.items)
+				select {
+				case toCommit <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(toCommit) }()
+
+	seen := map[string]struct{}{}
+	waiting := map[int]*batch{}
+	next := 0
+	var rejects *json.Encoder
+	if opt.Rejects != nil {
+		rejects = json.NewEncoder(opt.Rejects)
+	}
+	var commitErr error
+	for b := range toCommit {
+		if commitErr != nil {
+			continue
+		}
+		waiting[b.seq] = b
+		for {
+			b, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			if err := a.commitBatch(ctx, b, &sum, seen, rejects, opt.MaxProblems); err != nil {
+				commitErr = err
+				cancel()
+				break
+			}
+			if opt.Progress != nil {
+				opt.Progress(Progress{Read: sum.Read, Fraction: b.frac})
+			}
+		}
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	if sum.Seconds > 0 {
+		sum.RowsPerSec = float64(sum.Read) / sum.Seconds
+	}
+	if commitErr != nil {
+		return sum, commitErr
+	}
+	if readErr != nil {
+		return sum, readErr
+	}
+	return sum, ctx.Err()
+}
+
+func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen map[string]struct{}, rejects *json.Encoder, maxProblems int) error {
+	if b.err != nil {
+		return b.err
+	}
+	res, err := a.Commit(ctx, b.items)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		sum.Read++
+		if r.Status == StatusRejected {
+			sum.Rejected++
+			for _, p := range r.Problems {
+				if len(sum.Problems) < maxProblems {
+					sum.Problems = append(sum.Problems, p)
+				}
+				if rejects != nil {
+					if err := rejects.Encode(p); err != nil {
+						return fmt.Errorf("write rejects: %w", err)
+					}
+				}
+			}
+			continue
+		}
+		if _, dup := seen[b.items[i].ID]; dup {
+			sum.Merged++
+		} else {
+			seen[b.items[i].ID] = struct{}{}
+			sum.Ingested++
+		}
+	}
+	return nil
+}
+
+// readBatches is the sequential first stage: read, map columns to fields,
+// clean and learn (Prepare), in file order.
+func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, size int, out chan<- *batch) error {
+	seq := 0
+	events := make([]Event, 0, size)
+	var rowErrs []Problem
+	flush := func(frac float64) bool {
+		if len(events) == 0 && len(rowErrs) == 0 {
+			return true
+		}
+		items := a.Prepare(events)
+		for _, p := range rowErrs {
+			items = append(items, Item{Event: Event{Source: name, Row: p.Row}, problems: []Problem{p}})
+		}
+		b := &batch{seq: seq, items: items, frac: frac}
+		seq++
+		events, rowErrs = make([]Event, 0, size), nil
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		rec, err := r.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			flush(1)
+			return nil
+		}
+		var rowErr *read.RowError
+		if errors.As(err, &rowErr) {
+			rowErrs = append(rowErrs, Problem{File: name, Row: rowErr.Row, Reason: rowErr.Error()})
+		} else if err != nil {
+			flush(0)
+			return fmt.Errorf("%s: %w", name, err)
+		} else {
+			events = append(events, Event{Op: OpReplace, Fields: a.fieldsOf(rec.Values), Source: name, Row: rec.Row})
+		}
+		if len(events)+len(rowErrs) >= size {
+			if !flush(0) {
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// fieldsOf maps a source row's columns onto schema fields.
+func (a *Applier) fieldsOf(values map[string]any) map[string]any {
+	fields := make(map[string]any, len(a.schema.Fields))
+	for name, f := range a.schema.Fields {
+		if v, ok := values[f.SourceColumn(name)]; ok {
+			fields[name] = v
+		}
+	}
+	return fields
+}
+
+// checkColumns warns about schema fields whose source column the file lacks.
+func (a *Applier) checkColumns(cols []string) []string {
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[c] = true
+	}
+	var warn []string
+	for _, name := range a.schema.FieldNames() {
+		col := a.schema.Fields[name].SourceColumn(name)
+		if !have[col] {
+			warn = append(warn, fmt.Sprintf("column %q (field %s) is not in the file: the field is missing on every row", col, name))
+		}
+	}
+	return warn
+}

@@ -1,0 +1,100 @@
+package read
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// csvReader streams a CSV or TSV file through encoding/csv.
+type csvReader struct {
+	name   string
+	cr     *csv.Reader
+	cols   []string
+	row    int
+	closer io.Closer
+	err    error // sticky fatal error
+}
+
+// newCSV decodes the text, sniffs the delimiter unless given, and reads
+// the header.
+func newCSV(r io.Reader, format, name string, opt Options, closer io.Closer) (*csvReader, error) {
+	text, _ := decodeText(r)
+	br := bufio.NewReaderSize(text, 64<<10)
+	delim := opt.Delimiter
+	if delim == 0 {
+		if format == FormatTSV {
+			delim = '\t'
+		} else {
+			head, err := br.Peek(64 << 10)
+			delim = rune(sniffDelimiter(head, errors.Is(err, io.EOF)))
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1 // ragged rows become *RowError, not fatal
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("read %s: empty file, no header row", name)
+		}
+		return nil, fmt.Errorf("read %s: header: %w", name, err)
+	}
+	return &csvReader{name: name, cr: cr, cols: uniqueColumns(header), closer: closer}, nil
+}
+
+// Columns returns the header names.
+func (r *csvReader) Columns() []string { return r.cols }
+
+// Next returns the next record. Broken quoting is reported as a *RowError
+// and reading resumes after the line where encoding/csv stopped; an
+// unterminated quote therefore swallows the rest of the file into that
+// one error.
+func (r *csvReader) Next(ctx context.Context) (Record, error) {
+	if r.err != nil {
+		return Record{}, r.err
+	}
+	if err := checkCtx(ctx); err != nil {
+		return Record{}, err
+	}
+	fields, err := r.cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			r.row++
+			return Record{}, &RowError{Row: r.row, Line: pe.StartLine,
+				Err: fmt.Errorf("line %d, column %d: %w", pe.Line, pe.Column, pe.Err)}
+		}
+		if errors.Is(err, io.EOF) {
+			r.err = io.EOF
+			return Record{}, io.EOF
+		}
+		r.err = fmt.Errorf("read %s: after row %d: %w", r.name, r.row, err)
+		return Record{}, r.err
+	}
+	r.row++
+	line, _ := r.cr.FieldPos(0)
+	if len(fields) != len(r.cols) {
+		return Record{}, &RowError{Row: r.row, Line: line,
+			Err: fmt.Errorf("has %d fields, header has %d", len(fields), len(r.cols))}
+	}
+	values := make(map[string]any, len(r.cols))
+	for i, c := range r.cols {
+		values[c] = fields[i]
+	}
+	return Record{Row: r.row, Line: line, Values: values}, nil
+}
+
+// Close closes the underlying file, if the reader owns it.
+func (r *csvReader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	c := r.closer
+	r.closer = nil
+	return c.Close()
+}

@@ -1,0 +1,210 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"time"
+)
+
+// ErrQueueFull is returned by Submit when the apply queue is full; the
+// caller should retry later (HTTP 429 with Retry-After).
+var ErrQueueFull = errors.New("apply queue is full")
+
+// StreamOptions configure a Stream.
+type StreamOptions struct {
+	// QueueSize bounds the submissions waiting to be applied; 0 means 1,024.
+	QueueSize int
+	// MaxBatch caps the events applied (and fsynced) together; 0 means 4,096.
+	MaxBatch int
+}
+
+// Stream is the stream hook's entrance: a bounded queue in front of the
+// apply path. One goroutine drains it, grouping whatever is waiting into
+// one Commit — one WAL fsync — so load turns into larger batches rather
+// than unbounded memory.
+type Stream struct {
+	a     *Applier
+	opts  StreamOptions
+	queue chan *submission
+
+	mu        sync.Mutex
+	fresh     []float64 // recent receipt→searchable latencies, ms (ring)
+	freshNext int
+	applied   int64
+	lastApply time.Time
+	onFresh   []func(d time.Duration, lag time.Duration)
+	done      chan struct{}
+}
+
+type submission struct {
+	ctx      context.Context
+	events   []Event
+	received time.Time
+	results  []Result
+	err      error
+	done     chan struct{}
+}
+
+// NewStream starts the apply loop; it stops when ctx is done.
+func NewStream(ctx context.Context, a *Applier, opts StreamOptions) *Stream {
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 1024
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 4096
+	}
+	s := &Stream{a: a, opts: opts, queue: make(chan *submission, opts.QueueSize), fresh: make([]float64, 0, 4096), done: make(chan struct{})}
+	go s.loop(ctx)
+	return s
+}
+
+// OnFreshness registers fn to observe each applied event's receipt→searchable
+// latency and, when the event carries ts, its event-time lag.
+func (s *Stream) OnFreshness(fn func(fresh, lag time.Duration)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onFresh = append(s.onFresh, fn)
+}
+
+// Submit queues events and waits until they are durable and searchable.
+// It returns ErrQueueFull at once when the queue is full.
+func (s *Stream) Submit(ctx context.Context, events []Event) ([]Result, error) {
+	sub := &submission{ctx: ctx, events: events, received: time.Now(), done: make(chan struct{})}
+	select {
+	case s.queue <- sub:
+	default:
+		return nil, ErrQueueFull
+	}
+	select {
+	case <-sub.done:
+		return sub.results, sub.err
+	case <-ctx.Done():
+		// The events may still be applied; the caller did not get an ack.
+		return nil, ctx.Err()
+	}
+}
+
+// QueueDepth is the number of submissions waiting.
+func (s *Stream) QueueDepth() int { return len(s.queue) }
+
+// Done is closed when the apply loop has drained and stopped.
+func (s *Stream) Done() <-chan struct{} { return s.done }
+
+func (s *Stream) loop(ctx context.Context) {
+	defer close(s.done)
+	for {
+		var first *submission
+		select {
+		case first = <-s.queue:
+		case <-ctx.Done():
+			s.drain()
+			return
+		}
+		s.applyGroup(s.gather(first))
+	}
+}
+
+// drain applies what is already queued at shutdown, so graceful stops lose
+// nothing that was accepted.
+func (s *Stream) drain() {
+	for {
+		select {
+		case sub := <-s.queue:
+			s.applyGroup(s.gather(sub))
+		default:
+			return
+		}
+	}
+}
+
+func (s *Stream) gather(first *submission) []*submission {
+	group := []*submission{first}
+	n := len(first.events)
+	for n < s.opts.MaxBatch {
+		select {
+		case sub := <-s.queue:
+			group = append(group, sub)
+			n += len(sub.events)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+func (s *Stream) applyGroup(group []*submission) {
+	var events []Event
+	for _, sub := range group {
+		events = append(events, sub.events...)
+	}
+	// The loop's work must not be cancelled by one caller going away.
+	results, err := s.a.Apply(context.Background(), events)
+	now := time.Now()
+	off := 0
+	s.mu.Lock()
+	for _, sub := range group {
+		n := len(sub.events)
+		if err != nil {
+			sub.err = err
+		} else {
+			sub.results = results[off : off+n]
+			fresh := now.Sub(sub.received)
+			for i, r := range sub.results {
+				if r.Status != StatusApplied {
+					continue
+				}
+				s.applied++
+				s.recordFresh(fresh)
+				var lag time.Duration
+				if ts := sub.events[i].TS; !ts.IsZero() {
+					lag = now.Sub(ts)
+				}
+				for _, fn := range s.onFresh {
+					fn(fresh, lag)
+				}
+			}
+		}
+		off += n
+		close(sub.done)
+	}
+	if err == nil {
+		s.lastApply = now
+	}
+	s.mu.Unlock()
+}
+
+func (s *Stream) recordFresh(d time.Duration) {
+	ms := float64(d.Microseconds()) / 1000
+	if len(s.fresh) < cap(s.fresh) {
+		s.fresh = append(s.fresh, ms)
+		return
+	}
+	s.fresh[s.freshNext] = ms
+	s.freshNext = (s.freshNext + 1) % len(s.fresh)
+}
+
+// StreamStats summarise the stream hook.
+type StreamStats struct {
+	QueueDepth int       `json:"queue_depth"`
+	Applied    int64     `json:"applied"`
+	LastApply  time.Time `json:"last_apply,omitzero"`
+	FreshP50MS float64   `json:"p50"`
+	FreshP99MS float64   `json:"p99"`
+}
+
+// Stats reports queue depth, applied events and freshness percentiles over
+// the last few thousand events.
+func (s *Stream) Stats() StreamStats {
+	s.mu.Lock()
+	vals := append([]float64(nil), s.fresh...)
+	st := StreamStats{QueueDepth: len(s.queue), Applied: s.applied, LastApply: s.lastApply}
+	s.mu.Unlock()
+	if len(vals) > 0 {
+		sort.Float64s(vals)
+		st.FreshP50MS = vals[len(vals)/2]
+		st.FreshP99MS = vals[min(len(vals)-1, len(vals)*99/100)]
+	}
+	return st
+}

@@ -1,0 +1,290 @@
+// Package query turns search requests into weighted query vectors, runs
+// them against a collection with hard filters, and explains every score
+// space by space.
+package query
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/query/nl"
+	"github.com/tessera-search/tessera/spaces"
+)
+
+// MaxLimit caps limit+offset of one search.
+const MaxLimit = 1000
+
+// Request is one search.
+type Request struct {
+	// Text is compared against every text space.
+	Text string `json:"text,omitempty"`
+	// Q is a natural-language query, interpreted into text, weights and
+	// filters; explicit fields of the request win over the interpretation.
+	Q string `json:"q,omitempty"`
+	// Weights per space: default 1, 0 turns a space off, negative inverts.
+	Weights Weights `json:"weights,omitempty"`
+	// Similar gives per-space query values: a number for similar-mode number
+	// spaces, a category or list of categories, or a text for one text space.
+	Similar map[string]any `json:"similar,omitempty"`
+	// Filter is a hard filter on the schema's filter fields.
+	Filter map[string]any `json:"filter,omitempty"`
+	// LikeID searches for items like a stored one (more like this).
+	LikeID string `json:"like_id,omitempty"`
+	// Limit (default 10), Offset or Cursor page through results.
+	Limit  int    `json:"limit,omitempty"`
+	Offset int    `json:"offset,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+	// MinScore drops results scoring below it.
+	MinScore *float64 `json:"min_score,omitempty"`
+	// IncludeVectors returns each result's per-space vector parts.
+	IncludeVectors bool `json:"include_vectors,omitempty"`
+}
+
+// Result is one ranked document.
+type Result struct {
+	ID      string               `json:"id"`
+	Score   float64              `json:"score"`
+	Scores  map[string]float64   `json:"scores"`
+	Fields  map[string]any       `json:"fields"`
+	Vectors map[string][]float32 `json:"vectors,omitempty"`
+}
+
+// Response is the answer to a Request.
+type Response struct {
+	Results     []Result           `json:"results"`
+	Total       int                `json:"total"`
+	NextCursor  string             `json:"next_cursor,omitempty"`
+	TookMS      float64            `json:"took_ms"`
+	Weights     map[string]float64 `json:"weights"`
+	Interpreted *nl.Interpretation `json:"interpreted,omitempty"`
+	Degraded    []string           `json:"degraded,omitempty"`
+}
+
+// Parser interprets natural-language queries.
+type Parser interface {
+	Parse(ctx context.Context, q string) (nl.Interpretation, error)
+}
+
+// Engine answers searches over one collection.
+type Engine struct {
+	enc    *spaces.Encoder
+	coll   *index.Collection
+	parser Parser
+
+	searches atomic.Int64
+	started  time.Time
+}
+
+// NewEngine builds an engine; parser may be nil (then "q" is an error).
+func NewEngine(enc *spaces.Encoder, coll *index.Collection, parser Parser) *Engine {
+	return &Engine{enc: enc, coll: coll, parser: parser, started: time.Now()}
+}
+
+// Searches is the number of searches answered so far.
+func (e *Engine) Searches() int64 { return e.searches.Load() }
+
+// Encoder returns the engine's encoder.
+func (e *Engine) Encoder() *spaces.Encoder { return e.enc }
+
+// Prepared is a request turned into a query vector and a predicate.
+type Prepared struct {
+	Vector      *spaces.QueryVector
+	Filter      Predicate
+	Interpreted *nl.Interpretation
+	Offset      int
+	Limit       int
+	exclude     string
+}
+
+// Prepare validates a request and encodes its query vector.
+func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
+	p := &Prepared{Limit: req.Limit, Offset: req.Offset}
+	if p.Limit == 0 {
+		p.Limit = 10
+	}
+	if p.Limit < 0 || p.Limit > MaxLimit {
+		return nil, fieldErr("limit", fmt.Sprintf("must be between 1 and %d", MaxLimit))
+	}
+	if req.Cursor != "" {
+		off, err := decodeCursor(req.Cursor)
+		if err != nil {
+			return nil, fieldErr("cursor", "not a cursor from a previous response")
+		}
+		p.Offset = off
+	}
+	if p.Offset < 0 || p.Offset+p.Limit > MaxLimit {
+		return nil, fieldErr("offset", fmt.Sprintf("offset+limit must be at most %d", MaxLimit))
+	}
+	if req.MinScore != nil && (math.IsNaN(*req.MinScore) || math.IsInf(*req.MinScore, 0)) {
+		return nil, fieldErr("min_score", "must be a finite number")
+	}
+	q := spaces.Query{Text: req.Text, Weights: req.Weights, Values: req.Similar}
+	filter := req.Filter
+	if req.Q != "" {
+		if e.parser == nil {
+			return nil, fieldErr("q", "natural-language queries are not enabled")
+		}
+		in, err := e.parser.Parse(ctx, req.Q)
+		if err != nil {
+			return nil, fmt.Errorf("interpret q: %w", err)
+		}
+		p.Interpreted = &in
+		if q.Text == "" {
+			q.Text = in.Text
+		}
+		if len(in.Weights) > 0 {
+			w := make(map[string]float64, len(in.Weights)+len(req.Weights))
+			for k, v := range in.Weights {
+				w[k] = v
+			}
+			for k, v := range req.Weights {
+				w[k] = v
+			}
+			q.Weights = w
+		}
+		if len(in.Filter) > 0 {
+			if len(filter) == 0 {
+				filter = in.Filter
+			} else {
+				filter = map[string]any{"and": []any{filter, in.Filter}}
+			}
+		}
+	}
+	if req.LikeID != "" {
+		rec, ok := e.coll.Get(req.LikeID)
+		if !ok {
+			return nil, fieldErr("like_id", fmt.Sprintf("no document with id %q", req.LikeID))
+		}
+		q.Parts = e.likeParts(rec.Vector, req.Text != "" || req.Q != "")
+		p.exclude = req.LikeID
+	}
+	if len(filter) > 0 {
+		pred, err := CompileFilter(e.enc.Schema(), filter)
+		if err != nil {
+			return nil, err
+		}
+		p.Filter = pred
+	}
+	qv, err := e.enc.EncodeQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	p.Vector = qv
+	return p, nil
+}
+
+// likeParts turns a stored item vector back into per-space query parts:
+// undo the item scaling and switch negative-filter dimensions on. With
+// keepText, text spaces are left to the request's text.
+func (e *Engine) likeParts(item []float32, keepText bool) map[string][]float32 {
+	segs := e.enc.Segments()
+	unscale := float32(math.Sqrt(float64(len(segs))))
+	parts := make(map[string][]float32, len(segs))
+	for i, seg := range segs {
+		if keepText && seg.Kind == spaces.KindText {
+			continue
+		}
+		src := e.enc.Part(item, i)
+		part := make([]float32, seg.Dim)
+		for k := 0; k < seg.Dim-seg.NegDims; k++ {
+			part[k] = src[k] * unscale
+		}
+		for k := seg.Dim - seg.NegDims; k < seg.Dim; k++ {
+			part[k] = 1
+		}
+		parts[seg.Name] = part
+	}
+	return parts
+}
+
+// Search answers a request.
+func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
+	start := time.Now()
+	p, err := e.Prepare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.Run(ctx, p, req.MinScore, req.IncludeVectors)
+	if err != nil {
+		return nil, err
+	}
+	resp.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return resp, nil
+}
+
+// Run searches with a prepared query.
+func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVectors bool) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e.searches.Add(1)
+	k := p.Offset + p.Limit
+	if p.exclude != "" {
+		k++
+	}
+	var opt index.SearchOptions
+	if p.Filter != nil || p.exclude != "" {
+		pred, exclude := p.Filter, p.exclude
+		opt.Filter = func(id string, fields map[string]any) bool {
+			return id != exclude && (pred == nil || pred(fields))
+		}
+	}
+	hits, err := e.coll.Search(p.Vector.Vector, k, opt)
+	if err != nil {
+		return nil, err
+	}
+	segs := e.enc.Segments()
+	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted}
+	for i, seg := range segs {
+		resp.Weights[seg.Name] = p.Vector.Weights[i]
+	}
+	parts := make([]float64, 0, len(segs))
+	for i, h := range hits {
+		if i < p.Offset {
+			continue
+		}
+		if len(resp.Results) == p.Limit {
+			break
+		}
+		parts = e.enc.Explain(p.Vector.Vector, h.Vector, parts)
+		r := Result{ID: h.ID, Scores: make(map[string]float64, len(segs)), Fields: h.Fields}
+		for j, seg := range segs {
+			r.Scores[seg.Name] = parts[j]
+			r.Score += parts[j]
+		}
+		if minScore != nil && r.Score < *minScore {
+			break
+		}
+		if withVectors {
+			r.Vectors = make(map[string][]float32, len(segs))
+			for j, seg := range segs {
+				r.Vectors[seg.Name] = e.enc.Part(h.Vector, j)
+			}
+		}
+		resp.Results = append(resp.Results, r)
+	}
+	resp.Total = len(hits)
+	if len(resp.Results) == p.Limit && p.Offset+p.Limit < MaxLimit {
+		resp.NextCursor = encodeCursor(p.Offset + p.Limit)
+	}
+	return resp, nil
+}
+
+func encodeCursor(off int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(off)))
+}
+
+func decodeCursor(c string) (int, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 3 || string(b[:2]) != "o:" {
+		return 0, errors.New("bad cursor")
+	}
+	return strconv.Atoi(string(b[2:]))
+}

@@ -1,0 +1,215 @@
+package nl
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxQueryBytes bounds the work done for one query; a search box never needs
+// more, and longer input is cut at a rune boundary with a note.
+const maxQueryBytes = 2048
+
+// Offline is the rule-based parser: no network, deterministic, and safe on
+// any input. It is safe for concurrent use.
+type Offline struct {
+	v    Vocab
+	cats *catalog
+}
+
+// NewOffline returns a rule-based parser for the catalogue described by v.
+func NewOffline(v Vocab) *Offline {
+	return &Offline{v: v, cats: newCatalog(v.Categories)}
+}
+
+// Parse interprets q. It never fails: any string yields an Interpretation
+// with Source "offline"; ctx is unused because parsing is a few microseconds
+// of CPU.
+func (o *Offline) Parse(_ context.Context, q string) (Interpretation, error) {
+	return o.parse(q), nil
+}
+
+// parse runs the passes in a fixed order: numeric constraints first (so
+// "budget of 2000" is a price cap, not the word "budget"), then weight words,
+// then category names, then the leftover text.
+func (o *Offline) parse(q string) Interpretation {
+	s := &state{v: &o.v, weights: map[string]float64{}}
+	cutNote := []string{}
+	if len(q) > maxQueryBytes {
+		cut := maxQueryBytes
+		for cut > 0 && !utf8.RuneStart(q[cut]) {
+			cut--
+		}
+		q = q[:cut]
+		cutNote = []string{"query cut to its first " + strconv.Itoa(cut) + " bytes"}
+	}
+	s.q = q
+	s.toks = tokenize(q)
+	s.used = make([]bool, len(s.toks))
+
+	s.constraints()
+	s.weightWords()
+	o.cats.match(s)
+
+	in := Interpretation{
+		Text:       s.leftover(),
+		Filter:     s.fb.build(),
+		Understood: append(cutNote, s.sortedNotes()...),
+		Source:     SourceOffline,
+	}
+	if len(s.weights) > 0 {
+		in.Weights = s.weights
+	}
+	return in
+}
+
+// state is one query being parsed: its tokens, which of them a pass has
+// consumed, and what has been understood so far.
+type state struct {
+	v       *Vocab
+	q       string
+	toks    []token
+	used    []bool
+	fb      filterBuilder
+	weights map[string]float64
+	notes   []note
+}
+
+// note is one Understood line and the token it is about, so that notes can
+// be listed in the order of the query rather than the order of the passes.
+type note struct {
+	tok  int
+	text string
+}
+
+func (s *state) note(tok int, text string) { s.notes = append(s.notes, note{tok, text}) }
+
+// sortedNotes returns the notes in query order; never nil, so the JSON is [].
+func (s *state) sortedNotes() []string {
+	slices.SortStableFunc(s.notes, func(a, b note) int { return a.tok - b.tok })
+	out := make([]string, len(s.notes), len(s.notes)+1)
+	for i, n := range s.notes {
+		out[i] = n.text
+	}
+	return out
+}
+
+// free reports whether token i exists and no pass has consumed it.
+func (s *state) free(i int) bool { return i >= 0 && i < len(s.toks) && !s.used[i] }
+
+func (s *state) consume(from, to int) {
+	for i := from; i < to; i++ {
+		s.used[i] = true
+	}
+}
+
+// quote returns the user's own text of tokens [from, to), in quotes.
+func (s *state) quote(from, to int) string {
+	return `"` + s.q[s.toks[from].start:s.toks[to-1].end] + `"`
+}
+
+// matchWords matches words against the free tokens starting at i and returns
+// the end of the match. A hyphen between two words is skipped, so
+// "top-rated" matches "top rated".
+func (s *state) matchWords(i int, words []string) (int, bool) {
+	k := i
+	for n, w := range words {
+		if n > 0 && s.free(k) && s.toks[k].low == "-" && s.toks[k].kind == tokSymbol {
+			k++
+		}
+		if !s.free(k) || s.toks[k].low != w {
+			return 0, false
+		}
+		k++
+	}
+	return k, true
+}
+
+// weightWords applies words such as "cheap", "top rated" and "newest".
+func (s *state) weightWords() {
+	for i := 0; i < len(s.toks); i++ {
+		if !s.free(i) || s.toks[i].kind == tokNumber {
+			continue
+		}
+		for _, wp := range weightPhrases {
+			end, ok := s.matchWords(i, wp.words)
+			if !ok {
+				continue
+			}
+			space, kind := s.spaceFor(wp.space)
+			from, w := i, wp.weight
+			if neg := s.free(i-1) && negations[s.toks[i-1].low]; neg {
+				if wp.space != hintPrice {
+					break // "not latest": no sensible reading, keep it as text
+				}
+				from = i - 1
+				if w > 0 {
+					w = weightPremium
+				} else {
+					w = weightUp
+				}
+			}
+			if space == "" {
+				s.note(from, s.quote(from, end)+" → kept as text: this catalogue has no "+kind+" space")
+				i = end - 1
+				break
+			}
+			if prev, ok := s.weights[space]; ok && prev != w {
+				s.note(from, s.quote(from, end)+" → ignored: conflicts with "+space+" weight "+formatNum(prev))
+			} else {
+				s.weights[space] = w
+				s.note(from, s.quote(from, end)+" → "+space+" weight "+formatNum(w))
+			}
+			s.consume(from, end)
+			i = end - 1
+			break
+		}
+	}
+}
+
+// spaceFor names the space a weight phrase targets, and its kind for notes.
+func (s *state) spaceFor(h fieldHint) (space, kind string) {
+	switch h {
+	case hintPrice:
+		return s.v.PriceSpace, "price"
+	case hintRating:
+		return s.v.RatingSpace, "rating"
+	default:
+		return s.v.RecencySpace, "recency"
+	}
+}
+
+// leftover renders the unconsumed tokens as text. Tokens written together
+// ("wi-fi", "3-in-1", "on-ear") stay together; symbols at the edge of such a
+// group and stop-words standing alone are dropped.
+func (s *state) leftover() string {
+	var b strings.Builder
+	for i := 0; i < len(s.toks); {
+		if !s.free(i) {
+			i++
+			continue
+		}
+		j := i + 1
+		for s.free(j) && s.toks[j].start == s.toks[j-1].end {
+			j++
+		}
+		from, to := i, j
+		for from < to && s.toks[from].kind == tokSymbol {
+			from++
+		}
+		for to > from && s.toks[to-1].kind == tokSymbol {
+			to--
+		}
+		i = j
+		if from == to || (to-from == 1 && stopWords[s.toks[from].low]) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s.q[s.toks[from].start:s.toks[to-1].end])
+	}
+	return b.String()
+}

@@ -1,0 +1,247 @@
+package nl
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// w is shorthand for an expected weights map.
+type w = map[string]float64
+
+func TestOfflinePhrasings(t *testing.T) {
+	tests := []struct {
+		q       string
+		text    string
+		weights w
+		filter  string // JSON; "" means no filter
+	}{
+		// The brief's own example.
+		{"wireless earbuds under 2000 with rating above 4", "wireless earbuds", nil,
+			`{"price":{"lte":2000},"review_rating":{"gte":4}}`},
+		// Upper bounds with currency symbols, words and operators.
+		{"below ₹500", "", nil, `{"price":{"lte":500}}`},
+		{"less than $50 headphones", "headphones", nil, `{"price":{"lt":50}}`},
+		{"earbuds < 100", "earbuds", nil, `{"price":{"lt":100}}`},
+		{"headphones<=1999", "headphones", nil, `{"price":{"lte":1999}}`},
+		{"mouse at most 300", "mouse", nil, `{"price":{"lte":300}}`},
+		{"cheaper than 999 trimmer", "trimmer", nil, `{"price":{"lt":999}}`},
+		{"kettle up to 1,499 rs", "kettle", nil, `{"price":{"lte":1499}}`},
+		{"wi-fi router rs.1,499/-", "wi-fi router", nil, `{"price":{"lte":1499}}`},
+		{"smartwatch under 5 thousand", "smartwatch", nil, `{"price":{"lte":5000}}`},
+		{"₹800 earbuds", "earbuds", nil, `{"price":{"lte":800}}`},
+		{"phone within a budget of 15000", "phone", nil, `{"price":{"lte":15000}}`},
+		// Lower bounds and multipliers.
+		{"television over 1k", "television", nil, `{"price":{"gte":1000}}`},
+		{"laptop more than 1.5 lakh", "laptop", nil, `{"price":{"gt":150000}}`},
+		{"geyser 5000 rupees or more", "geyser", nil, `{"price":{"gte":5000}}`},
+		// Ranges.
+		{"between 500 and 1500", "", nil, `{"and":[{"price":{"gte":500}},{"price":{"lte":1500}}]}`},
+		{"500-1500 rupees speaker", "speaker", nil, `{"and":[{"price":{"gte":500}},{"price":{"lte":1500}}]}`},
+		{"from 100 to 200 usb cable", "usb cable", nil, `{"and":[{"price":{"gte":100}},{"price":{"lte":200}}]}`},
+		{"iron $20 - $10", "iron", nil, `{"and":[{"price":{"gte":10}},{"price":{"lte":20}}]}`},
+		{"between 3.5 and 5 stars", "", nil, `{"and":[{"review_rating":{"gte":3.5}},{"review_rating":{"lte":5}}]}`},
+		// Ratings.
+		{"above 4 stars", "", nil, `{"review_rating":{"gte":4}}`},
+		{"rating 4+ mixer grinder", "mixer grinder", nil, `{"review_rating":{"gte":4}}`},
+		{"4 stars and up", "", nil, `{"review_rating":{"gte":4}}`},
+		{"4.5+ rated earbuds", "earbuds", nil, `{"review_rating":{"gte":4.5}}`},
+		{"keyboard with a rating of at least 3.8", "keyboard", nil, `{"review_rating":{"gte":3.8}}`},
+		{"four star headphones", "headphones", nil, `{"review_rating":{"gte":4}}`},
+		{"rated better than 4 cables", "cables", nil, `{"review_rating":{"gt":4}}`},
+		{"above 4", "", nil, `{"review_rating":{"gte":4}}`},
+		// Price and rating together, in either order.
+		{"under 500 rating 4+", "", nil, `{"price":{"lte":500},"review_rating":{"gte":4}}`},
+		{"4 star trimmer below rs 700", "trimmer", nil, `{"price":{"lte":700},"review_rating":{"gte":4}}`},
+		// Weight words.
+		{"cheap wireless mouse", "wireless mouse", w{"price": 2}, ""},
+		{"affordable budget-friendly blender", "blender", w{"price": 2}, ""},
+		{"best rated power bank", "power bank", w{"rating": 2}, ""},
+		{"top-rated well reviewed webcam", "webcam", w{"rating": 2}, ""},
+		{"newest smart watches", "smart watches", w{"recency": 2}, ""},
+		{"latest arrivals", "arrivals", w{"recency": 2}, ""},
+		{"premium headphones", "headphones", w{"price": -1}, ""},
+		{"not expensive printer", "printer", w{"price": 2}, ""},
+		{"luxury watch, top rated", "watch", w{"price": -1, "rating": 2}, ""},
+		// Categories: whole names leave the text, parts stay.
+		{"cheap electronics", "", w{"price": 2}, `{"category":{"in":["Electronics"]}}`},
+		{"Home & Kitchen appliances under 3000", "appliances", nil,
+			`{"category":{"in":["Home&Kitchen"]},"price":{"lte":3000}}`},
+		{"home and kitchen", "", nil, `{"category":{"in":["Home&Kitchen"]}}`},
+		{"office products", "", nil, `{"category":{"in":["OfficeProducts"]}}`},
+		{"musical instrument", "", nil, `{"category":{"in":["MusicalInstruments"]}}`},
+		{"health and personal care", "", nil, `{"category":{"in":["Health&PersonalCare"]}}`},
+		{"toysgames", "", nil, `{"category":{"in":["Toys&Games"]}}`},
+		{"HomeImprovement", "", nil, `{"category":{"in":["HomeImprovement"]}}`},
+		{"newest toys for kids", "toys kids", w{"recency": 2}, `{"category":{"in":["Toys&Games"]}}`},
+		{"electronics or toys & games", "", nil, `{"category":{"in":["Electronics","Toys&Games"]}}`},
+		{"kitchen", "kitchen", nil, `{"category":{"in":["Home&Kitchen"]}}`},
+		// A category word that modifies another noun is only text.
+		{"car charger under 1.5k", "car charger", nil, `{"price":{"lte":1500}}`},
+		{"kitchen knife set", "kitchen knife set", nil, ""},
+		// Stop-words and filler.
+		{"show me i want a power bank", "power bank", nil, ""},
+		{"I need something for my car", "car", nil, `{"category":{"in":["Car&Motorbike"]}}`},
+		// Numbers that are not prices or ratings stay text.
+		{"power bank above 10000 mah", "power bank above 10000 mah", nil, ""},
+		{"iphone 15 plus", "iphone 15 plus", nil, ""},
+		{"toys for ages 4 and up", "toys ages 4 up", nil, `{"category":{"in":["Toys&Games"]}}`},
+		{"1-2 years warranty", "1-2 years warranty", nil, ""},
+		{"3-in-1 charger 500gb", "3-in-1 charger 500gb", nil, ""},
+		{"4k tv", "4k tv", nil, ""},
+		{"over-ear headphones", "over-ear headphones", nil, ""},
+		{"over 1000 reviews", "over 1000 reviews", nil, ""},
+		// Two upper bounds on one field keep the tighter one.
+		{"under 2000 below 1500", "", nil, `{"price":{"lte":1500}}`},
+	}
+	p := NewOffline(amazonVocab())
+	for _, tc := range tests {
+		t.Run(tc.q, func(t *testing.T) {
+			got, err := p.Parse(context.Background(), tc.q)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.Source != SourceOffline {
+				t.Errorf("source = %q, want offline", got.Source)
+			}
+			if got.Text != tc.text {
+				t.Errorf("text = %q, want %q", got.Text, tc.text)
+			}
+			if !maps.Equal(got.Weights, tc.weights) {
+				t.Errorf("weights = %v, want %v", got.Weights, tc.weights)
+			}
+			if g, want := normJSON(t, got.Filter), wantFilter(t, tc.filter); !reflect.DeepEqual(g, want) {
+				t.Errorf("filter = %s, want %s", mustJSON(t, got.Filter), tc.filter)
+			}
+			if (tc.filter != "" || tc.weights != nil) && len(got.Understood) == 0 {
+				t.Errorf("no notes for an understood query")
+			}
+		})
+	}
+}
+
+func TestOfflineNotes(t *testing.T) {
+	got, _ := NewOffline(amazonVocab()).Parse(context.Background(), "cheap electronics under 2000 with rating above 4 toys")
+	want := []string{
+		`"cheap" → price weight 2`,
+		`"electronics" → category in [Electronics]`,
+		`"under 2000" → price ≤ 2000`,
+		`"rating above 4" → review_rating ≥ 4`,
+		`"toys" → category in [Toys&Games] (kept in text)`,
+	}
+	if !reflect.DeepEqual(got.Understood, want) {
+		t.Errorf("notes =\n%q\nwant\n%q", got.Understood, want)
+	}
+	b := mustJSON(t, Interpretation{Understood: []string{}})
+	if !strings.Contains(b, `"understood":[]`) {
+		t.Errorf("empty notes marshal as %s, want []", b)
+	}
+	if got, _ := NewOffline(amazonVocab()).Parse(context.Background(), "usb cable"); got.Understood == nil {
+		t.Errorf("Understood is nil; the JSON would be null")
+	}
+}
+
+// A catalogue without a recency space or rating field keeps the words as
+// text and says why, instead of emitting a weight or filter for a space that
+// does not exist.
+func TestOfflineMissingVocab(t *testing.T) {
+	v := amazonVocab()
+	v.RecencySpace, v.RatingField = "", ""
+	got, _ := NewOffline(v).Parse(context.Background(), "newest earbuds rating above 4")
+	if got.Text != "newest earbuds" {
+		t.Errorf("text = %q, want %q", got.Text, "newest earbuds")
+	}
+	if got.Weights != nil || got.Filter != nil {
+		t.Errorf("weights %v filter %v, want none", got.Weights, got.Filter)
+	}
+	want := []string{
+		`"newest" → kept as text: this catalogue has no recency space`,
+		`"rating above 4" → ignored: this catalogue has no rating filter`,
+	}
+	if !reflect.DeepEqual(got.Understood, want) {
+		t.Errorf("notes = %q, want %q", got.Understood, want)
+	}
+}
+
+// Path-valued categories (the raw amazon file's category column) match on a
+// level or the head noun of a CamelCase piece, keeping the word in the text.
+func TestOfflinePathCategories(t *testing.T) {
+	v := amazonVocab()
+	v.Categories = map[string][]string{"category": {
+		"Electronics|Headphones,Earbuds&Accessories|Headphones|In-Ear",
+		"Electronics|WearableTechnology|SmartWatches",
+		"Computers&Accessories|Accessories&Peripherals|Cables&Accessories|Cables|USBCables",
+		"Electronics|HomeTheater,TV&Video|Accessories|Cables|HDMICables",
+	}}
+	p := NewOffline(v)
+	cases := []struct{ q, text, filter string }{
+		{"noise cancelling headphones", "noise cancelling headphones",
+			`{"category":{"in":["Electronics|Headphones,Earbuds&Accessories|Headphones|In-Ear"]}}`},
+		{"fitbit smart watch", "fitbit smart watch",
+			`{"category":{"in":["Electronics|WearableTechnology|SmartWatches"]}}`},
+		{"braided cables", "braided cables", `{"category":{"in":[
+			"Computers&Accessories|Accessories&Peripherals|Cables&Accessories|Cables|USBCables",
+			"Electronics|HomeTheater,TV&Video|Accessories|Cables|HDMICables"]}}`},
+		{"usb cables", "usb cables",
+			`{"category":{"in":["Computers&Accessories|Accessories&Peripherals|Cables&Accessories|Cables|USBCables"]}}`},
+		{"accessories", "accessories", ""},
+		{"headphones stand", "headphones stand", ""},
+	}
+	for _, tc := range cases {
+		got, _ := p.Parse(context.Background(), tc.q)
+		if got.Text != tc.text {
+			t.Errorf("%q: text = %q, want %q", tc.q, got.Text, tc.text)
+		}
+		if g, want := normJSON(t, got.Filter), wantFilter(t, tc.filter); !reflect.DeepEqual(g, want) {
+			t.Errorf("%q: filter = %s, want %s", tc.q, mustJSON(t, got.Filter), tc.filter)
+		}
+	}
+}
+
+func TestOfflineLongInput(t *testing.T) {
+	q := strings.Repeat("cheap ", 1000) + "under 500"
+	got, _ := NewOffline(amazonVocab()).Parse(context.Background(), q)
+	if len(got.Understood) == 0 || !strings.HasPrefix(got.Understood[0], "query cut to its first") {
+		t.Errorf("notes = %q, want a note about the cut", got.Understood)
+	}
+	if got.Filter != nil {
+		t.Errorf("filter from beyond the cut: %v", got.Filter)
+	}
+}
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal %v: %v", v, err)
+	}
+	return string(b)
+}
+
+// normJSON round-trips v through JSON so that []string and []any compare equal.
+func normJSON(t testing.TB, v map[string]any) any {
+	t.Helper()
+	if v == nil {
+		return nil
+	}
+	var out any
+	if err := json.Unmarshal([]byte(mustJSON(t, v)), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func wantFilter(t testing.TB, s string) any {
+	t.Helper()
+	if s == "" {
+		return nil
+	}
+	var out any
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		t.Fatalf("bad expected filter %s: %v", s, err)
+	}
+	return out
+}

@@ -1,0 +1,31 @@
+package query
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/tessera-search/tessera/spaces"
+)
+
+// Weights are per-space weights. Decoding reports a bad value by its key
+// ("weights.price") rather than the whole map.
+type Weights map[string]float64
+
+// UnmarshalJSON decodes an object of numbers, naming the first bad key.
+func (w *Weights) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return &spaces.FieldError{Field: "weights", Err: fmt.Errorf("must be an object of space names to numbers")}
+	}
+	out := make(Weights, len(raw))
+	for k, v := range raw {
+		var f float64
+		if err := json.Unmarshal(v, &f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return &spaces.FieldError{Field: "weights." + k, Err: fmt.Errorf("must be a number, got %s", v)}
+		}
+		out[k] = f
+	}
+	*w = out
+	return nil
+}

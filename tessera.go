@@ -1,0 +1,228 @@
+// Package tessera opens a Tessera data directory: the schema, the encoder,
+// the durable collection and the apply and query paths over it. The
+// tessera command and the tests build on it; embedders of Tessera as a
+// library can too.
+package tessera
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tessera-search/tessera/datasets"
+	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/query/nl"
+	"github.com/tessera-search/tessera/spaces"
+	"github.com/tessera-search/tessera/spaces/openai"
+	"github.com/tessera-search/tessera/spaces/wordvec"
+)
+
+// schemaCopy is the schema saved in the data directory, so later commands
+// on the same directory need no --schema.
+const schemaCopy = "schema.yaml"
+
+// DB is one opened data directory.
+type DB struct {
+	DataDir    string
+	Schema     *spaces.Schema
+	Encoder    *spaces.Encoder
+	Collection *index.Collection
+	Applier    *ingest.Applier
+	Engine     *query.Engine
+	// Demo is true when the schema is the built-in demo schema.
+	Demo bool
+}
+
+// Options say which data directory to open and how.
+type Options struct {
+	DataDir string
+	// SchemaPath or Schema (YAML) give the schema; with neither, the copy
+	// saved in DataDir is used, else the built-in demo schema.
+	SchemaPath string
+	Schema     []byte
+	// Embedder overrides EmbedderKind: "builtin" (default) or "openai".
+	Embedder     spaces.Embedder
+	EmbedderKind string
+	// NoSync skips WAL fsyncs (benchmarks only).
+	NoSync bool
+	Logger *slog.Logger
+	// Clock is read by recency spaces; nil means time.Now.
+	Clock func() time.Time
+}
+
+// Open resolves the schema (given, saved copy, or the built-in demo),
+// builds the encoder and opens the collection, replaying its WAL.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.DataDir == "" {
+		return nil, errors.New("no data directory (--data)")
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	a := &DB{DataDir: o.DataDir}
+	var raw []byte
+	var err error
+	saved := filepath.Join(o.DataDir, schemaCopy)
+	switch {
+	case o.Schema != nil:
+		raw = o.Schema
+	case o.SchemaPath != "":
+		raw, err = os.ReadFile(o.SchemaPath)
+	case fileExists(saved):
+		raw, err = os.ReadFile(saved)
+	default:
+		raw, a.Demo = datasets.DemoSchema(), true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	a.Schema, err = spaces.ParseSchema(raw)
+	if err != nil {
+		name := o.SchemaPath
+		if name == "" {
+			name = saved
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if old, err := os.ReadFile(saved); err == nil && !bytes.Equal(old, raw) {
+		oldSchema, perr := spaces.ParseSchema(old)
+		if perr == nil && oldSchema.Fingerprint("") != a.Schema.Fingerprint("") {
+			return nil, fmt.Errorf("schema %s differs from the one %s was built with (%s): use a new --data directory or remove it to rebuild", o.SchemaPath, o.DataDir, saved)
+		}
+	}
+	if bytes.Equal(raw, datasets.DemoSchema()) {
+		a.Demo = true
+	}
+	emb := o.Embedder
+	if emb == nil {
+		if emb, err = NewEmbedder(o.EmbedderKind); err != nil {
+			return nil, err
+		}
+	}
+	encOpts := []spaces.EncoderOption{spaces.WithQueryEmbedder(query.NewCachedEmbedder(emb, 10_000))}
+	if o.Clock != nil {
+		encOpts = append(encOpts, spaces.WithClock(o.Clock))
+	}
+	a.Encoder, err = spaces.NewEncoder(a.Schema, emb, encOpts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(saved, raw, 0o644); err != nil {
+		return nil, fmt.Errorf("save schema copy: %w", err)
+	}
+	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a.Applier, err = ingest.NewApplier(a.Encoder, a.Collection)
+	if err != nil {
+		a.Collection.Close()
+		return nil, err
+	}
+	a.Engine = query.NewEngine(a.Encoder, a.Collection, a.nlParser())
+	return a, nil
+}
+
+// nlParser builds the offline parser from the schema's roles, and the
+// LLM parser in front of it when a chat endpoint is configured.
+func (a *DB) nlParser() query.Parser {
+	v := nl.Vocab{Categories: map[string][]string{}}
+	for _, sp := range a.Schema.Spaces {
+		switch sp.Kind {
+		case spaces.KindText:
+			v.TextSpaces = append(v.TextSpaces, sp.Name)
+		case spaces.KindNumber:
+			switch {
+			case sp.Mode == "minimum" && v.PriceSpace == "":
+				v.PriceSpace, v.PriceField = sp.Name, sp.Field
+			case sp.Mode == "maximum" && v.RatingSpace == "":
+				v.RatingSpace, v.RatingField = sp.Name, sp.Field
+			}
+		case spaces.KindRecency:
+			v.RecencySpace = sp.Name
+		case spaces.KindCategory:
+			v.Categories[sp.Field] = a.Encoder.Categories(sp.Name)
+		}
+	}
+	filterable := map[string]bool{}
+	for _, f := range a.Schema.Filters {
+		filterable[f] = true
+	}
+	if !filterable[v.PriceField] {
+		v.PriceField = ""
+	}
+	if !filterable[v.RatingField] {
+		v.RatingField = ""
+	}
+	for f := range v.Categories {
+		if !filterable[f] {
+			delete(v.Categories, f)
+		}
+	}
+	var p query.Parser = nl.NewOffline(v)
+	if cfg := nl.LLMConfigFromEnv(); cfg.BaseURL != "" && cfg.Model != "" {
+		llm, err := nl.NewLLM(cfg, v, p)
+		if err != nil {
+			slog.Warn("LLM query parser disabled", "err", err)
+		} else {
+			p = llm
+		}
+	}
+	return p
+}
+
+// NewEmbedder builds a text embedder by kind: "builtin" (default, also
+// from TESSERA_EMBEDDER) or "openai" (configured from the environment).
+func NewEmbedder(kind string) (spaces.Embedder, error) {
+	if kind == "" {
+		kind = os.Getenv("TESSERA_EMBEDDER")
+	}
+	switch kind {
+	case "", "builtin":
+		return wordvec.Default()
+	case "openai":
+		return openai.New(openai.ConfigFromEnv())
+	}
+	return nil, fmt.Errorf("unknown embedder %q (want builtin or openai)", kind)
+}
+
+// LoadDemo ingests the built-in catalogue into an empty collection that
+// uses the demo schema.
+func (a *DB) LoadDemo(ctx context.Context) error {
+	if !a.Demo || a.Collection.Len() > 0 {
+		return nil
+	}
+	start := time.Now()
+	r, err := read.New(bytes.NewReader(datasets.DemoCatalogue()), "demo-products.csv", read.Options{Format: "csv"})
+	if err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
+	}
+	defer r.Close()
+	sum, err := a.Applier.Ingest(ctx, r, "demo-products.csv", ingest.BulkOptions{})
+	if err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
+	}
+	if sum.Rejected > 0 {
+		return fmt.Errorf("demo catalogue: %d rows rejected: %v", sum.Rejected, sum.Problems[0])
+	}
+	slog.Info("loaded the built-in demo catalogue", "rows", sum.Ingested, "took", time.Since(start).Round(time.Millisecond))
+	return a.Collection.Snapshot()
+}
+
+// Close closes the collection's WAL.
+func (a *DB) Close() error {
+	return a.Collection.Close()
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
