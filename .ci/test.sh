@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Tessera's test command: installs and starts what the tests need (headless
+# Chromium, a FerretDB MongoDB-protocol server), then runs vet, the Go tests
+# (with the race detector on the concurrent packages) and short fuzz runs.
+# Usage: bash .ci/test.sh        (CI runs exactly this via .ci/run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "tools"
+go version
+bash .ci/chromium.sh
+export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+
+step "FerretDB (MongoDB wire protocol) for the store and follower tests"
+bash .ci/ferretdb.sh build
+eval "$(bash .ci/ferretdb.sh start)"
+export MONGODB_URI
+trap 'bash "$root/.ci/ferretdb.sh" stop || true' EXIT
+echo "MONGODB_URI=$MONGODB_URI"
+
+step "gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '^.ci/'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+
+export TESSERA_ARTIFACTS=${TESSERA_ARTIFACTS:-$root/test-artifacts}
+mkdir -p "$TESSERA_ARTIFACTS"
+
+step "go test"
+go test -count=1 -timeout 25m ./... 2>&1 | tee "$TESSERA_ARTIFACTS/go-test.log" | grep -v '^{"time"' 
+
+step "go test -race (concurrent packages)"
+go test -count=1 -race -timeout 25m ./index/... ./ingest/... ./query/... ./spaces/... ./web 2>&1 | grep -v '^{"time"'
+
+step "fuzz (short, bounded runs)"
+fuzz() { # package target seconds
+  go test -run '^$' -fuzz "^$2\$" -fuzztime "${3}s" "$1" >/dev/null 2>"$TESSERA_ARTIFACTS/fuzz-$2.log" \
+    && echo "fuzz $2: ok (${3}s)" || { echo "fuzz $2 FAILED:"; tail -30 "$TESSERA_ARTIFACTS/fuzz-$2.log"; return 1; }
+}
+for spec in $(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./.ci/' | sort); do
+  pkg=./$(dirname "${spec#./}")
+  for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$spec" | sed 's/^func //'); do
+    fuzz "$pkg" "$target" "${FUZZ_SECONDS:-5}"
+  done
+done
+
+echo
+echo "all tests passed"
