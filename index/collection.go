@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/tessera-search/tessera/index/hnsw"
 )
 
 // Options configure a Collection.
@@ -22,6 +23,9 @@ type Options struct {
 	SnapshotEvery int
 	// Logger receives recovery and snapshot messages; nil means slog.Default.
 	Logger *slog.Logger
+	// Graph configures the HNSW index (M, EfConstruction, EfSearch); zero
+	// values take hnsw.DefaultConfig's.
+	Graph hnsw.Config
 }
 
 // Filter selects documents during a search.
@@ -30,8 +34,13 @@ type Filter func(id string, fields map[string]any) bool
 // SearchOptions tune one search.
 type SearchOptions struct {
 	Filter Filter
-	// Ef is the graph search breadth; 0 uses the index default.
+	// Ef is the graph search breadth; 0 uses the index default, widened
+	// for non-uniform Weights.
 	Ef int
+	// Weights, when set, are the query's per-segment weights: the further
+	// from uniform, the wider the graph search, so reweighted queries keep
+	// their recall on a graph built for unit weights.
+	Weights []float64
 }
 
 type tombstone struct {
@@ -57,7 +66,7 @@ type Collection struct {
 	times   []time.Time
 	tombs   map[string]tombstone
 	free    []uint32
-	vecs    *flat
+	graph   *hnsw.Graph
 	meta    map[string][]byte
 	updated time.Time
 
@@ -82,7 +91,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		log = slog.Default()
 	}
 	c := &Collection{dir: dir, dim: dim, opts: opts, log: log, slots: map[string]uint32{},
-		tombs: map[string]tombstone{}, vecs: newFlat(dim), meta: map[string][]byte{}}
+		tombs: map[string]tombstone{}, graph: hnsw.New(dim, opts.Graph), meta: map[string][]byte{}}
 	start := time.Now()
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
@@ -148,7 +157,9 @@ func (c *Collection) Get(id string) (Record, bool) {
 	if !ok {
 		return Record{}, false
 	}
-	return Record{ID: id, Fields: c.docs[s], Vector: c.vecs.vector(s), Version: c.vers[s], TS: c.times[s]}, true
+	// A copy: an upsert replaces the graph's vector in place.
+	vec := append([]float32(nil), c.graph.Vector(s)...)
+	return Record{ID: id, Fields: c.docs[s], Vector: vec, Version: c.vers[s], TS: c.times[s]}, true
 }
 
 // Version returns the version applied for id, live or deleted, and whether
@@ -260,7 +271,7 @@ func (c *Collection) applyLocked(r Record) Outcome {
 			if t.Version < c.vers[s] {
 				t.Version = c.vers[s]
 			}
-			c.vecs.remove(s)
+			c.graph.Delete(s)
 			c.docs[s], c.ids[s] = nil, ""
 			delete(c.slots, r.ID)
 			c.free = append(c.free, s)
@@ -292,7 +303,10 @@ func (c *Collection) applyLocked(r Record) Outcome {
 		delete(c.tombs, r.ID)
 	}
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
-	c.vecs.add(s, r.Vector)
+	if err := c.graph.Add(s, r.Vector); err != nil {
+		// Apply checked the dimension; this cannot happen.
+		panic(err)
+	}
 	return out
 }
 
@@ -311,10 +325,21 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 	if opt.Filter != nil {
 		slotFilter = func(s uint32) bool { return opt.Filter(c.ids[s], c.docs[s]) }
 	}
-	res := c.vecs.search(q, k, slotFilter)
+	ef := opt.Ef
+	if ef <= 0 {
+		ef = c.graph.Config().EfSearch
+	}
+	if len(opt.Weights) > 1 {
+		ef = hnsw.EfForWeights(ef, opt.Weights)
+	}
+	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: slotFilter, FilterCount: -1})
 	hits := make([]Hit, len(res))
+	// Vectors are copied: an upsert replaces the graph's vector in place.
+	flat := make([]float32, len(res)*c.dim)
 	for i, r := range res {
-		hits[i] = Hit{ID: c.ids[r.Slot], Score: r.Score, Fields: c.docs[r.Slot], Vector: c.vecs.vector(r.Slot)}
+		v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
+		copy(v, c.graph.Vector(r.ID))
+		hits[i] = Hit{ID: c.ids[r.ID], Score: r.Score, Fields: c.docs[r.ID], Vector: v}
 	}
 	return hits, nil
 }
@@ -325,27 +350,14 @@ func (c *Collection) Each(fn func(Record) bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for id, s := range c.slots {
-		if !fn(Record{ID: id, Fields: c.docs[s], Vector: c.vecs.vector(s), Version: c.vers[s], TS: c.times[s]}) {
+		if !fn(Record{ID: id, Fields: c.docs[s], Vector: c.graph.Vector(s), Version: c.vers[s], TS: c.times[s]}) {
 			return
 		}
 	}
 }
 
-// Sample returns up to n ids chosen at random, for estimating filter
-// selectivity.
-func (c *Collection) sampleSlots(n int) []uint32 {
-	if len(c.ids) == 0 {
-		return nil
-	}
-	out := make([]uint32, 0, n)
-	for i := 0; i < n*2 && len(out) < n; i++ {
-		s := uint32(rand.IntN(len(c.ids)))
-		if c.ids[s] != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+// MemoryBytes estimates the index's memory (vectors and graph links).
+func (c *Collection) MemoryBytes() int64 { return c.graph.MemoryBytes() }
 
 // Close snapshots nothing; it closes the WAL. Call Snapshot first for a
 // fast next start.

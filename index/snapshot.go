@@ -11,12 +11,22 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/tessera-search/tessera/index/hnsw"
 )
 
 const (
 	snapshotFile  = "snapshot.bin"
-	snapshotMagic = "TSNAP001"
+	graphFile     = "graph.bin"
+	snapshotMagic = "TSNAP002"
 )
+
+// snapRecord is a record with the graph slot it occupies, so a saved graph
+// can be reused as is.
+type snapRecord struct {
+	Record
+	Slot uint32
+}
 
 type snapshotHeader struct {
 	Dim     int
@@ -68,6 +78,11 @@ func (c *Collection) snapshotLocked() error {
 	if err != nil {
 		return fmt.Errorf("snapshot: write %s: %w", tmp, err)
 	}
+	// The graph goes first: a snapshot is only ever paired with the graph
+	// saved with it or found inconsistent on load (and rebuilt).
+	if err := c.writeGraph(); err != nil {
+		c.log.Warn("graph not saved; it will be rebuilt on the next start", "err", err)
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
@@ -95,7 +110,7 @@ func (c *Collection) writeSnapshot(w io.Writer) error {
 		if id == "" {
 			continue
 		}
-		r := Record{ID: id, Fields: c.docs[s], Vector: c.vecs.vector(uint32(s)), Version: c.vers[s], TS: c.times[s]}
+		r := snapRecord{Record: Record{ID: id, Fields: c.docs[s], Vector: c.graph.Vector(uint32(s)), Version: c.vers[s], TS: c.times[s]}, Slot: uint32(s)}
 		if err := enc.Encode(&r); err != nil {
 			return fmt.Errorf("record %q: %w", id, err)
 		}
@@ -153,12 +168,20 @@ func (c *Collection) loadSnapshot() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := 0; i < h.Count; i++ {
-		var rec Record
-		if err := dec.Decode(&rec); err != nil {
+	recs := make([]snapRecord, h.Count)
+	for i := range recs {
+		if err := dec.Decode(&recs[i]); err != nil {
 			return fmt.Errorf("snapshot %s: %w: record %d of %d: %v", path, ErrCorrupt, i+1, h.Count, err)
 		}
-		c.applyLocked(rec)
+	}
+	if g, err := c.readGraph(recs); err != nil {
+		c.log.Warn("saved graph not used; rebuilding the index from the snapshot's vectors", "err", err)
+		for _, r := range recs {
+			c.applyLocked(r.Record)
+		}
+	} else {
+		c.graph = g
+		c.placeLocked(recs)
 	}
 	if h.Meta != nil {
 		c.meta = h.Meta
@@ -170,4 +193,81 @@ func (c *Collection) loadSnapshot() error {
 	}
 	c.updated = h.Updated
 	return nil
+}
+
+func (c *Collection) writeGraph() error {
+	path := filepath.Join(c.dir, graphFile)
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	bw := bufio.NewWriterSize(f, 1<<20)
+	_, err = c.graph.WriteTo(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// readGraph loads the saved graph and checks it holds exactly the
+// snapshot's vectors in the snapshot's slots; anything else is an error
+// and the caller rebuilds.
+func (c *Collection) readGraph(recs []snapRecord) (*hnsw.Graph, error) {
+	f, err := os.Open(filepath.Join(c.dir, graphFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	g, err := hnsw.ReadFrom(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if g.Dim() != c.dim || g.Len() != len(recs) {
+		return nil, fmt.Errorf("graph has %d vectors of %d dims, snapshot %d of %d", g.Len(), g.Dim(), len(recs), c.dim)
+	}
+	for _, r := range recs {
+		v := g.Vector(r.Slot)
+		if len(v) != len(r.Vector) {
+			return nil, fmt.Errorf("graph slot %d does not hold %q", r.Slot, r.ID)
+		}
+		for i := range v {
+			if v[i] != r.Vector[i] {
+				return nil, fmt.Errorf("graph slot %d holds another vector than %q", r.Slot, r.ID)
+			}
+		}
+	}
+	return g, nil
+}
+
+// placeLocked restores documents into the slots they had when saved.
+func (c *Collection) placeLocked(recs []snapRecord) {
+	n := 0
+	for _, r := range recs {
+		n = max(n, int(r.Slot)+1)
+	}
+	c.ids = make([]string, n)
+	c.docs = make([]map[string]any, n)
+	c.vers = make([]int64, n)
+	c.times = make([]time.Time, n)
+	for _, r := range recs {
+		c.ids[r.Slot], c.docs[r.Slot], c.vers[r.Slot], c.times[r.Slot] = r.ID, r.Fields, r.Version, r.TS
+		c.slots[r.ID] = r.Slot
+	}
+	c.free = c.free[:0]
+	for s, id := range c.ids {
+		if id == "" {
+			c.free = append(c.free, uint32(s))
+		}
+	}
 }

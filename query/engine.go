@@ -229,7 +229,7 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 	if p.exclude != "" {
 		k++
 	}
-	var opt index.SearchOptions
+	opt := index.SearchOptions{Weights: p.Vector.Weights}
 	if p.Filter != nil || p.exclude != "" {
 		pred, exclude := p.Filter, p.exclude
 		opt.Filter = func(id string, fields map[string]any) bool {

@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"fmt"
+	"math"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -75,12 +78,14 @@ func TestAccessibility(t *testing.T) {
 	// A slider moves with the arrow keys and re-runs the search.
 	sch := e.schema(t)
 	price := sch.priceSpace(t)
+	from := eval[float64](tb, `Number(document.querySelector('[data-testid="slider-`+price+`"]').value)`)
+	want := strconv.FormatFloat(math.Round(from*10+1)/10, 'f', -1, 64)
 	tb.do("press ArrowRight on the price slider",
 		chromedp.Focus(testID("slider-"+price)),
 		chromedp.KeyEvent(kb.ArrowRight))
-	tb.waitSearch("w."+price, "1.1")
-	if vt := eval[string](tb, `document.querySelector('[data-testid="slider-`+price+`"]').getAttribute("aria-valuetext")`); vt != "1.1" {
-		t.Errorf("aria-valuetext = %q, want 1.1", vt)
+	tb.waitSearch("w."+price, want)
+	if vt := eval[string](tb, `document.querySelector('[data-testid="slider-`+price+`"]').getAttribute("aria-valuetext")`); vt != fmt.Sprintf("%.1f", math.Round(from*10+1)/10) {
+		t.Errorf("aria-valuetext = %q after ArrowRight from %v", vt, from)
 	}
 }
 

@@ -1,0 +1,141 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func randomRecords(rng *rand.Rand, n, dim int, prefix string) []Record {
+	recs := make([]Record, n)
+	for i := range recs {
+		v := make([]float32, dim)
+		var norm float64
+		for k := range v {
+			v[k] = float32(rng.NormFloat64())
+			norm += float64(v[k] * v[k])
+		}
+		for k := range v {
+			v[k] /= float32(math.Sqrt(norm))
+		}
+		recs[i] = Record{ID: fmt.Sprintf("%s%d", prefix, i), Vector: v, Fields: map[string]any{"i": float64(i)}}
+	}
+	return recs
+}
+
+func ids(hits []Hit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
+}
+
+// TestGraphSavedAndReused checks that a snapshot saves the HNSW graph, a
+// restart reuses it, and a corrupt graph file is detected and rebuilt from
+// the snapshot's vectors with identical results.
+func TestGraphSavedAndReused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(7, 7))
+	const dim = 16
+	c, err := Open(dir, dim, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := randomRecords(rng, 3000, dim, "r")
+	if _, err := c.Apply(ctx, recs, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Delete some, so saved slots have holes.
+	var dels []Record
+	for i := 0; i < 3000; i += 7 {
+		dels = append(dels, Record{ID: recs[i].ID, Deleted: true})
+	}
+	c.Apply(ctx, dels, nil)
+	q := randomRecords(rng, 1, dim, "q")[0].Vector
+	want, _ := c.Search(q, 10, SearchOptions{Ef: 400})
+	if err := c.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := os.Stat(filepath.Join(dir, graphFile)); err != nil {
+		t.Fatalf("graph not saved: %v", err)
+	}
+	c, err = Open(dir, dim, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Search(q, 10, SearchOptions{Ef: 400})
+	if fmt.Sprint(ids(got)) != fmt.Sprint(ids(want)) {
+		t.Fatalf("after restart %v, before %v", ids(got), ids(want))
+	}
+	if c.Len() != 3000-len(dels) {
+		t.Fatalf("%d docs", c.Len())
+	}
+	c.Close()
+	// Corrupt the graph: it must be rejected and rebuilt.
+	path := filepath.Join(dir, graphFile)
+	data, _ := os.ReadFile(path)
+	data[len(data)/3] ^= 0x55
+	os.WriteFile(path, data, 0o644)
+	c, err = Open(dir, dim, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	exact, _ := c.Search(q, 10, SearchOptions{Ef: 3000})
+	if fmt.Sprint(ids(exact)) != fmt.Sprint(ids(want)) {
+		t.Fatalf("rebuilt graph %v, want %v", ids(exact), ids(want))
+	}
+}
+
+// TestConcurrentSearchAndApply runs searches while a writer upserts and
+// deletes; run with -race.
+func TestConcurrentSearchAndApply(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	c, err := Open(t.TempDir(), 8, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Apply(ctx, randomRecords(rng, 2500, 8, "a"), nil)
+	q := randomRecords(rng, 1, 8, "q")[0].Vector
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := 0; w < 3; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				hits, err := c.Search(q, 5, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["i"].(float64) >= 0 }})
+				if err != nil || len(hits) == 0 {
+					t.Errorf("search: %v %d", err, len(hits))
+					return
+				}
+				_, _ = c.Get(hits[0].ID)
+			}
+		}()
+	}
+	wrng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 30; i++ {
+		batch := randomRecords(wrng, 50, 8, fmt.Sprintf("a%d-", i%3))
+		batch = append(batch, Record{ID: fmt.Sprintf("a%d", i), Deleted: true})
+		if _, err := c.Apply(ctx, batch, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
