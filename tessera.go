@@ -16,11 +16,13 @@ import (
 
 	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
+	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
 	"github.com/tessera-search/tessera/spaces/wordvec"
 )
@@ -118,7 +120,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := os.WriteFile(saved, raw, 0o644); err != nil {
 		return nil, fmt.Errorf("save schema copy: %w", err)
 	}
-	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger})
+	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger,
+		Graph: hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1}})
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +184,8 @@ func (a *DB) nlParser() query.Parser {
 
 // NewEmbedder builds a text embedder by kind: "builtin" (default, also
 // from TESSERA_EMBEDDER) or "openai" (configured from the environment).
+// The remote one is guarded by a *breaker.Breaker (timeout, retries,
+// circuit breaker), so a dead endpoint fails fast and reports Degraded.
 func NewEmbedder(kind string) (spaces.Embedder, error) {
 	if kind == "" {
 		kind = os.Getenv("TESSERA_EMBEDDER")
@@ -189,7 +194,22 @@ func NewEmbedder(kind string) (spaces.Embedder, error) {
 	case "", "builtin":
 		return wordvec.Default()
 	case "openai":
-		return openai.New(openai.ConfigFromEnv())
+		emb, err := openai.New(openai.ConfigFromEnv())
+		if err != nil {
+			return nil, err
+		}
+		// The client already retries rate limits honouring Retry-After;
+		// the breaker bounds the whole call and stops calling a dead
+		// endpoint. Client errors (4xx) are permanent: not retried, and
+		// they say nothing about the endpoint's health.
+		return breaker.Wrap(emb, breaker.Options{Timeout: 30 * time.Second, Retries: 1,
+			Retryable: func(err error) bool {
+				var se *openai.StatusError
+				if errors.As(err, &se) {
+					return se.Retryable()
+				}
+				return !errors.Is(err, context.Canceled)
+			}}), nil
 	}
 	return nil, fmt.Errorf("unknown embedder %q (want builtin or openai)", kind)
 }

@@ -8,9 +8,11 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"sync"
 	"time"
 
+	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest/read"
 )
 
@@ -42,6 +44,7 @@ type Summary struct {
 	File       string    `json:"file"`
 	Read       int       `json:"read"`
 	Ingested   int       `json:"ingested"` // rows whose id first appeared in this file
+	Updated    int       `json:"updated"`  // of Ingested, rows that replaced a document stored before this file
 	Merged     int       `json:"merged"`   // later rows for an id seen earlier in this file: they replaced it
 	Rejected   int       `json:"rejected"`
 	Problems   []Problem `json:"rejects,omitempty"`
@@ -52,8 +55,8 @@ type Summary struct {
 
 // String is the one-line account the CLI prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d (%.1fs, %.0f rows/s)",
-		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Seconds, s.RowsPerSec)
+	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d; %d new, %d updated (%.1fs, %.0f rows/s)",
+		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Ingested-s.Updated, s.Updated, s.Seconds, s.RowsPerSec)
 }
 
 type batch struct {
@@ -71,6 +74,22 @@ func (a *Applier) IngestFile(ctx context.Context, path string, opt BulkOptions) 
 }
 
 func (a *Applier) ingestPath(ctx context.Context, path, name string, opt BulkOptions) (Summary, error) {
+	// The schema's ingest options are the defaults for its files.
+	d := a.schema.Ingest
+	if opt.Read.Format == "" {
+		opt.Read.Format = d.Format
+	}
+	if opt.Read.Sheet == "" {
+		opt.Read.Sheet = d.Sheet
+	}
+	if opt.Read.Delimiter == 0 {
+		switch r := []rune(d.Delimiter); {
+		case len(r) == 1:
+			opt.Read.Delimiter = r[0]
+		case d.Delimiter == `\t`, d.Delimiter == "tab":
+			opt.Read.Delimiter = '\t'
+		}
+	}
 	r, err := read.Open(path, opt.Read)
 	if err != nil {
 		return Summary{File: name}, fmt.Errorf("%s: %w", name, err)
@@ -93,13 +112,16 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 		opt.MaxProblems = 1000
 	}
 	sum := Summary{File: name, Warnings: a.checkColumns(r.Columns())}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	toEncode := make(chan *batch, opt.Workers)
 	toCommit := make(chan *batch, opt.Workers*2)
 	var readErr error
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		defer close(toEncode)
 		readErr = a.readBatches(ctx, r, name, opt.BatchSize, toEncode)
 	}()
@@ -109,7 +131,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 		go func() {
 			defer wg.Done()
 			for b := range toEncode {
-				b.err = a.Encode(ctx, b.items)
+				b.err = retry(ctx, "encode batch", func() error { return a.Encode(ctx, b.items) })
 				select {
 				case toCommit <- b:
 				case <-ctx.Done():
@@ -128,6 +150,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 		rejects = json.NewEncoder(opt.Rejects)
 	}
 	var commitErr error
+	lastFrac := 0.0
 	for b := range toCommit {
 		if commitErr != nil {
 			continue
@@ -147,9 +170,14 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 			}
 			if opt.Progress != nil {
 				opt.Progress(Progress{Read: sum.Read, Fraction: b.frac})
+				lastFrac = b.frac
 			}
 		}
 	}
+	// The reader must be finished before readErr is read and before the
+	// caller closes r, also when encoding or committing failed first.
+	cancel()
+	<-readDone
 	sum.Seconds = time.Since(start).Seconds()
 	if sum.Seconds > 0 {
 		sum.RowsPerSec = float64(sum.Read) / sum.Seconds
@@ -157,10 +185,13 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 	if commitErr != nil {
 		return sum, commitErr
 	}
-	if readErr != nil {
+	if opt.Progress != nil && readErr == nil && parent.Err() == nil && lastFrac != 1 {
+		opt.Progress(Progress{Read: sum.Read, Fraction: 1})
+	}
+	if readErr != nil && !errors.Is(readErr, context.Canceled) {
 		return sum, readErr
 	}
-	return sum, ctx.Err()
+	return sum, parent.Err()
 }
 
 func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen map[string]struct{}, rejects *json.Encoder, maxProblems int) error {
@@ -192,6 +223,9 @@ func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen 
 		} else {
 			seen[b.items[i].ID] = struct{}{}
 			sum.Ingested++
+			if r.Outcome == index.Updated.String() {
+				sum.Updated++
+			}
 		}
 	}
 	return nil
@@ -210,6 +244,10 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 		items := a.Prepare(events)
 		for _, p := range rowErrs {
 			items = append(items, Item{Event: Event{Source: name, Row: p.Row}, problems: []Problem{p}})
+		}
+		if len(rowErrs) > 0 {
+			// Keep file order, so rejects are reported in row order.
+			sort.SliceStable(items, func(i, j int) bool { return items[i].Row < items[j].Row })
 		}
 		b := &batch{seq: seq, items: items, frac: frac}
 		seq++

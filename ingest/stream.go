@@ -26,6 +26,7 @@ type StreamOptions struct {
 // than unbounded memory.
 type Stream struct {
 	a     *Applier
+	ctx   context.Context
 	opts  StreamOptions
 	queue chan *submission
 
@@ -55,7 +56,7 @@ func NewStream(ctx context.Context, a *Applier, opts StreamOptions) *Stream {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
 	}
-	s := &Stream{a: a, opts: opts, queue: make(chan *submission, opts.QueueSize), fresh: make([]float64, 0, 4096), done: make(chan struct{})}
+	s := &Stream{a: a, opts: opts, ctx: ctx, queue: make(chan *submission, opts.QueueSize), fresh: make([]float64, 0, 4096), done: make(chan struct{})}
 	go s.loop(ctx)
 	return s
 }
@@ -139,8 +140,14 @@ func (s *Stream) applyGroup(group []*submission) {
 	for _, sub := range group {
 		events = append(events, sub.events...)
 	}
-	// The loop's work must not be cancelled by one caller going away.
-	results, err := s.a.Apply(context.Background(), events)
+	// The loop's work must not be cancelled by one caller going away; it
+	// retries (an embedder outage) until it succeeds or the stream stops.
+	var results []Result
+	err := retry(s.ctx, "apply events", func() error {
+		var err error
+		results, err = s.a.Apply(context.Background(), events)
+		return err
+	})
 	now := time.Now()
 	off := 0
 	s.mu.Lock()

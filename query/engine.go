@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -176,6 +177,9 @@ func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(qv.Degraded) > 0 {
+		slog.WarnContext(ctx, "search degraded: text embedder failed", "spaces", qv.Degraded, "err", qv.DegradedErr)
+	}
 	p.Vector = qv
 	return p, nil
 }
@@ -241,7 +245,7 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 		return nil, err
 	}
 	segs := e.enc.Segments()
-	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted}
+	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted, Degraded: p.Vector.Degraded}
 	for i, seg := range segs {
 		resp.Weights[seg.Name] = p.Vector.Weights[i]
 	}

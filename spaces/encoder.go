@@ -309,6 +309,10 @@ type QueryVector struct {
 	// Weights are the effective weights; spaces with nothing to compare
 	// (empty text, similar mode without a value) are 0.
 	Weights []float64
+	// Degraded names text spaces left out because the embedder failed;
+	// DegradedErr is the last such failure.
+	Degraded    []string
+	DegradedErr error
 }
 
 // EncodeQuery builds the weighted query vector. Unknown spaces and bad
@@ -328,6 +332,8 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 	vec := make([]float32, e.dim)
 	weights := make([]float64, len(e.segments))
 	textCache := map[string][]float32{}
+	var degraded []string
+	var degradedErr error
 	n := float64(len(e.segments))
 	for si, seg := range e.segments {
 		w := 1.0
@@ -376,7 +382,15 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 				if !ok {
 					vs, err := e.queryEmb.Embed(ctx, []string{text})
 					if err != nil {
-						return nil, fmt.Errorf("embed query text: %w", err)
+						if ctx.Err() != nil {
+							return nil, ctx.Err()
+						}
+						// Degrade instead of failing: the other spaces still
+						// answer, and the response says which sat out.
+						degraded = append(degraded, seg.Name)
+						degradedErr = err
+						active = false
+						break
 					}
 					emb = vs[0]
 					textCache[text] = emb
@@ -412,7 +426,7 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 		}
 	}
 	if nz == 0 {
-		return &QueryVector{Vector: vec, Weights: weights}, nil
+		return &QueryVector{Vector: vec, Weights: weights, Degraded: degraded, DegradedErr: degradedErr}, nil
 	}
 	scale := math.Sqrt(n/float64(nz)) / math.Sqrt(sumSq)
 	for si, seg := range e.segments {
@@ -422,7 +436,7 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 			part[k] *= f
 		}
 	}
-	return &QueryVector{Vector: vec, Weights: weights}, nil
+	return &QueryVector{Vector: vec, Weights: weights, Degraded: degraded, DegradedErr: degradedErr}, nil
 }
 
 // Explain splits query·item into each space's contribution; they sum to the

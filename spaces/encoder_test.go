@@ -2,6 +2,7 @@ package spaces
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -291,5 +292,43 @@ func TestSchemaErrorsNameKeyAndLine(t *testing.T) {
 	_, err = ParseSchema([]byte(strings.Replace(issueSchema, "filters:", "filterz:", 1)))
 	if err == nil || !strings.Contains(err.Error(), "filterz") || !strings.Contains(err.Error(), "line 17") {
 		t.Fatalf("unknown key: got %v", err)
+	}
+}
+
+type failingEmbedder struct{ hashEmbedder }
+
+func (failingEmbedder) Embed(context.Context, []string) ([][]float32, error) {
+	return nil, fmt.Errorf("embedder down")
+}
+
+func TestQueryDegradesWhenEmbedderFails(t *testing.T) {
+	s, _ := ParseSchema([]byte(issueSchema))
+	e, err := NewEncoder(s, hashEmbedder{16}, WithQueryEmbedder(failingEmbedder{hashEmbedder{16}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := e.EncodeQuery(context.Background(), Query{Text: "usb cable", Weights: map[string]float64{"rating": 0}})
+	if err != nil {
+		t.Fatalf("a failing embedder must degrade the query, not fail it: %v", err)
+	}
+	if fmt.Sprint(q.Degraded) != "[title description]" {
+		t.Fatalf("degraded %v", q.Degraded)
+	}
+	// The price space still answers alone: weight renormalised to it.
+	item := [][]float32{make([]float32, e.Dim())}
+	e.EncodeItems(context.Background(), []map[string]any{{"price": 0.0}}, item, nil)
+	if got := dot(q.Vector, item[0]); math.Abs(got-1) > 1e-6 {
+		t.Fatalf("price-only score %v, want 1", got)
+	}
+}
+
+func TestSchemaNullTokensUnquotedKey(t *testing.T) {
+	y := strings.Replace(issueSchema, "review_rating: {type: number}", `review_rating: {type: number, null: ["|", "No rating"]}`, 1)
+	s, err := ParseSchema([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Fields["review_rating"].Null; len(got) != 2 || got[0] != "|" {
+		t.Fatalf("null tokens %v", got)
 	}
 }

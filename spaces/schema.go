@@ -100,7 +100,6 @@ type IndexParams struct {
 	M              int `yaml:"m,omitempty" json:"m,omitempty"`
 	EfConstruction int `yaml:"ef_construction,omitempty" json:"ef_construction,omitempty"`
 	EfSearch       int `yaml:"ef_search,omitempty" json:"ef_search,omitempty"`
-	ExactBelow     int `yaml:"exact_below,omitempty" json:"exact_below,omitempty"`
 }
 
 // IngestOptions are per-schema defaults for reading source files.
@@ -165,10 +164,41 @@ func ParseSchema(data []byte) (*Schema, error) {
 	}
 	s.root = root.Content[0]
 	s.fieldOrder = mappingKeys(root.Content[0], "fields")
+	if err := s.readNullKeys(); err != nil {
+		return nil, err
+	}
 	if err := s.validate(root.Content[0]); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// readNullKeys fills each field's null tokens. YAML reads an unquoted
+// `null:` key as the null value, which the decoder silently drops, so the
+// tokens are read from the node tree.
+func (s *Schema) readNullKeys() error {
+	fields := child(s.root, "fields")
+	if fields == nil || fields.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(fields.Content); i += 2 {
+		name, spec := fields.Content[i].Value, fields.Content[i+1]
+		if spec.Kind != yaml.MappingNode || s.Fields[name] == nil {
+			continue
+		}
+		for j := 0; j+1 < len(spec.Content); j += 2 {
+			k := spec.Content[j]
+			if k.Tag != "!!null" || k.Value == "" {
+				continue
+			}
+			var tokens []string
+			if err := spec.Content[j+1].Decode(&tokens); err != nil {
+				return &SchemaError{Key: "fields." + name + ".null", Line: k.Line, Msg: "must be a list of strings"}
+			}
+			s.Fields[name].Null = tokens
+		}
+	}
+	return nil
 }
 
 // mappingKeys returns the keys of the mapping under key, in file order.

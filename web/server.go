@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	r.Use(s.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
+	r.GET("/openapi.json", s.openapi)
 	v1 := r.Group("/v1")
 	v1.GET("/schema", s.schema)
 	v1.POST("/search", s.search)

@@ -132,9 +132,9 @@ func TestSpecCleanTypes(t *testing.T) {
 		{Spec{Type: TypeBool}, 0.0, false},
 		{Spec{Type: TypeBool}, true, true},
 		{Spec{Type: TypeTime}, "2023-11-01", when},
-		{Spec{Type: TypeTime}, 45231.0, when},                                   // Excel serial from a spreadsheet
-		{Spec{Type: TypeTime}, int64(1698796800), when},                         // Unix seconds
-		{Spec{Type: TypeTime}, 1698796800000.0, when},                           // Unix milliseconds
+		{Spec{Type: TypeTime}, 45231.0, when},                                                     // Excel serial from a spreadsheet
+		{Spec{Type: TypeTime}, int64(1698796800), when},                                           // Unix seconds
+		{Spec{Type: TypeTime}, 1698796800000.0, when},                                             // Unix milliseconds
 		{Spec{Type: TypeTime, Layouts: []string{LayoutUnix}}, 86400.0, time.Unix(86400, 0).UTC()}, // declared beats magnitude
 		{Spec{Type: TypeTime}, when.In(time.FixedZone("X", 3600)), when},
 		{Spec{Type: TypeTime, Layouts: []string{"02/01/2006"}}, "01/11/2023", when},

@@ -7,20 +7,20 @@ import (
 
 func TestText(t *testing.T) {
 	tests := map[string]string{
-		"  plain  ":                          "plain",
-		"a\t\tb\n\nc":                        "a b c",
-		"Home&amp;Kitchen":                   "Home&Kitchen",
-		"5 &lt; 6":                           "5 < 6",
-		"size < 5cm and x<5":                 "size < 5cm and x<5",
-		"line<br>break":                      "line break",
-		"<p>Hello <b>world</b></p>":          "Hello world",
-		"a<!-- note -->b":                    "a b",
-		"no\u00a0break\u2009space":           "no break space",
-		"bad \xff byte":                      "bad \uFFFD byte",
-		"":                                   "",
-		"already clean":                      "already clean",
-		"Computers&Accessories|Cables":       "Computers&Accessories|Cables",
-		"unclosed <tag and more":             "unclosed <tag and more",
+		"  plain  ":                    "plain",
+		"a\t\tb\n\nc":                  "a b c",
+		"Home&amp;Kitchen":             "Home&Kitchen",
+		"5 &lt; 6":                     "5 < 6",
+		"size < 5cm and x<5":           "size < 5cm and x<5",
+		"line<br>break":                "line break",
+		"<p>Hello <b>world</b></p>":    "Hello world",
+		"a<!-- note -->b":              "a b",
+		"no\u00a0break\u2009space":     "no break space",
+		"bad \xff byte":                "bad \uFFFD byte",
+		"":                             "",
+		"already clean":                "already clean",
+		"Computers&Accessories|Cables": "Computers&Accessories|Cables",
+		"unclosed <tag and more":       "unclosed <tag and more",
 	}
 	for in, want := range tests {
 		if got := Text(in); got != want {

@@ -141,14 +141,14 @@ func TestCSVEncodingsAndDelimiters(t *testing.T) {
 
 func TestSniffDelimiter(t *testing.T) {
 	cases := map[string]byte{
-		"a,b,c\n1,2,3\n":                      ',',
-		"a;b;c\n1;2;3\n":                      ';',
-		"a\tb\n1\t2\n":                        '\t',
-		"a|b|c\n1|2|3\n":                      '|',
-		"a,b\n\"x;y;z\",2\n\"p;q;r\",3\n":     ',', // separators inside quotes do not count
-		"id,path\n1,A|B|C\n2,A|B\n":           ',', // pipes in a path column are not columns
-		"single\nvalue\n":                     ',',
-		"a;b,c;d\n1;2,3;4\n5;6,7;8\n":         ';', // more fields wins among consistent ones
+		"a,b,c\n1,2,3\n":                  ',',
+		"a;b;c\n1;2;3\n":                  ';',
+		"a\tb\n1\t2\n":                    '\t',
+		"a|b|c\n1|2|3\n":                  '|',
+		"a,b\n\"x;y;z\",2\n\"p;q;r\",3\n": ',', // separators inside quotes do not count
+		"id,path\n1,A|B|C\n2,A|B\n":       ',', // pipes in a path column are not columns
+		"single\nvalue\n":                 ',',
+		"a;b,c;d\n1;2,3;4\n5;6,7;8\n":     ';', // more fields wins among consistent ones
 	}
 	for src, want := range cases {
 		if got := sniffDelimiter([]byte(src), true); got != want {

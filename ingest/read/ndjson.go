@@ -87,11 +87,16 @@ func (n *ndjsonReader) next() (Record, error) {
 			continue
 		}
 		n.row++
-		values, keys, err := parseObjectLine(line)
+		values, _, err := parseObjectLine(line)
 		if err != nil {
 			return Record{}, &RowError{Row: n.row, Line: n.line, Err: err}
 		}
-		n.cols.add(keys)
+		for k := range values {
+			if !n.cols.seen[k] {
+				n.cols.add(keyOrder(line))
+				break
+			}
+		}
 		return Record{Row: n.row, Line: n.line, Values: values}, nil
 	}
 }
@@ -138,23 +143,51 @@ func parseObjectLine(line []byte) (map[string]any, []string, error) {
 }
 
 func parseObject(line []byte) (map[string]any, []string, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if line[0] != '{' {
+		if !json.Valid(line) {
+			return nil, nil, errors.New("invalid JSON")
+		}
 		return nil, nil, errNotObject
 	}
-	values, keys, err := decodeObject(dec)
-	if err != nil {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	var values map[string]any
+	if err := dec.Decode(&values); err != nil {
 		return nil, nil, fmt.Errorf("invalid JSON: %w", err)
 	}
 	if _, err := dec.Token(); err == nil || !errors.Is(err, io.EOF) {
 		return nil, nil, errors.New("invalid JSON: data after the object")
 	}
-	return values, keys, nil
+	for k, v := range values {
+		values[k] = normalizeNumbers(v)
+	}
+	return values, nil, nil
+}
+
+// keyOrder returns the top-level keys of a valid object line in document
+// order. Decoding into a map loses the order, and scanning tokens for every
+// line is several times slower, so this runs only for lines that bring a
+// key not seen before.
+func keyOrder(line []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		if k, ok := tok.(string); ok {
+			keys = append(keys, k)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
 }
 
 // Close closes the underlying file, if the reader owns it.

@@ -30,6 +30,7 @@ func TestPhoneWidthHasNoSidewaysScroll(t *testing.T) {
 	if len(wide) > 0 {
 		t.Errorf("elements overflow the 375 px viewport: %v", wide)
 	}
+	tb.screenshot("phone.png", false)
 	// The panels start closed so that results come first on a phone.
 	if open := eval[int](tb, `document.querySelectorAll('.sidebar details[open]').length`); open != 0 {
 		t.Errorf("%d sidebar panels open on a phone, want 0", open)

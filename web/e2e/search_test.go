@@ -311,3 +311,49 @@ func TestStatusStrip(t *testing.T) {
 		t.Errorf("queries/s reads %q, want a number", qps)
 	}
 }
+
+func TestFiltersNarrowResults(t *testing.T) {
+	e := setup(t)
+	sch := e.schema(t)
+	if !slices.Contains(sch.Filters, "price") {
+		t.Skip("the demo schema has no price filter")
+	}
+	tb := newTab(t, e)
+	tb.open("/?q=" + url.QueryEscape(query))
+	tb.do("type a maximum price", chromedp.SendKeys(testID("filter-price-max"), "30"))
+	tb.waitSearch("f.price_max", "30")
+	rs := tb.results()
+	if len(rs) == 0 {
+		t.Fatalf("no results under 30\n%s", tb.diagnose())
+	}
+	for _, r := range rs {
+		if r.Price > 30 {
+			t.Errorf("%s costs %.2f with a maximum of 30", r.ID, r.Price)
+		}
+	}
+
+	rating := ""
+	for _, f := range sch.Filters {
+		if strings.Contains(f, "rating") {
+			rating = f
+		}
+	}
+	if rating == "" {
+		return
+	}
+	tb.do("pick a minimum rating", chromedp.SetValue(testID("filter-"+rating+"-min"), "4"))
+	eval[bool](tb, `document.querySelector('[data-testid="filter-`+rating+`-min"]').dispatchEvent(new Event("change", {bubbles: true}))`)
+	tb.waitSearch("f."+rating+"_min", "4")
+	ratings := eval[[]float64](tb, `[...document.querySelectorAll('[data-testid="result-card"] [data-testid="result-rating"]')].map(r => Number(r.dataset.rating))`)
+	if len(ratings) == 0 {
+		t.Fatalf("no rated results at 4 or more\n%s", tb.diagnose())
+	}
+	for _, r := range ratings {
+		if r < 4 {
+			t.Errorf("a result rated %.1f with a minimum of 4", r)
+		}
+	}
+	if n := len(tb.results()); n > len(rs) {
+		t.Errorf("adding a rating filter grew the results from %d to %d", len(rs), n)
+	}
+}

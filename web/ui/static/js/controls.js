@@ -29,6 +29,8 @@ const MODE_HINTS = {
 function spaceHint(s) {
   if (s.kind === "number") return MODE_HINTS[s.mode] || "number";
   if (s.kind === "recency") return "newer is better";
+  if (s.kind === "text") return "text match";
+  if (s.kind === "category") return "category match";
   return s.kind;
 }
 
