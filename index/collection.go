@@ -234,10 +234,16 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	if err := c.wal.append(walBatch{Records: keep, Meta: meta}); err != nil {
 		return nil, err
 	}
+	// Documents change under the collection lock; the graph, which has its
+	// own, changes after it is released, so searches are not blocked for
+	// the length of a batch of graph inserts.
+	ops := make([]graphOp, 0, len(keep))
 	c.mu.Lock()
 	for i, r := range recs {
 		if out[i] != Stale {
-			out[i] = c.applyLocked(r)
+			var op graphOp
+			out[i], op = c.applyDocLocked(r)
+			ops = append(ops, op)
 		}
 	}
 	for k, v := range meta {
@@ -245,6 +251,9 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	}
 	c.updated = time.Now()
 	c.mu.Unlock()
+	for _, op := range ops {
+		op.run(c.graph)
+	}
 	c.sinceSnapshot += len(keep)
 	if c.opts.SnapshotEvery > 0 && c.sinceSnapshot >= c.opts.SnapshotEvery {
 		if err := c.snapshotLocked(); err != nil {
@@ -262,8 +271,37 @@ func olderOrSame(r, prev Record) bool {
 	return false
 }
 
-// applyLocked applies one record to memory; c.mu must be held for writing.
+// graphOp is the graph side of one applied record.
+type graphOp struct {
+	slot   uint32
+	vec    []float32 // nil: delete
+	delete bool
+}
+
+func (op graphOp) run(g *hnsw.Graph) {
+	if op.delete {
+		g.Delete(op.slot)
+		return
+	}
+	if op.vec != nil {
+		if err := g.Add(op.slot, op.vec); err != nil {
+			// Apply checked the dimension; this cannot happen.
+			panic(err)
+		}
+	}
+}
+
+// applyLocked applies one record to memory, graph included; c.mu must be
+// held for writing.
 func (c *Collection) applyLocked(r Record) Outcome {
+	out, op := c.applyDocLocked(r)
+	op.run(c.graph)
+	return out
+}
+
+// applyDocLocked applies a record's document side and returns the graph
+// change still to make; c.mu must be held for writing.
+func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 	s, exists := c.slots[r.ID]
 	if r.Deleted {
 		t := tombstone{Version: r.Version, TS: r.TS}
@@ -271,13 +309,14 @@ func (c *Collection) applyLocked(r Record) Outcome {
 			if t.Version < c.vers[s] {
 				t.Version = c.vers[s]
 			}
-			c.graph.Delete(s)
 			c.docs[s], c.ids[s] = nil, ""
 			delete(c.slots, r.ID)
 			c.free = append(c.free, s)
+			c.tombs[r.ID] = t
+			return Deleted, graphOp{slot: s, delete: true}
 		}
 		c.tombs[r.ID] = t
-		return Deleted
+		return Deleted, graphOp{}
 	}
 	ver := r.Version
 	if exists && c.vers[s] > ver {
@@ -303,11 +342,7 @@ func (c *Collection) applyLocked(r Record) Outcome {
 		delete(c.tombs, r.ID)
 	}
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
-	if err := c.graph.Add(s, r.Vector); err != nil {
-		// Apply checked the dimension; this cannot happen.
-		panic(err)
-	}
-	return out
+	return out, graphOp{slot: s, vec: r.Vector}
 }
 
 // Search returns the k documents whose vectors have the largest inner
@@ -321,9 +356,13 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var slotFilter func(uint32) bool
+	// The graph may briefly hold a slot whose document was just deleted
+	// (graph changes follow document changes): such slots never pass.
+	slotFilter := func(s uint32) bool { return c.ids[s] != "" }
+	passing := len(c.slots)
 	if opt.Filter != nil {
-		slotFilter = func(s uint32) bool { return opt.Filter(c.ids[s], c.docs[s]) }
+		slotFilter = func(s uint32) bool { return c.ids[s] != "" && opt.Filter(c.ids[s], c.docs[s]) }
+		passing = -1
 	}
 	ef := opt.Ef
 	if ef <= 0 {
@@ -332,7 +371,7 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 	if len(opt.Weights) > 1 {
 		ef = hnsw.EfForWeights(ef, opt.Weights)
 	}
-	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: slotFilter, FilterCount: -1})
+	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: slotFilter, FilterCount: passing})
 	hits := make([]Hit, len(res))
 	// Vectors are copied: an upsert replaces the graph's vector in place.
 	flat := make([]float32, len(res)*c.dim)

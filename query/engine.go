@@ -229,10 +229,10 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 		return nil, err
 	}
 	e.searches.Add(1)
-	k := p.Offset + p.Limit
-	if p.exclude != "" {
-		k++
-	}
+	// One hit beyond the page tells whether a next page exists. The liked
+	// item needs no extra room: the filter below excludes it.
+	page := p.Offset + p.Limit
+	k := page + 1
 	opt := index.SearchOptions{Weights: p.Vector.Weights}
 	if p.Filter != nil || p.exclude != "" {
 		pred, exclude := p.Filter, p.exclude
@@ -274,9 +274,20 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 		}
 		resp.Results = append(resp.Results, r)
 	}
-	resp.Total = len(hits)
-	if len(resp.Results) == p.Limit && p.Offset+p.Limit < MaxLimit {
-		resp.NextCursor = encodeCursor(p.Offset + p.Limit)
+	resp.Total = min(len(hits), page)
+	if len(resp.Results) == p.Limit && len(hits) > page && page < MaxLimit {
+		// min_score may end the list right at the page boundary too.
+		more := minScore == nil
+		if !more {
+			var next float64
+			for _, x := range e.enc.Explain(p.Vector.Vector, hits[page].Vector, parts) {
+				next += x
+			}
+			more = next >= *minScore
+		}
+		if more {
+			resp.NextCursor = encodeCursor(page)
+		}
 	}
 	return resp, nil
 }
@@ -290,5 +301,9 @@ func decodeCursor(c string) (int, error) {
 	if err != nil || len(b) < 3 || string(b[:2]) != "o:" {
 		return 0, errors.New("bad cursor")
 	}
-	return strconv.Atoi(string(b[2:]))
+	off, err := strconv.Atoi(string(b[2:]))
+	if err != nil || off < 0 {
+		return 0, errors.New("bad cursor")
+	}
+	return off, nil
 }

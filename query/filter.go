@@ -73,6 +73,10 @@ func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, a
 			if !ok {
 				conds = map[string]any{"eq": val} // {"category": "Books"} is shorthand for eq
 			}
+			if len(conds) == 0 {
+				// An empty condition would silently match everything.
+				return nil, fieldErr(path, "needs at least one operator (eq, ne, gt, gte, lt, lte, in, nin, contains)")
+			}
 			ops := make([]string, 0, len(conds))
 			for op := range conds {
 				ops = append(ops, op)
@@ -133,7 +137,13 @@ func compileCond(field, typ, op string, v any, path string) (Predicate, error) {
 		if !ok || (op != "eq" && op != "ne") {
 			return nil, fieldErr(path, "a bool field takes eq or ne with true or false")
 		}
-		return func(doc map[string]any) bool { x, ok := doc[field].(bool); return ok && (x == b) == (op == "eq") }, nil
+		return func(doc map[string]any) bool {
+			x, ok := doc[field].(bool)
+			if !ok {
+				return op == "ne" // a missing value is "not equal", as for the other types
+			}
+			return (x == b) == (op == "eq")
+		}, nil
 	default:
 		return stringCond(field, op, v, path)
 	}
@@ -151,9 +161,37 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
+// asList accepts the lists JSON decodes ([]any) and the typed lists that
+// Go callers such as the natural-language parser build.
+func asList(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out, true
+	case []float64:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out, true
+	case []int:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out, true
+	}
+	return nil, false
+}
+
 func numberCond(field, op string, v any, path string) (Predicate, error) {
 	if op == "in" || op == "nin" {
-		list, ok := v.([]any)
+		list, ok := asList(v)
 		if !ok {
 			return nil, fieldErr(path, "takes a list of numbers")
 		}
@@ -273,7 +311,7 @@ func values(v any) []string {
 func stringCond(field, op string, v any, path string) (Predicate, error) {
 	switch op {
 	case "in", "nin":
-		list, ok := v.([]any)
+		list, ok := asList(v)
 		if !ok {
 			return nil, fieldErr(path, "takes a list of strings")
 		}

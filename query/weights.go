@@ -21,7 +21,8 @@ func (w *Weights) UnmarshalJSON(b []byte) error {
 	out := make(Weights, len(raw))
 	for k, v := range raw {
 		var f float64
-		if err := json.Unmarshal(v, &f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		// null would decode as 0 and silently turn the space off.
+		if err := json.Unmarshal(v, &f); err != nil || string(v) == "null" || math.IsNaN(f) || math.IsInf(f, 0) {
 			return &spaces.FieldError{Field: "weights." + k, Err: fmt.Errorf("must be a number, got %s", v)}
 		}
 		out[k] = f

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -192,9 +191,4 @@ func (s *Server) uploadDeadline(c *gin.Context) {
 		}
 	}
 	c.Next()
-}
-
-// isOrigin reports whether v looks like a browser origin (scheme://host).
-func isOrigin(v string) bool {
-	return v == "*" || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")
 }

@@ -35,6 +35,24 @@ type Config struct {
 	// Context bounds background work started by requests (ingest jobs);
 	// nil means context.Background.
 	Context context.Context
+
+	// Metrics is served at /metrics; nil means a new private registry.
+	Metrics *Metrics
+	// APIKeys turn on access control: reads need a key (unless
+	// PublicRead), writes a write key. Empty means every route is open.
+	APIKeys    []APIKey
+	PublicRead bool
+	// CORSOrigins are the browser origins allowed to call the API ("*"
+	// for any); empty means no CORS headers at all.
+	CORSOrigins []string
+	// RateLimit is requests per second per API key (per client address
+	// for requests without one) on /v1; 0 disables. RateBurst is the
+	// bucket size; 0 means twice the rate.
+	RateLimit float64
+	RateBurst int
+	// UploadTimeout replaces the server's read and write deadlines for
+	// /v1/ingest uploads; 0 leaves them.
+	UploadTimeout time.Duration
 }
 
 // Server is the HTTP front of one collection.
@@ -43,6 +61,9 @@ type Server struct {
 	engine  *gin.Engine
 	started time.Time
 	qps     *rateMeter
+	metrics *Metrics
+	keys    *keyring
+	limiter *limiter
 }
 
 // New builds the server and its routes.
@@ -60,7 +81,15 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, engine: gin.New(), started: time.Now(), qps: newRateMeter(time.Minute)}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg, engine: gin.New(), started: time.Now(), qps: newRateMeter(time.Minute),
+		metrics: cfg.Metrics, keys: newKeyring(cfg.APIKeys)}
+	if cfg.RateLimit > 0 {
+		s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, nil)
+	}
+	s.metrics.watch(cfg)
 	s.routes()
 	return s
 }
@@ -68,26 +97,38 @@ func New(cfg Config) *Server {
 // Handler is the root http.Handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
+// routes registers middleware and endpoints. Health, readiness, metrics
+// and the UI's files are open; /v1 reads need a read key and writes a
+// write key whenever keys are configured.
 func (s *Server) routes() {
 	r := s.engine
+	// Client addresses come from the connection, never from headers a
+	// client can forge (X-Forwarded-For), since rate limits key on them.
+	_ = r.SetTrustedProxies(nil)
+	r.Use(s.observe)
 	r.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
-		s.cfg.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", err)
+		s.cfg.Logger.ErrorContext(c.Request.Context(), "panic serving request", "path", c.Request.URL.Path, "panic", err)
 		abort(c, http.StatusInternalServerError, "internal", "", "internal error")
 	}))
+	if len(s.cfg.CORSOrigins) > 0 {
+		r.Use(s.cors)
+	}
 	r.Use(s.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
-	r.GET("/openapi.json", s.openapi)
-	v1 := r.Group("/v1")
-	v1.GET("/schema", s.schema)
-	v1.POST("/search", s.search)
-	v1.POST("/search/:name", s.namedSearch)
-	v1.POST("/encode", s.encode)
-	v1.POST("/ingest", s.ingest)
-	v1.GET("/jobs/:id", s.job)
-	v1.POST("/events", s.events)
-	v1.GET("/stats", s.stats)
-	v1.GET("/documents/:id", s.document)
+	r.GET("/metrics", s.metrics.handler())
+	v1 := r.Group("/v1", s.authenticate, s.rateLimit)
+	read := v1.Group("", s.require(accessRead))
+	read.GET("/schema", s.schema)
+	read.POST("/search", s.search)
+	read.POST("/search/:name", s.namedSearch)
+	read.POST("/encode", s.encode)
+	read.GET("/jobs/:id", s.job)
+	read.GET("/stats", s.stats)
+	read.GET("/documents/:id", s.document)
+	write := v1.Group("", s.require(accessWrite))
+	write.POST("/ingest", s.uploadDeadline, s.ingest)
+	write.POST("/events", s.events)
 	ui := ui.Handler()
 	r.NoRoute(func(c *gin.Context) {
 		if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {

@@ -6,11 +6,15 @@ import (
 	"io"
 )
 
-func benchCmd(_ context.Context, args []string, stdout io.Writer) error {
+func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("bench: want index, ingest or query")
+		return fmt.Errorf("bench: want index, ingest, query, stream or load")
 	}
 	switch args[0] {
+	case "stream":
+		return benchStreamCmd(ctx, args[1:], stdout)
+	case "ingest":
+		return benchIngestCmd(ctx, args[1:], stdout)
 	}
-	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest or query)", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest, query, stream or load)", args[0])
 }

@@ -245,7 +245,7 @@ func TestOpenErrors(t *testing.T) {
 // update-heavy second pass is what hangs FerretDB with large bulk writes.
 func TestUpsertBulk2000(t *testing.T) {
 	s, _, _ := openTestStore(t)
-	ctx := testCtx(t, 400*time.Second)
+	ctx := testCtx(t, 240*time.Second)
 	const n = 2000
 	docs := make([]Doc, n)
 	for i := range docs {

@@ -23,13 +23,17 @@ const upsertAttempts = 5
 // and last-writer-wins by Version: a document whose stored version is equal
 // or newer is left untouched, while a stored document without a version is
 // always replaced. Each Doc's UpdatedAt is ignored; the store sets it. A nil
-// Vector removes any stored vector.
+// Vector leaves the stored document without one.
 //
 // Each chunk reads the stored versions, then inserts the new documents and
-// updates the older ones on the condition that their version is still the
-// one read; a chunk that loses a race with another writer is compared and
-// written again. No multi-document transaction is used, so a failed call may
-// have applied some chunks; repeating it is safe.
+// replaces the older ones by _id; a chunk that meets another writer's insert
+// or delete is compared and written again. The replacement is keyed by _id
+// alone, not conditioned on the version read, because servers such as
+// FerretDB turn any other filter into a collection scan per statement
+// (minutes for a few thousand documents). So two writers of different
+// versions of one document at the same instant could interleave between read
+// and write; run one writer per collection. No multi-document transaction is
+// used, so a failed call may have applied some chunks; repeating it is safe.
 func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
 	for i := range docs {
 		if docs[i].ID == "" {
@@ -83,7 +87,9 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
 			case !exists:
 				models = append(models, mongo.NewInsertOneModel().SetDocument(newDocument(d, now)))
 			case !sv.known || sv.version < d.Version:
-				models = append(models, updateModel(d, sv.raw, now))
+				models = append(models, mongo.NewReplaceOneModel().
+					SetFilter(bson.D{{Key: keyID, Value: d.ID}}).
+					SetReplacement(newDocument(d, now)))
 				updates++
 			}
 		}
@@ -98,15 +104,14 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
 		if !raced && res != nil && res.MatchedCount == int64(updates) {
 			return nil
 		}
-		// Someone else wrote one of these documents between the read and
-		// the write; compare again against what is stored now.
+		// Someone else inserted or deleted one of these documents between
+		// the read and the write; compare again against what is stored now.
 	}
 	return fmt.Errorf("documents kept changing under %d attempts by concurrent writers", upsertAttempts)
 }
 
 // storedVersion is what a chunk's read learned about a stored document.
 type storedVersion struct {
-	raw     bson.RawValue // the stored version field as is, for the conditional update
 	version int64
 	known   bool // version is a number
 }
@@ -125,9 +130,8 @@ func (s *Store) storedVersions(ctx context.Context, ids []string) (map[string]st
 		if !ok {
 			continue
 		}
-		raw := cur.Current.Lookup(keyVersion)
-		v, known := raw.AsInt64OK()
-		out[id] = storedVersion{raw: raw, version: v, known: known}
+		v, known := cur.Current.Lookup(keyVersion).AsInt64OK()
+		out[id] = storedVersion{version: v, known: known}
 	}
 	if err := cur.Err(); err != nil {
 		return nil, fmt.Errorf("read stored versions: %w", err)
@@ -148,30 +152,6 @@ func newDocument(d Doc, now time.Time) bson.D {
 		doc = append(doc, bson.E{Key: keyVector, Value: encodeVector(d.Vector)})
 	}
 	return doc
-}
-
-// updateModel replaces d's document's contents provided its version field
-// is still stored (the zero RawValue: absent or null).
-func updateModel(d Doc, stored bson.RawValue, now time.Time) mongo.WriteModel {
-	var version any // nil matches a missing or null field
-	if stored.Type != 0 && stored.Type != bson.TypeNull {
-		version = stored
-	}
-	filter := bson.D{{Key: keyID, Value: d.ID}, {Key: keyVersion, Value: version}}
-	set := bson.D{
-		{Key: keyFields, Value: fieldsValue(d.Fields)},
-		{Key: keyVersion, Value: d.Version},
-		{Key: keyDeleted, Value: d.Deleted},
-		{Key: keyUpdatedAt, Value: now},
-	}
-	var update bson.D
-	if d.Vector != nil {
-		set = append(set, bson.E{Key: keyVector, Value: encodeVector(d.Vector)})
-		update = bson.D{{Key: "$set", Value: set}}
-	} else {
-		update = bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: keyVector, Value: ""}}}}
-	}
-	return mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(update)
 }
 
 // fieldsValue stores nil fields as an empty subdocument, so that a reader

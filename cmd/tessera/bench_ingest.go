@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/datasets"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/spaces"
+)
+
+// ingestReport is what `tessera bench ingest` measures.
+type ingestReport struct {
+	Source    string        `json:"source"`
+	Schema    string        `json:"schema"`
+	Rows      int           `json:"rows"`
+	FileBytes int64         `json:"file_bytes"`
+	Dim       int           `json:"dim"`
+	Embedder  string        `json:"embedder"`
+	Workers   int           `json:"workers"`
+	BatchSize int           `json:"batch_size"`
+	CPUs      int           `json:"cpus"`
+	Sync      bool          `json:"fsync"`
+	Stages    []stageResult `json:"stages"`
+	EndToEnd  stageResult   `json:"end_to_end"`
+	Summary   string        `json:"summary"`
+}
+
+type stageResult struct {
+	Name       string  `json:"name"`
+	Rows       int     `json:"rows"`
+	Seconds    float64 `json:"seconds"`
+	RowsPerSec float64 `json:"rows_per_s"`
+}
+
+func stage(name string, rows int, d time.Duration) stageResult {
+	s := stageResult{Name: name, Rows: rows, Seconds: d.Seconds()}
+	if s.Seconds > 0 {
+		s.RowsPerSec = float64(rows) / s.Seconds
+	}
+	return s
+}
+
+// benchIngestCmd runs `tessera bench ingest`: it scales a CSV file up to
+// --rows rows by repeating it with fresh ids, then times each stage of the
+// bulk pipeline on its own (parse; parse and clean; encode; commit to the
+// index and write-ahead log) and the whole pipeline end to end.
+func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("tessera bench ingest", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	rows := fs.Int("rows", 100_000, "rows to ingest (the source repeats with new ids)")
+	file := fs.String("file", "", "source CSV (default: the built-in demo catalogue)")
+	schemaPath := fs.String("schema", "", "schema for --file (default: the demo schema)")
+	embedder := fs.String("embedder", "", "text embedder: builtin (default) or openai")
+	noSync := fs.Bool("nosync", false, "skip the write-ahead log fsync after each batch")
+	workers := fs.Int("workers", 0, "encoding workers (0: GOMAXPROCS)")
+	batch := fs.Int("batch", 0, "rows per batch (0: the pipeline default, 512)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *rows <= 0 {
+		return fmt.Errorf("bench ingest: --rows must be positive")
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	rep := ingestReport{Source: "built-in demo catalogue", Schema: "built-in demo schema", Rows: *rows,
+		Workers: *workers, BatchSize: *batch, CPUs: runtime.NumCPU(), Sync: !*noSync}
+	if rep.Workers <= 0 {
+		rep.Workers = runtime.GOMAXPROCS(0)
+	}
+	if rep.BatchSize <= 0 {
+		rep.BatchSize = 512
+	}
+	src, schema := datasets.DemoCatalogue(), datasets.DemoSchema()
+	if *file != "" {
+		var err error
+		if src, err = os.ReadFile(*file); err != nil {
+			return fmt.Errorf("bench ingest: %w", err)
+		}
+		rep.Source = *file
+	}
+	if *schemaPath != "" {
+		var err error
+		if schema, err = os.ReadFile(*schemaPath); err != nil {
+			return fmt.Errorf("bench ingest: %w", err)
+		}
+		rep.Schema = *schemaPath
+	}
+	s, err := spaces.ParseSchema(schema)
+	if err != nil {
+		return fmt.Errorf("bench ingest: %s: %w", rep.Schema, err)
+	}
+
+	tmp, err := os.MkdirTemp("", "tessera-bench-ingest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	scaled := filepath.Join(tmp, "scaled.csv")
+	if rep.FileBytes, err = scaleCSV(src, s.Fields[s.ID].SourceColumn(s.ID), *rows, scaled); err != nil {
+		return fmt.Errorf("bench ingest: %s: %w", rep.Source, err)
+	}
+	emb, err := tessera.NewEmbedder(*embedder)
+	if err != nil {
+		return err
+	}
+	rep.Embedder = emb.Name()
+	open := func(dir string) (*tessera.DB, error) {
+		return tessera.Open(ctx, tessera.Options{DataDir: filepath.Join(tmp, dir), Schema: schema, Embedder: emb, NoSync: *noSync})
+	}
+
+	// Stages, each timed on its own.
+	db, err := open("stages")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep.Dim = db.Encoder.Dim()
+	stages, err := benchStages(ctx, db, s, scaled, rep.Workers, rep.BatchSize)
+	if err != nil {
+		return fmt.Errorf("bench ingest: %w", err)
+	}
+	rep.Stages = stages
+	db.Close()
+
+	// End to end, into a fresh data directory.
+	e2e, err := open("e2e")
+	if err != nil {
+		return err
+	}
+	defer e2e.Close()
+	start := time.Now()
+	sum, err := e2e.Applier.IngestFile(ctx, scaled, ingest.BulkOptions{Workers: rep.Workers, BatchSize: rep.BatchSize})
+	if err != nil {
+		return fmt.Errorf("bench ingest: %w", err)
+	}
+	rep.EndToEnd = stage("end to end (IngestFile)", sum.Read, time.Since(start))
+	rep.Summary = sum.String()
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.writeText(stdout)
+}
+
+func (r ingestReport) writeText(w io.Writer) error {
+	sync := "on"
+	if !r.Sync {
+		sync = "off (--nosync)"
+	}
+	fmt.Fprintf(w, "source   %s, scaled to %d rows (%.1f MB)\nschema   %s, %d dims, embedder %s\n",
+		r.Source, r.Rows, float64(r.FileBytes)/1e6, r.Schema, r.Dim, r.Embedder)
+	fmt.Fprintf(w, "workers  %d, batch %d rows, %d CPUs, fsync %s\n\n", r.Workers, r.BatchSize, r.CPUs, sync)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "stage\trows\tseconds\trows/s\t")
+	for _, s := range append(r.Stages, r.EndToEnd) {
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t\n", s.Name, s.Rows, s.Seconds, s.RowsPerSec)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", r.Summary)
+	return err
+}
+
+// scaleCSV writes rows data rows to dst by repeating src's rows; the id
+// column of repetition k > 0 gets the suffix "~k", so every repetition adds
+// new documents (and keeps the source's own duplicates as duplicates).
+func scaleCSV(src []byte, idColumn string, rows int, dst string) (int64, error) {
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF"))))
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return 0, fmt.Errorf("scale: the source must be a well-formed CSV file: %w", err)
+	}
+	if len(recs) < 2 {
+		return 0, errors.New("scale: the source has no data rows")
+	}
+	idCol := -1
+	for i, c := range recs[0] {
+		if c == idColumn {
+			idCol = i
+		}
+	}
+	if idCol < 0 {
+		return 0, fmt.Errorf("scale: no id column %q in the header %v", idColumn, recs[0])
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	if err := w.Write(recs[0]); err != nil {
+		return 0, err
+	}
+	data := recs[1:]
+	row := make([]string, len(recs[0]))
+	for i := range rows {
+		copy(row, data[i%len(data)])
+		if k := i / len(data); k > 0 {
+			row[idCol] += "~" + strconv.Itoa(k)
+		}
+		if err := w.Write(row); err != nil {
+			return 0, err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), f.Close()
+}
+
+// benchStages times the pipeline's stages one after the other on the same
+// rows: each stage's rate is its own cost, without overlap.
+func benchStages(ctx context.Context, db *tessera.DB, s *spaces.Schema, path string, workers, size int) ([]stageResult, error) {
+	var out []stageResult
+
+	// Parse only.
+	start := time.Now()
+	n, err := eachRecord(ctx, path, func(read.Record) {})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, stage("parse", n, time.Since(start)))
+
+	// Parse and clean (Prepare: clean, validate, learn categories).
+	a := db.Applier
+	var batches [][]ingest.Item
+	events := make([]ingest.Event, 0, size)
+	start = time.Now()
+	n, err = eachRecord(ctx, path, func(rec read.Record) {
+		fields := make(map[string]any, len(s.Fields))
+		for name, f := range s.Fields {
+			if v, ok := rec.Values[f.SourceColumn(name)]; ok {
+				fields[name] = v
+			}
+		}
+		events = append(events, ingest.Event{Op: ingest.OpReplace, Fields: fields, Row: rec.Row})
+		if len(events) == size {
+			batches = append(batches, a.Prepare(events))
+			events = events[:0]
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) > 0 {
+		batches = append(batches, a.Prepare(events))
+	}
+	out = append(out, stage("parse + clean", n, time.Since(start)))
+
+	// Encode only, batches spread over the workers as in the pipeline.
+	start = time.Now()
+	work := make(chan []ingest.Item)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for items := range work {
+				if err := a.Encode(ctx, items); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for _, b := range batches {
+		work <- b
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	out = append(out, stage("encode", n, time.Since(start)))
+
+	// Commit: merge, write-ahead log (fsync per batch unless --nosync),
+	// index.
+	start = time.Now()
+	for _, b := range batches {
+		if _, err := a.Commit(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	out = append(out, stage("index + commit", n, time.Since(start)))
+	return out, nil
+}
+
+// eachRecord reads every record of path, failing on any bad row: the
+// scaled file is well formed.
+func eachRecord(ctx context.Context, path string, fn func(read.Record)) (int, error) {
+	r, err := read.Open(path, read.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for {
+		rec, err := r.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		fn(rec)
+		n++
+	}
+}
