@@ -10,13 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/index/mongostore"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/query"
@@ -41,6 +44,9 @@ type DB struct {
 	Engine     *query.Engine
 	// Demo is true when the schema is the built-in demo schema.
 	Demo bool
+	// Store and Follower are set in store mode (Options.Store).
+	Store    *mongostore.Store
+	Follower *ingest.MongoFollower
 }
 
 // Options say which data directory to open and how.
@@ -58,6 +64,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is read by recency spaces; nil means time.Now.
 	Clock func() time.Time
+	// Store, a mongodb:// URI, makes a MongoDB collection (named after the
+	// schema, in the URI's database or "tessera") the system of record: every
+	// write goes there too, an empty local index is rebuilt from it, and
+	// Follower keeps this instance in step with writes made by others.
+	Store string
+	// FollowPoll is the follower's polling interval (default 1s).
+	FollowPoll time.Duration
 }
 
 // Open resolves the schema (given, saved copy, or the built-in demo),
@@ -131,7 +144,61 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	a.Engine = query.NewEngine(a.Encoder, a.Collection, a.nlParser())
+	if o.Store != "" {
+		if err := a.openStore(ctx, o); err != nil {
+			a.Collection.Close()
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// openStore connects to the MongoDB system of record, rebuilds an empty
+// local index from it and prepares the follower.
+func (a *DB) openStore(ctx context.Context, o Options) error {
+	u, err := url.Parse(o.Store)
+	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
+		return fmt.Errorf("store %q: want a mongodb:// URI", redactURI(o.Store))
+	}
+	dbName := strings.Trim(u.Path, "/")
+	if dbName == "" {
+		dbName = "tessera"
+	}
+	a.Store, err = mongostore.Open(ctx, o.Store, dbName, a.Schema.Name, a.Encoder.Fingerprint())
+	if err != nil {
+		return fmt.Errorf("store %s: %w", redactURI(o.Store), err)
+	}
+	a.Applier.SetSink(ingest.MongoSink{Store: a.Store})
+	a.Follower = &ingest.MongoFollower{Applier: a.Applier, Store: a.Store, Poll: o.FollowPoll,
+		Checkpoint: filepath.Join(a.DataDir, "follower-checkpoint.json")}
+	if a.Collection.Len() == 0 {
+		if _, err := a.Follower.Rebuild(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redactURI hides a password in a connection string for messages.
+func redactURI(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return s
+}
+
+// Ready reports whether the instance can serve: the index is open and, in
+// store mode, the store answers.
+func (a *DB) Ready(ctx context.Context) error {
+	if a.Store != nil {
+		if _, err := a.Store.Count(ctx); err != nil {
+			return fmt.Errorf("store unreachable: %w", err)
+		}
+	}
+	return nil
 }
 
 // nlParser builds the offline parser from the schema's roles, and the
@@ -237,9 +304,15 @@ func (a *DB) LoadDemo(ctx context.Context) error {
 	return a.Collection.Snapshot()
 }
 
-// Close closes the collection's WAL.
+// Close closes the collection's WAL and the store connection.
 func (a *DB) Close() error {
-	return a.Collection.Close()
+	err := a.Collection.Close()
+	if a.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = errors.Join(err, a.Store.Close(ctx))
+	}
+	return err
 }
 
 func fileExists(p string) bool {

@@ -44,6 +44,8 @@ type Event struct {
 	// Source and Row locate a bulk row in its file for reports.
 	Source string `json:"-"`
 	Row    int    `json:"-"`
+
+	fromStore bool // read from the system of record: not written back
 }
 
 // Problem is why a row or event was rejected.
@@ -85,6 +87,7 @@ type Applier struct {
 	specs  map[string]clean.Spec
 
 	mu        sync.Mutex // serialises Commit
+	sink      Sink
 	vocabSeen string
 	observers []func([]Item, []Result)
 }
@@ -290,6 +293,19 @@ func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
 		pending[it.ID] = rec
 		recs = append(recs, rec)
 		at = append(at, i)
+	}
+	if a.sink != nil {
+		var out []index.Record
+		for j, i := range at {
+			if !items[i].fromStore {
+				out = append(out, recs[j])
+			}
+		}
+		if len(out) > 0 {
+			if err := a.sink.Write(ctx, out); err != nil {
+				return nil, fmt.Errorf("write to the system of record: %w", err)
+			}
+		}
 	}
 	var meta map[string][]byte
 	if v, _ := json.Marshal(a.enc.Vocabulary()); string(v) != a.vocabSeen {

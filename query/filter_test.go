@@ -119,8 +119,9 @@ func TestFilterOperators(t *testing.T) {
 	}
 }
 
-// YAML templates (named queries) decode numbers as int and lists as []any.
-func TestFilterFromYAMLValues(t *testing.T) {
+// Filters built in Go rather than decoded from JSON: YAML templates (named
+// queries) hold ints, the natural-language parser typed lists.
+func TestFilterFromGoValues(t *testing.T) {
 	s := mustSchema(t, filterSchema)
 	pred, err := query.CompileFilter(s, map[string]any{"price": map[string]any{"lte": 10}, "n": map[string]any{"in": []any{50, 500}}})
 	if err != nil {
@@ -128,6 +129,13 @@ func TestFilterFromYAMLValues(t *testing.T) {
 	}
 	if !pred(docs["b"]) || !pred(docs["c"]) || pred(docs["a"]) {
 		t.Error("int filter values compare wrongly")
+	}
+	pred, err = query.CompileFilter(s, map[string]any{"cat": map[string]any{"in": []string{"Kitchen"}}, "price": map[string]any{"nin": []float64{8.5}}, "n": map[string]any{"in": []int{5, 50}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pred(docs["a"]) || pred(docs["b"]) || pred(docs["c"]) {
+		t.Error("typed lists compare wrongly")
 	}
 }
 

@@ -42,7 +42,13 @@ spaces:
   - {name: price,         kind: number,   field: price, min: 0, max: 100000, mode: minimum, scale: log, weight: 0.3}
   - {name: price_similar, kind: number,   field: price, min: 0, max: 100000, mode: similar, scale: log}
   - {name: rating,        kind: number,   field: review_rating, min: 0, max: 5, mode: maximum, weight: 0.3}
-  - {name: type,          kind: category, field: type}
+  # Listed, not learned: the natural-language parser's vocabulary is read
+  # when the database opens, before any row has taught a learned space.
+  - name: type
+    kind: category
+    field: type
+    categories: [Electronics, Home&Kitchen, Computers&Accessories, OfficeProducts, MusicalInstruments,
+                 HomeImprovement, Toys&Games, Car&Motorbike, Health&PersonalCare]
 filters: [type, category, price, review_rating, review_count]
 queries:
   cheap_cables:
@@ -777,6 +783,16 @@ func testNaturalLanguage(t *testing.T, c *catalogue) {
 	}
 	if !strings.Contains(title(r.Results[0]), "cable") {
 		t.Errorf("top result: %s", title(r.Results[0]))
+	}
+	// A category word becomes a filter on the category field.
+	r = c.search(t, "/v1/search", map[string]any{"q": "electronics under 1000", "limit": 30})
+	if len(r.Results) == 0 {
+		t.Fatalf("electronics under 1000: no results (%+v)", r.Interpreted)
+	}
+	for _, res := range r.Results {
+		if p, _ := num(res.Fields["price"]); p > 1000 || res.Fields["type"] != "Electronics" {
+			t.Fatalf("electronics under 1000: %s is a %v at ₹%v (%+v)", res.ID, res.Fields["type"], p, r.Interpreted)
+		}
 	}
 	// Explicit fields win over the interpretation.
 	ex := c.search(t, "/v1/search", map[string]any{"q": "usb cable under 500", "text": "mixer grinder", "limit": 3})

@@ -117,6 +117,7 @@ func (s *Server) routes() {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.metrics.handler())
+	r.GET("/openapi.json", s.openapi)
 	v1 := r.Group("/v1", s.authenticate, s.rateLimit)
 	read := v1.Group("", s.require(accessRead))
 	read.GET("/schema", s.schema)

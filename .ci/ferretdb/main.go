@@ -31,17 +31,23 @@ func main() {
 	dir := flag.String("dir", "", "directory for the SQLite data files (created if missing)")
 	uriFile := flag.String("uri-file", "", "if set, write the server's mongodb:// URI here once it listens")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	synchronous := flag.String("synchronous", "off", "SQLite synchronous pragma: off, normal or full")
 	flag.Parse()
 
-	if err := run(*listen, *dir, *uriFile, *logLevel); err != nil {
+	if err := run(*listen, *dir, *uriFile, *logLevel, *synchronous); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, dir, uriFile, logLevel string) error {
+func run(listen, dir, uriFile, logLevel, synchronous string) error {
 	if dir == "" {
 		return errors.New("--dir is required")
+	}
+	switch synchronous {
+	case "off", "normal", "full":
+	default:
+		return fmt.Errorf("--synchronous %q: want off, normal or full", synchronous)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -57,8 +63,15 @@ func run(listen, dir, uriFile, logLevel string) error {
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	// The SQLite handler wants a file: URI naming a directory, with a trailing slash.
-	sqliteURL := (&url.URL{Scheme: "file", Opaque: filepath.ToSlash(abs) + "/"}).String()
+	// The SQLite handler wants a file: URI naming a directory, with a trailing
+	// slash. Test data is thrown away, so by default SQLite does not flush
+	// each commit to disk: on a real disk every update statement would
+	// otherwise wait for one.
+	sqliteURL := (&url.URL{
+		Scheme:   "file",
+		Opaque:   filepath.ToSlash(abs) + "/",
+		RawQuery: url.Values{"_pragma": {"synchronous(" + synchronous + ")"}}.Encode(),
+	}).String()
 
 	// New binds the listening socket; Run only starts accepting. Connections
 	// made in between wait in the kernel's backlog, so the URI is usable as

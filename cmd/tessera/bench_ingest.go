@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"text/tabwriter"
@@ -72,8 +73,20 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	workers := fs.Int("workers", 0, "encoding workers (0: GOMAXPROCS)")
 	batch := fs.Int("batch", 0, "rows per batch (0: the pipeline default, 512)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench ingest: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench ingest: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *rows <= 0 {
 		return fmt.Errorf("bench ingest: --rows must be positive")

@@ -24,6 +24,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rejects := fs.String("rejects", "", "write rejected rows here as NDJSON (default: DATA/rejects-<time>.ndjson when any)")
 	sheet := fs.String("sheet", "", "xlsx sheet name or 1-based index")
 	format := fs.String("format", "", "csv, tsv, xlsx, ndjson or json (default: from the file name)")
+	store := fs.String("store", os.Getenv("TESSERA_STORE"), "mongodb:// URI of the system of record: rows are written there too")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("ingest: no files given")
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder})
+	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder, Store: *store})
 	if err != nil {
 		return err
 	}

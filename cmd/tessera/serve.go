@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	tessera "github.com/tessera-search/tessera"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/web"
 )
@@ -26,13 +26,16 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	schemaPath := fs.String("schema", "", "schema file (default: the saved copy in --data, else the built-in demo)")
 	embedder := fs.String("embedder", "", "text embedder: builtin (default) or openai (env TESSERA_EMBEDDER)")
 	recencyEvery := fs.Duration("recency-refresh", time.Hour, "how often recency parts are re-encoded (0 disables)")
+	store := fs.String("store", os.Getenv("TESSERA_STORE"), "mongodb:// URI of the system of record (MongoDB-backed replicas)")
+	followPoll := fs.Duration("follow-poll", time.Second, "store follower polling interval (where change streams are missing)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	slog.SetDefault(logger)
 
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder, Logger: logger})
+	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder, Logger: logger,
+		Store: *store, FollowPoll: *followPoll})
 	if err != nil {
 		return err
 	}
@@ -54,9 +57,21 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if *recencyEvery > 0 && a.Encoder.RecencySpaces() != nil {
 		go refreshLoop(work, a, *recencyEvery)
 	}
+	if a.Follower != nil {
+		go func() {
+			if err := a.Follower.Run(work); err != nil {
+				logger.Error("store follower stopped", "err", err)
+			}
+		}()
+	}
 	srv := web.New(web.Config{
 		Applier: a.Applier, Engine: a.Engine, Stream: stream, Jobs: jobs, Context: work,
 		UploadDir: filepath.Join(*data, "uploads"), Logger: logger,
+		Ready: func() error {
+			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return a.Ready(rctx)
+		},
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
