@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
+)
+
+// sharedDataset finds ../shared/datasets/rel beside the repository root,
+// skipping (or, in CI, failing) when it is absent.
+func sharedDataset(t *testing.T, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+	p := filepath.Join(dir, "..", "shared", "datasets", rel)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("dataset %s is required in CI: %v", p, err)
+		}
+		t.Skipf("dataset %s not available: %v", p, err)
+	}
+	return p
+}
+
+var summaryLine = regexp.MustCompile(`^(\S+): read (\d+) = ingested (\d+) \+ merged duplicates (\d+) \+ rejected (\d+); (\d+) new, (\d+) updated \(`)
+
+func TestIngestCommandSummaryAndRejects(t *testing.T) {
+	data := t.TempDir()
+	csv := "id,title,description,category,brand,price,rating,review_count,added_at\n" +
+		"C-1,Oak bookshelf,Five shelves.,Home & Kitchen,Oakly,129.00,4.5,10,2026-01-02T03:04:05Z\n" +
+		"C-2,Broken price,desc,Books,Acme,twelve,4.0,1,2026-01-02T03:04:05Z\n" +
+		"C-3,Ragged\n" +
+		"C-1,Oak bookshelf (new),Five shelves.,Home & Kitchen,Oakly,119.00,4.5,11,2026-01-02T03:04:05Z\n"
+	src := filepath.Join(t.TempDir(), "shelves.csv")
+	if err := os.WriteFile(src, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rejects := filepath.Join(t.TempDir(), "rejects.ndjson")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ingest", "--data", data, "--rejects", rejects, src}, &stdout, &stderr); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr.String())
+	}
+	first := strings.SplitN(stdout.String(), "\n", 2)[0]
+	m := summaryLine.FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("no summary line:\n%s", stdout.String())
+	}
+	if got := strings.Join(m[1:], " "); got != "shelves.csv 4 1 1 2 1 0" {
+		t.Fatalf("summary %q: got file/read/ingested/merged/rejected/new/updated = %s", first, got)
+	}
+	if !strings.Contains(stdout.String(), "2 rejected rows written to "+rejects) ||
+		!strings.Contains(stdout.String(), `row 2, column price, value "twelve"`) {
+		t.Fatalf("reject report:\n%s", stdout.String())
+	}
+	raw, err := os.ReadFile(rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("rejects file has %d lines:\n%s", len(lines), raw)
+	}
+	var p ingest.Problem
+	if err := json.Unmarshal([]byte(lines[0]), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.File != "shelves.csv" || p.Row != 2 || p.ID != "C-2" || p.Column != "price" || p.Value != "twelve" || p.Reason == "" {
+		t.Fatalf("reject line %s", lines[0])
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &p); err != nil || p.Row != 3 || !strings.Contains(p.Reason, "header has 9") {
+		t.Fatalf("ragged-row reject line %s (%v)", lines[1], err)
+	}
+
+	// The data directory now serves the later C-1 row, and a second run
+	// reports updates.
+	stdout.Reset()
+	if err := run(context.Background(), []string{"ingest", "--data", data, "--rejects", rejects, src}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if m := summaryLine.FindStringSubmatch(stdout.String()); m == nil || m[6] != "0" || m[7] != "1" {
+		t.Fatalf("second run: %s", stdout.String())
+	}
+	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if r, ok := db.Collection.Get("C-1"); !ok || r.Fields["price"] != 119.0 || db.Collection.Len() != 1 {
+		t.Fatalf("C-1 %+v, %d documents", r.Fields, db.Collection.Len())
+	}
+}
+
+func TestIngestCommandRawAmazon(t *testing.T) {
+	raw := sharedDataset(t, "amazon-india/raw_products.csv")
+	schema := filepath.Join("..", "..", "examples", "amazon-raw.schema.yaml")
+	data := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ingest", "--schema", schema, "--data", data, raw}, &stdout, &stderr); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr.String())
+	}
+	want := "raw_products.csv: read 1465 = ingested 1351 + merged duplicates 114 + rejected 0; 1351 new, 0 updated ("
+	if !strings.HasPrefix(stdout.String(), want) {
+		t.Fatalf("got  %s\nwant %s…", stdout.String(), want)
+	}
+	// No rejects: no rejects file is left behind.
+	if m, _ := filepath.Glob(filepath.Join(data, "rejects-*.ndjson")); len(m) != 0 {
+		t.Fatalf("empty rejects file kept: %v", m)
+	}
+}

@@ -1,0 +1,90 @@
+package tessera_test
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/query"
+)
+
+const recencySchema = `
+name: news
+id: id
+fields:
+  id:        {type: text}
+  title:     {type: text}
+  published: {type: time}
+spaces:
+  - {name: title,   kind: text,    field: title}
+  - {name: recency, kind: recency, field: published, periods: [{days: 14}]}
+filters: []
+`
+
+// TestRecencyRefreshWithInjectedClock: item recency parts go stale as time
+// passes; RefreshRecency re-encodes them through the apply path so ranking
+// follows the clock.
+func TestRecencyRefreshWithInjectedClock(t *testing.T) {
+	ctx := context.Background()
+	var now atomic.Int64
+	t0 := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(recencySchema), Clock: clock, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Applier.Apply(ctx, []ingest.Event{
+		{Op: "upsert", ID: "old", Fields: map[string]any{"title": "story", "published": "2026-11-01T12:00:00Z"}},
+		{Op: "upsert", ID: "new", Fields: map[string]any{"title": "story", "published": "2026-11-09T12:00:00Z"}},
+	})
+	if err != nil || res[0].Status != "applied" || res[1].Status != "applied" {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	scores := func() map[string]float64 {
+		resp, err := db.Engine.Search(ctx, query.Request{Weights: query.Weights{"recency": 1}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]float64{}
+		for _, r := range resp.Results {
+			m[r.ID] = r.Score
+		}
+		return m
+	}
+	s := scores()
+	if !(s["new"] > s["old"] && s["old"] > 0) {
+		t.Fatalf("at t0: new %v should beat old %v > 0", s["new"], s["old"])
+	}
+	// Ten days later "old" is 19 days old: outside the 14-day period. The
+	// stored item part still says otherwise until it is refreshed.
+	now.Store(t0.Add(10 * 24 * time.Hour).UnixNano())
+	if stale := scores(); stale["old"] == 0 {
+		t.Fatalf("expected a stale, non-zero score before the refresh")
+	}
+	n, err := db.Applier.RefreshRecency(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("refresh: %d %v", n, err)
+	}
+	s = scores()
+	if s["old"] != 0 {
+		t.Errorf("after refresh, a 19-day-old item scores %v in a 14-day recency space, want 0", s["old"])
+	}
+	// "new" is 11 days old: φ relative to the query's φ gives cos(Δφ).
+	end := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-14 * 24 * time.Hour)
+	phi := func(t time.Time) float64 { return math.Pi / 2 * float64(t.Sub(start)) / float64(14*24*time.Hour) }
+	want := math.Cos(phi(clock()) - phi(time.Date(2026, 11, 9, 12, 0, 0, 0, time.UTC)))
+	if math.Abs(s["new"]-want) > 1e-5 {
+		t.Errorf("new: score %v, want cos(Δφ) = %v", s["new"], want)
+	}
+	// Refreshing changes no version: a late event with a version still wins.
+	if v, _ := db.Collection.Version("new"); v != 0 {
+		t.Errorf("refresh changed the version to %d", v)
+	}
+}
