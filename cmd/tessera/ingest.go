@@ -25,10 +25,11 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sheet := fs.String("sheet", "", "xlsx sheet name or 1-based index")
 	format := fs.String("format", "", "csv, tsv, xlsx, ndjson or json (default: from the file name)")
 	store := fs.String("store", os.Getenv("TESSERA_STORE"), "mongodb:// URI of the system of record: rows are written there too")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		return fmt.Errorf("ingest: no files given")
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -52,7 +53,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			os.Remove(rejPath)
 		}
 	}()
-	for _, path := range fs.Args() {
+	for _, path := range files {
 		opt := ingest.BulkOptions{Rejects: rejFile}
 		opt.Read.Sheet, opt.Read.Format = *sheet, *format
 		var bar *progressbar.ProgressBar

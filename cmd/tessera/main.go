@@ -69,3 +69,21 @@ func defaultDataDir() string {
 	}
 	return "tessera-data"
 }
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("tessera search "usb cable" --limit 5") and returns the
+// positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

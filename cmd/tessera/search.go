@@ -41,7 +41,8 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	nlq := fs.Bool("nl", false, "treat the text as a natural-language query")
 	limit := fs.Int("limit", 10, "results")
 	asJSON := fs.Bool("json", false, "print the JSON response")
-	if err := fs.Parse(args); err != nil {
+	words, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -54,7 +55,7 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	req := query.Request{Weights: query.Weights(weights), Limit: *limit}
-	text := strings.Join(fs.Args(), " ")
+	text := strings.Join(words, " ")
 	if *nlq {
 		req.Q = text
 	} else {
