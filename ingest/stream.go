@@ -34,6 +34,7 @@ type Stream struct {
 	fresh     []float64 // recent receipt→searchable latencies, ms (ring)
 	freshNext int
 	applied   int64
+	perSecond map[int64]int // applied events by Unix second, last minute
 	lastApply time.Time
 	onFresh   []func(d time.Duration, lag time.Duration)
 	done      chan struct{}
@@ -56,7 +57,7 @@ func NewStream(ctx context.Context, a *Applier, opts StreamOptions) *Stream {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
 	}
-	s := &Stream{a: a, opts: opts, ctx: ctx, queue: make(chan *submission, opts.QueueSize), fresh: make([]float64, 0, 4096), done: make(chan struct{})}
+	s := &Stream{a: a, opts: opts, ctx: ctx, queue: make(chan *submission, opts.QueueSize), fresh: make([]float64, 0, 4096), perSecond: map[int64]int{}, done: make(chan struct{})}
 	go s.loop(ctx)
 	return s
 }
@@ -163,6 +164,7 @@ func (s *Stream) applyGroup(group []*submission) {
 					continue
 				}
 				s.applied++
+				s.perSecond[now.Unix()]++
 				s.recordFresh(fresh)
 				var lag time.Duration
 				if ts := sub.events[i].TS; !ts.IsZero() {
@@ -179,6 +181,11 @@ func (s *Stream) applyGroup(group []*submission) {
 	if err == nil {
 		s.lastApply = now
 	}
+	for sec := range s.perSecond {
+		if sec < now.Unix()-60 {
+			delete(s.perSecond, sec)
+		}
+	}
 	s.mu.Unlock()
 }
 
@@ -194,11 +201,12 @@ func (s *Stream) recordFresh(d time.Duration) {
 
 // StreamStats summarise the stream hook.
 type StreamStats struct {
-	QueueDepth int       `json:"queue_depth"`
-	Applied    int64     `json:"applied"`
-	LastApply  time.Time `json:"last_apply,omitzero"`
-	FreshP50MS float64   `json:"p50"`
-	FreshP99MS float64   `json:"p99"`
+	QueueDepth  int       `json:"queue_depth"`
+	Applied     int64     `json:"applied"`
+	AppliedPerS float64   `json:"applied_per_s"` // over the last ten seconds
+	LastApply   time.Time `json:"last_apply,omitzero"`
+	FreshP50MS  float64   `json:"p50"`
+	FreshP99MS  float64   `json:"p99"`
 }
 
 // Stats reports queue depth, applied events and freshness percentiles over
@@ -207,6 +215,14 @@ func (s *Stream) Stats() StreamStats {
 	s.mu.Lock()
 	vals := append([]float64(nil), s.fresh...)
 	st := StreamStats{QueueDepth: len(s.queue), Applied: s.applied, LastApply: s.lastApply}
+	now := time.Now().Unix()
+	n := 0
+	for sec, c := range s.perSecond {
+		if sec > now-10 {
+			n += c
+		}
+	}
+	st.AppliedPerS = float64(n) / 10
 	s.mu.Unlock()
 	if len(vals) > 0 {
 		sort.Float64s(vals)

@@ -63,6 +63,7 @@ func (s *Server) stats(c *gin.Context) {
 		"searches":       s.cfg.Engine.Searches(),
 		"queue_depth":    st.QueueDepth,
 		"events_applied": st.Applied,
+		"applied_per_s":  st.AppliedPerS,
 		"freshness_ms":   gin.H{"p50": st.FreshP50MS, "p99": st.FreshP99MS},
 		"uptime_s":       now.Sub(s.started).Seconds(),
 	}

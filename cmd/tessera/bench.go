@@ -15,6 +15,8 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return benchStreamCmd(ctx, args[1:], stdout)
 	case "ingest":
 		return benchIngestCmd(ctx, args[1:], stdout)
+	case "query":
+		return benchQueryCmd(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest, query, stream or load)", args[0])
 }

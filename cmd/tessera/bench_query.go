@@ -1,0 +1,527 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/datasets"
+	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/spaces"
+	"github.com/tessera-search/tessera/web"
+)
+
+// Targets the query path is measured against.
+const (
+	targetHTTPP99MS   = 5.0  // p99 through HTTP at 100k rows
+	targetOverheadPct = 20.0 // in-process cost beyond the index
+)
+
+// queryReport is what `tessera bench query` measures.
+type queryReport struct {
+	Source      string        `json:"source"`
+	Schema      string        `json:"schema"`
+	Embedder    string        `json:"embedder"`
+	CPUs        int           `json:"cpus"`
+	Concurrency int           `json:"concurrency"`
+	Duration    string        `json:"duration_per_phase"`
+	Limit       int           `json:"limit"`
+	Queries     int           `json:"distinct_queries"`
+	Runs        []queryRunRep `json:"runs"`
+}
+
+type queryRunRep struct {
+	Rows         int       `json:"rows"`
+	Dim          int       `json:"dim"`
+	BuildSeconds float64   `json:"build_s"`
+	Index        latencies `json:"index"`  // Collection.Search with the engine's query vectors and filters
+	Engine       latencies `json:"engine"` // Engine.Search in process
+	HTTP         latencies `json:"http"`   // POST /v1/search on loopback
+	// OverheadPct is the engine's mean latency beyond the index's.
+	OverheadPct float64 `json:"overhead_pct"`
+	MeetsP99    bool    `json:"meets_http_p99_target"`
+	MeetsOver   bool    `json:"meets_overhead_target"`
+}
+
+type latencies struct {
+	Ops    int     `json:"ops"`
+	Errors int     `json:"errors"`
+	QPS    float64 `json:"qps"`
+	MeanMS float64 `json:"mean_ms"`
+	P50MS  float64 `json:"p50_ms"`
+	P99MS  float64 `json:"p99_ms"`
+}
+
+// benchQueryCmd runs `tessera bench query`: for each --n it builds a
+// collection of that many rows (the demo catalogue, or --base-file,
+// replicated with new ids and jittered numbers) and measures search three
+// ways under the same query mix: the index alone, the in-process engine,
+// and HTTP on loopback.
+func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("tessera bench query", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	ns := fs.String("n", "10000,100000", "comma-separated collection sizes")
+	dur := fs.Duration("duration", 5*time.Second, "how long each phase runs")
+	conc := fs.Int("concurrency", 4, "concurrent searchers (and HTTP connections)")
+	baseFile := fs.String("base-file", "", "CSV to replicate instead of the built-in demo catalogue (needs --schema)")
+	schemaPath := fs.String("schema", "", "schema for --base-file")
+	embedder := fs.String("embedder", "", "text embedder: builtin (default) or openai")
+	limit := fs.Int("limit", 10, "results per search")
+	nq := fs.Int("queries", 256, "distinct queries in the mix (repeated queries hit the text-embedding cache)")
+	seed := fs.Uint64("seed", 1, "random seed for jitter and the query mix")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dur <= 0 || *conc <= 0 || *limit <= 0 || *nq <= 0 {
+		return errors.New("bench query: --duration, --concurrency, --limit and --queries must be positive")
+	}
+	if (*baseFile == "") != (*schemaPath == "") {
+		return errors.New("bench query: --base-file and --schema go together")
+	}
+	var sizes []int
+	for _, s := range strings.Split(*ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench query: --n: %q is not a positive integer", s)
+		}
+		sizes = append(sizes, n)
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	rep := queryReport{Source: "built-in demo catalogue", Schema: "built-in demo schema", CPUs: runtime.NumCPU(),
+		Concurrency: *conc, Duration: dur.String(), Limit: *limit, Queries: *nq}
+	src, schema := datasets.DemoCatalogue(), datasets.DemoSchema()
+	if *baseFile != "" {
+		var err error
+		if src, err = os.ReadFile(*baseFile); err != nil {
+			return fmt.Errorf("bench query: %w", err)
+		}
+		if schema, err = os.ReadFile(*schemaPath); err != nil {
+			return fmt.Errorf("bench query: %w", err)
+		}
+		rep.Source, rep.Schema = *baseFile, *schemaPath
+	}
+	sch, err := spaces.ParseSchema(schema)
+	if err != nil {
+		return fmt.Errorf("bench query: %s: %w", rep.Schema, err)
+	}
+	emb, err := tessera.NewEmbedder(*embedder)
+	if err != nil {
+		return fmt.Errorf("bench query: %w", err)
+	}
+	rep.Embedder = emb.Name()
+	tmp, err := os.MkdirTemp("", "tessera-bench-query-")
+	if err != nil {
+		return fmt.Errorf("bench query: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	for i, n := range sizes {
+		dir := filepath.Join(tmp, strconv.Itoa(i))
+		run, err := benchQueryRun(ctx, benchQueryConfig{dir: dir, src: src, schemaYAML: schema, schema: sch, emb: emb, rows: n,
+			dur: *dur, conc: *conc, limit: *limit, queries: *nq, seed: *seed})
+		if err != nil {
+			return fmt.Errorf("bench query: %d rows: %w", n, err)
+		}
+		rep.Runs = append(rep.Runs, run)
+		os.RemoveAll(dir)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.writeText(stdout)
+}
+
+type benchQueryConfig struct {
+	dir        string
+	src        []byte
+	schemaYAML []byte
+	schema     *spaces.Schema
+	emb        spaces.Embedder
+	rows       int
+	dur        time.Duration
+	conc       int
+	limit      int
+	queries    int
+	seed       uint64
+}
+
+func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, error) {
+	run := queryRunRep{Rows: cfg.rows}
+	if err := os.MkdirAll(cfg.dir, 0o755); err != nil {
+		return run, err
+	}
+	csvPath := filepath.Join(cfg.dir, "rows.csv")
+	if err := replicateCSV(cfg.src, cfg.schema, cfg.rows, cfg.seed, csvPath); err != nil {
+		return run, err
+	}
+	start := time.Now()
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: filepath.Join(cfg.dir, "data"), Schema: cfg.schemaYAML, Embedder: cfg.emb, NoSync: true})
+	if err != nil {
+		return run, err
+	}
+	defer db.Close()
+	sum, err := db.Applier.IngestFile(ctx, csvPath, ingest.BulkOptions{})
+	if err != nil {
+		return run, err
+	}
+	if sum.Ingested != cfg.rows {
+		return run, fmt.Errorf("built %d rows of %d (%d rejected: %v)", sum.Ingested, cfg.rows, sum.Rejected, sum.Problems)
+	}
+	run.BuildSeconds = time.Since(start).Seconds()
+	run.Dim = db.Encoder.Dim()
+
+	reqs := queryMix(db, cfg.queries, cfg.limit, cfg.seed)
+	// Prepare every request once: it warms the text-embedding cache and
+	// gives the index phase the engine's exact vectors and filters.
+	prepared := make([]*query.Prepared, len(reqs))
+	for i, r := range reqs {
+		if prepared[i], err = db.Engine.Prepare(ctx, r); err != nil {
+			return run, fmt.Errorf("query %d %+v: %w", i, r, err)
+		}
+	}
+
+	run.Index = measure(ctx, cfg.dur, cfg.conc, func(i int) error {
+		p := prepared[i%len(prepared)]
+		opt := index.SearchOptions{Weights: p.Vector.Weights}
+		if pred := p.Filter; pred != nil {
+			opt.Filter = func(_ string, f map[string]any) bool { return pred(f) }
+		}
+		// The engine asks for one hit more than the page to know whether
+		// a next page exists.
+		_, err := db.Collection.Search(p.Vector.Vector, p.Offset+p.Limit+1, opt)
+		return err
+	})
+	run.Engine = measure(ctx, cfg.dur, cfg.conc, func(i int) error {
+		_, err := db.Engine.Search(ctx, reqs[i%len(reqs)])
+		return err
+	})
+	if run.Index.MeanMS > 0 {
+		run.OverheadPct = (run.Engine.MeanMS/run.Index.MeanMS - 1) * 100
+	}
+	run.HTTP, err = measureHTTP(ctx, db, reqs, cfg.dur, cfg.conc)
+	if err != nil {
+		return run, err
+	}
+	run.MeetsP99 = run.HTTP.P99MS <= targetHTTPP99MS && run.HTTP.Errors == 0
+	run.MeetsOver = run.OverheadPct <= targetOverheadPct
+	return run, nil
+}
+
+// replicateCSV writes rows rows cycling through src, giving copies new ids
+// and jittering the fields of number spaces by up to ±15% (kept inside the
+// space's range), so copies rank differently.
+func replicateCSV(src []byte, s *spaces.Schema, rows int, seed uint64, dst string) error {
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		return fmt.Errorf("replicate: the source must be a well-formed CSV file: %w", err)
+	}
+	if len(recs) < 2 {
+		return errors.New("replicate: the source has no data rows")
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	idCol, ok := col[s.Fields[s.ID].SourceColumn(s.ID)]
+	if !ok {
+		return fmt.Errorf("replicate: no id column %q in the header %v", s.ID, recs[0])
+	}
+	type jitter struct {
+		col      int
+		min, max float64
+	}
+	var jit []jitter
+	for _, sp := range s.Spaces {
+		if sp.Kind != spaces.KindNumber {
+			continue
+		}
+		if c, ok := col[s.Fields[sp.Field].SourceColumn(sp.Field)]; ok && !slices.ContainsFunc(jit, func(j jitter) bool { return j.col == c }) {
+			jit = append(jit, jitter{col: c, min: *sp.Min, max: *sp.Max})
+		}
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	if err := w.Write(recs[0]); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x7e55e7a))
+	data := recs[1:]
+	row := make([]string, len(recs[0]))
+	for i := range rows {
+		copy(row, data[i%len(data)])
+		if k := i / len(data); k > 0 {
+			row[idCol] += "~" + strconv.Itoa(k)
+			for _, j := range jit {
+				x, err := strconv.ParseFloat(row[j.col], 64)
+				if err != nil || x < j.min || x > j.max {
+					continue // leave values the cleaner or the space treat specially
+				}
+				x = math.Min(j.max, math.Max(j.min, x*(0.85+0.3*rng.Float64())))
+				row[j.col] = strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
+			}
+		}
+		if err := w.Write(row); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// queryMix builds a deterministic mix of searches from the catalogue
+// itself: text only; text with reweighting; text with a filter; weights
+// alone; similar values; more like this.
+func queryMix(db *tessera.DB, n, limit int, seed uint64) []query.Request {
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b9))
+	s := db.Schema
+	var docs []index.Record
+	db.Collection.Each(func(r index.Record) bool {
+		docs = append(docs, r)
+		return len(docs) < 2000
+	})
+	slices.SortFunc(docs, func(a, b index.Record) int { return strings.Compare(a.ID, b.ID) })
+	textField := ""
+	var numberSpaces, categorySpaces []*spaces.SpaceSpec
+	for _, sp := range s.Spaces {
+		switch sp.Kind {
+		case spaces.KindText:
+			if textField == "" {
+				textField = sp.Field
+			}
+		case spaces.KindNumber:
+			numberSpaces = append(numberSpaces, sp)
+		case spaces.KindCategory:
+			categorySpaces = append(categorySpaces, sp)
+		}
+	}
+	doc := func() index.Record { return docs[rng.IntN(len(docs))] }
+	text := func() string {
+		words := strings.Fields(fmt.Sprint(doc().Fields[textField]))
+		return strings.Join(words[:min(len(words), 2+rng.IntN(3))], " ")
+	}
+	filter := func() map[string]any {
+		name := s.Filters[rng.IntN(len(s.Filters))]
+		v := doc().Fields[name]
+		switch x := v.(type) {
+		case float64, int64:
+			return map[string]any{name: map[string]any{"lte": x}}
+		case string:
+			return map[string]any{name: map[string]any{"eq": x}}
+		case []string:
+			if len(x) > 0 {
+				return map[string]any{name: map[string]any{"in": []any{x[len(x)-1]}}}
+			}
+		}
+		return nil
+	}
+	weights := func() query.Weights {
+		w := query.Weights{}
+		for _, sp := range numberSpaces {
+			if sp.Mode != "similar" {
+				w[sp.Name] = float64(rng.IntN(4)) / 2
+			}
+		}
+		return w
+	}
+	reqs := make([]query.Request, 0, n)
+	for len(reqs) < n {
+		r := query.Request{Limit: limit}
+		switch k := rng.IntN(10); {
+		case k < 4 && textField != "":
+			r.Text = text()
+		case k < 6 && textField != "":
+			r.Text, r.Weights = text(), weights()
+		case k < 8 && len(s.Filters) > 0:
+			r.Text, r.Filter = text(), filter()
+		case k < 9:
+			r.Weights = weights()
+			if len(categorySpaces) > 0 {
+				sp := categorySpaces[rng.IntN(len(categorySpaces))]
+				if v := doc().Fields[sp.Field]; v != nil {
+					r.Similar = map[string]any{sp.Name: v}
+				}
+			}
+		default:
+			r.LikeID = doc().ID
+		}
+		reqs = append(reqs, r)
+	}
+	return reqs
+}
+
+// measure runs op from conc goroutines for d and reports throughput and
+// latency; op gets a running counter to pick its query.
+func measure(ctx context.Context, d time.Duration, conc int, op func(i int) error) latencies {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	per := make([][]time.Duration, conc)
+	errs := make([]int, conc)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; ctx.Err() == nil; i += conc {
+				t := time.Now()
+				if err := op(i); err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					errs[w]++
+				}
+				per[w] = append(per[w], time.Since(t))
+			}
+		}()
+	}
+	wg.Wait()
+	return summarize(per, errs, time.Since(start))
+}
+
+func summarize(per [][]time.Duration, errs []int, wall time.Duration) latencies {
+	var all []time.Duration
+	var l latencies
+	for w := range per {
+		all = append(all, per[w]...)
+		l.Errors += errs[w]
+	}
+	if len(all) == 0 {
+		return l
+	}
+	slices.Sort(all)
+	var total time.Duration
+	for _, x := range all {
+		total += x
+	}
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	l.Ops = len(all)
+	l.QPS = float64(len(all)) / wall.Seconds()
+	l.MeanMS = float64(total.Microseconds()) / 1000 / float64(len(all))
+	l.P50MS = ms(all[len(all)/2])
+	l.P99MS = ms(all[min(len(all)-1, len(all)*99/100)])
+	return l
+}
+
+// measureHTTP serves the collection on a loopback port and drives it with
+// conc keep-alive connections.
+func measureHTTP(ctx context.Context, db *tessera.DB, reqs []query.Request, d time.Duration, conc int) (latencies, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	stream := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{})
+	jobs := ingest.NewJobs(db.Applier)
+	srv := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: jobs, Context: ctx,
+		UploadDir: filepath.Join(db.DataDir, "uploads"), Logger: quiet})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return latencies{}, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer func() {
+		hs.Close()
+		cancel()
+		<-stream.Done()
+		jobs.Wait()
+	}()
+	url := "http://" + ln.Addr().String() + "/v1/search"
+	bodies := make([][]byte, len(reqs))
+	for i, r := range reqs {
+		if bodies[i], err = json.Marshal(r); err != nil {
+			return latencies{}, err
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
+	defer client.CloseIdleConnections()
+	var firstErr error
+	var once sync.Once
+	l := measure(ctx, d, conc, func(i int) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bodies[i%len(bodies)]))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		// Read the whole body: the client decodes what it asked for, and
+		// the connection goes back to the pool.
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if err != nil && ctx.Err() == nil {
+			once.Do(func() { firstErr = err })
+		}
+		return err
+	})
+	if l.Errors > 0 {
+		return l, fmt.Errorf("%d of %d HTTP searches failed, first: %w", l.Errors, l.Ops, firstErr)
+	}
+	return l, nil
+}
+
+func (r queryReport) writeText(w io.Writer) error {
+	fmt.Fprintf(w, "source: %s (%s), embedder %s, %d CPUs\n", r.Source, r.Schema, r.Embedder, r.CPUs)
+	fmt.Fprintf(w, "%d distinct queries, limit %d, %d concurrent searchers, %s per phase\n\n", r.Queries, r.Limit, r.Concurrency, r.Duration)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "rows\tdim\tbuild s\tphase\tQPS\tmean ms\tp50 ms\tp99 ms\t")
+	for _, run := range r.Runs {
+		for _, ph := range []struct {
+			name string
+			l    latencies
+		}{{"index", run.Index}, {"engine", run.Engine}, {"http", run.HTTP}} {
+			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%s\t%.0f\t%.3f\t%.3f\t%.3f\t\n", run.Rows, run.Dim, run.BuildSeconds, ph.name, ph.l.QPS, ph.l.MeanMS, ph.l.P50MS, ph.l.P99MS)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, run := range r.Runs {
+		verdict := func(ok bool) string {
+			if ok {
+				return "meets"
+			}
+			return "MISSES"
+		}
+		fmt.Fprintf(w, "%d rows: engine overhead beyond the index %.1f%% (%s target ≤ %.0f%%); HTTP p99 %.3f ms (%s target ≤ %.0f ms at 100k rows)\n",
+			run.Rows, run.OverheadPct, verdict(run.MeetsOver), targetOverheadPct, run.HTTP.P99MS, verdict(run.MeetsP99), targetHTTPP99MS)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/spaces/wordvec"
+)
+
+// gateEmbedder blocks every Embed call until the gate opens, to hold the
+// apply loop busy.
+type gateEmbedder struct {
+	*wordvec.Embedder
+	gate    chan struct{}
+	entered chan struct{} // receives once per Embed call that waits
+}
+
+func (g gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.Embedder.Embed(ctx, texts)
+}
+
+func openDemo(t *testing.T, emb *gateEmbedder) *tessera.DB {
+	t.Helper()
+	opts := tessera.Options{DataDir: t.TempDir(), NoSync: true}
+	if emb != nil {
+		opts.Embedder = emb
+	}
+	db, err := tessera.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestStreamBackpressure(t *testing.T) {
+	base, err := wordvec.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb := &gateEmbedder{Embedder: base, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	db := openDemo(t, emb)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{QueueSize: 2})
+	ev := func(id string) []ingest.Event {
+		return []ingest.Event{{Op: "upsert", ID: id, Fields: map[string]any{"title": "lamp " + id, "price": 10.0}}}
+	}
+	var wg sync.WaitGroup
+	results := make(chan error, 3)
+	// One submission is taken by the loop (blocked in Embed), two fill the queue.
+	for i, id := range []string{"a", "b", "c"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Submit(ctx, ev(id))
+			results <- err
+		}()
+		if i == 0 {
+			<-emb.entered // the loop is now busy with "a"
+		}
+	}
+	for s.QueueDepth() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := s.Submit(ctx, ev("d")); !errors.Is(err, ingest.ErrQueueFull) {
+		t.Fatalf("a full queue must refuse at once with ErrQueueFull, got %v", err)
+	}
+	close(emb.gate)
+	wg.Wait()
+	close(results)
+	for err := range results {
+		if err != nil {
+			t.Fatalf("queued submission failed: %v", err)
+		}
+	}
+	if db.Collection.Len() != 3 {
+		t.Fatalf("%d documents, want the 3 accepted", db.Collection.Len())
+	}
+	if st := s.Stats(); st.Applied != 3 || st.FreshP99MS <= 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestPartialUpsertReencodesOnlyChangedSpaces: a price-only update leaves
+// every other space's vector part bit-identical.
+func TestPartialUpsertReencodesOnlyChangedSpaces(t *testing.T) {
+	db := openDemo(t, nil)
+	ctx := context.Background()
+	_, err := db.Applier.Apply(ctx, []ingest.Event{{Op: "upsert", ID: "P1", Version: 1, Fields: map[string]any{
+		"title": "Aurora desk lamp", "description": "LED, dimmable", "category": "Office Products", "price": "40", "rating": "4.2", "added_at": "2026-11-01T00:00:00Z"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.Collection.Get("P1")
+	res, err := db.Applier.Apply(ctx, []ingest.Event{{Op: "upsert", ID: "P1", Version: 2, Fields: map[string]any{"price": 25.0}}})
+	if err != nil || res[0].Status != "applied" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	after, _ := db.Collection.Get("P1")
+	if after.Fields["title"] != "Aurora desk lamp" || after.Fields["price"] != 25.0 {
+		t.Fatalf("merged fields %v", after.Fields)
+	}
+	for i, seg := range db.Encoder.Segments() {
+		same := slices.Equal(db.Encoder.Part(before.Vector, i), db.Encoder.Part(after.Vector, i))
+		if seg.Name == "price" && same {
+			t.Errorf("price part unchanged after a price update")
+		}
+		if seg.Name != "price" && !same {
+			t.Errorf("space %s changed on a price-only update", seg.Name)
+		}
+	}
+}
