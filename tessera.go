@@ -300,7 +300,7 @@ func (a *DB) LoadDemo(ctx context.Context) error {
 	if sum.Rejected > 0 {
 		return fmt.Errorf("demo catalogue: %d rows rejected: %v", sum.Rejected, sum.Problems[0])
 	}
-	slog.Info("loaded the built-in demo catalogue", "rows", sum.Ingested, "took", time.Since(start).Round(time.Millisecond))
+	slog.Info("loaded the built-in demo catalogue", "rows", sum.Ingested, "took", time.Since(start).Round(time.Millisecond).String())
 	return a.Collection.Snapshot()
 }
 

@@ -119,7 +119,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		return nil, err
 	}
 	if c.Len() > 0 || n > 0 {
-		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", time.Since(start).Round(time.Millisecond))
+		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	return c, nil
 }

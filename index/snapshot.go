@@ -94,7 +94,7 @@ func (c *Collection) snapshotLocked() error {
 		return err
 	}
 	c.sinceSnapshot = 0
-	c.log.Info("snapshot written", "documents", n, "took", time.Since(start).Round(time.Millisecond))
+	c.log.Info("snapshot written", "documents", n, "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
 

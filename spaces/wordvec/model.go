@@ -35,7 +35,7 @@ func Default() (*Embedder, error) {
 		}
 		defaultEmb, defaultErr = newEmbedder(m, defaultConfig)
 		if defaultErr == nil {
-			slog.Debug("wordvec: model loaded", "words", len(m.off), "name", defaultEmb.name, "took", time.Since(start))
+			slog.Debug("wordvec: model loaded", "words", len(m.off), "name", defaultEmb.name, "took", time.Since(start).String())
 		}
 	})
 	return defaultEmb, defaultErr
