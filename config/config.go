@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -51,6 +52,11 @@ type Config struct {
 	Data     string // data directory
 	Schema   string // schema file; empty means the saved copy or the demo
 	Embedder string // builtin or openai
+
+	Store      string        // mongodb:// URI of the system of record; empty means none
+	FollowPoll time.Duration // store follower polling interval
+	Search     string        // local or atlas
+	AtlasIndex string        // Atlas Vector Search index name
 
 	APIKeys     []APIKey // when empty, access control is off
 	PublicRead  bool     // read endpoints need no key even when keys are set
@@ -108,6 +114,14 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.Schema }},
 	{key: "embedder", env: "TESSERA_EMBEDDER", flag: "embedder", def: "builtin", help: "text embedder: builtin or openai",
 		field: func(c *Config) any { return &c.Embedder }, oneOf: []string{"builtin", "openai"}},
+	{key: "store", env: "TESSERA_STORE", flag: "store", secret: true, help: "mongodb:// URI of the system of record (MongoDB-backed replicas); empty keeps everything in the data directory",
+		field: func(c *Config) any { return &c.Store }},
+	{key: "follow_poll", env: "TESSERA_FOLLOW_POLL", flag: "follow-poll", def: "1s", help: "store follower polling interval (where change streams are missing)",
+		field: func(c *Config) any { return &c.FollowPoll }},
+	{key: "search", env: "TESSERA_SEARCH", flag: "search", def: "local", help: "where nearest-neighbour search runs: local (this process's HNSW) or atlas (MongoDB Atlas Vector Search on the store)",
+		field: func(c *Config) any { return &c.Search }, oneOf: []string{"local", "atlas"}},
+	{key: "atlas_index", env: "TESSERA_ATLAS_INDEX", flag: "atlas-index", def: "tessera_vector", help: "Atlas Vector Search index name (search: atlas)",
+		field: func(c *Config) any { return &c.AtlasIndex }},
 	{key: "api_keys", env: "TESSERA_API_KEYS", flag: "api-keys", secret: true, help: "comma-separated bearer tokens with their access, key:read or key:write",
 		field: func(c *Config) any { return &c.APIKeys }},
 	{key: "public_read", env: "TESSERA_PUBLIC_READ", flag: "public-read", def: "false", help: "read endpoints need no key even when keys are configured",
@@ -540,6 +554,21 @@ func Mask(secret string) string {
 	return "****" + secret[len(secret)-4:]
 }
 
+// MaskURI masks the password of a URI (mongodb://user:pass@host), or the
+// whole value, through Mask, when it is not a URI with credentials.
+func MaskURI(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return Mask(v)
+	}
+	if _, has := u.User.Password(); has {
+		const placeholder = "MASKEDPASSWORD" // url would escape the asterisks
+		u.User = url.UserPassword(u.User.Username(), placeholder)
+		return strings.Replace(u.String(), placeholder, "****", 1)
+	}
+	return u.String()
+}
+
 // Entry is one setting of the effective configuration, for display.
 type Entry struct {
 	Key    string `json:"key"`
@@ -556,7 +585,7 @@ func (c *Config) Entries() []Entry {
 	for _, s := range settings {
 		v := s.get(c)
 		if sv, ok := v.(string); ok && s.secret {
-			v = Mask(sv)
+			v = MaskURI(sv)
 		}
 		e := Entry{Key: s.key, Value: v, Source: c.sources[s.key], Env: s.env, Help: s.help}
 		if s.flag != "" {
@@ -607,6 +636,9 @@ func (c *Config) YAML() ([]byte, error) {
 			comment += " " + e.Flag
 		case FromFile:
 			comment += " " + c.File
+		}
+		if v.Kind == yaml.SequenceNode {
+			v.Style = yaml.FlowStyle // one line, so the comment stays beside it
 		}
 		v.LineComment = comment
 		parent.Content = append(parent.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, &v)

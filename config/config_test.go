@@ -114,7 +114,8 @@ openai:
 }
 
 func TestMaskedOutput(t *testing.T) {
-	env := map[string]string{"TESSERA_API_KEYS": readKey + ":read," + writeKey + ":write", "TESSERA_OPENAI_API_KEY": aiKey}
+	env := map[string]string{"TESSERA_API_KEYS": readKey + ":read," + writeKey + ":write", "TESSERA_OPENAI_API_KEY": aiKey,
+		"TESSERA_STORE": "mongodb://app:hunter2secret@db.internal:27017/tessera"}
 	c, err := load(t, []string{"--addr", "127.0.0.1:9"}, env)
 	if err != nil {
 		t.Fatal(err)
@@ -128,13 +129,13 @@ func TestMaskedOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{string(y), string(j)} {
-		for _, secret := range []string{readKey, writeKey, aiKey, "0123456789abcdef", "verysecret"} {
+		for _, secret := range []string{readKey, writeKey, aiKey, "0123456789abcdef", "verysecret", "hunter2"} {
 			if strings.Contains(out, secret) {
 				t.Fatalf("output leaks a secret (%s):\n%s", secret, out)
 			}
 		}
 	}
-	if !strings.Contains(string(y), "****0123:read") || !strings.Contains(string(y), "****1234") {
+	if !strings.Contains(string(y), "****0123:read") || !strings.Contains(string(y), "****1234") || !strings.Contains(string(y), "mongodb://app:****@db.internal:27017/tessera") {
 		t.Fatalf("masked values missing:\n%s", y)
 	}
 	if !strings.Contains(string(y), "addr: 127.0.0.1:9 # flag --addr") || !strings.Contains(string(y), "# env TESSERA_API_KEYS") {

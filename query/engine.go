@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -73,11 +74,19 @@ type Parser interface {
 	Parse(ctx context.Context, q string) (nl.Interpretation, error)
 }
 
+// VectorSearcher answers nearest-neighbour queries somewhere other than
+// the local collection, such as MongoDB Atlas Vector Search. It gets the
+// request's filter in its JSON form, to translate into its own language.
+type VectorSearcher interface {
+	SearchVector(ctx context.Context, q []float32, k int, filter map[string]any) ([]index.Hit, error)
+}
+
 // Engine answers searches over one collection.
 type Engine struct {
 	enc    *spaces.Encoder
 	coll   *index.Collection
 	parser Parser
+	remote VectorSearcher
 
 	searches atomic.Int64
 	started  time.Time
@@ -87,6 +96,10 @@ type Engine struct {
 func NewEngine(enc *spaces.Encoder, coll *index.Collection, parser Parser) *Engine {
 	return &Engine{enc: enc, coll: coll, parser: parser, started: time.Now()}
 }
+
+// UseVectorSearcher sends nearest-neighbour work to v instead of the local
+// index; Tessera still builds the weighted query vector and explains scores.
+func (e *Engine) UseVectorSearcher(v VectorSearcher) { e.remote = v }
 
 // Searches is the number of searches answered so far.
 func (e *Engine) Searches() int64 { return e.searches.Load() }
@@ -102,6 +115,7 @@ type Prepared struct {
 	Offset      int
 	Limit       int
 	exclude     string
+	filterJSON  map[string]any
 }
 
 // Prepare validates a request and encodes its query vector.
@@ -172,6 +186,7 @@ func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 			return nil, err
 		}
 		p.Filter = pred
+		p.filterJSON = filter
 	}
 	qv, err := e.enc.EncodeQuery(ctx, q)
 	if err != nil {
@@ -240,7 +255,16 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 			return id != exclude && (pred == nil || pred(fields))
 		}
 	}
-	hits, err := e.coll.Search(p.Vector.Vector, k, opt)
+	var hits []index.Hit
+	var err error
+	if e.remote != nil {
+		hits, err = e.remote.SearchVector(ctx, p.Vector.Vector, k, p.filterJSON)
+		if p.exclude != "" {
+			hits = slices.DeleteFunc(hits, func(h index.Hit) bool { return h.ID == p.exclude })
+		}
+	} else {
+		hits, err = e.coll.Search(p.Vector.Vector, k, opt)
+	}
 	if err != nil {
 		return nil, err
 	}

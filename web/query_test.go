@@ -270,7 +270,9 @@ func filterCases() []filterCase {
 		{"eq_shorthand", map[string]any{"type": "OfficeProducts"}, func(f map[string]any) bool { return typ(f) == "OfficeProducts" }},
 		{"ne", map[string]any{"type": map[string]any{"ne": "Electronics"}}, func(f map[string]any) bool { return typ(f) != "Electronics" }},
 		{"in", map[string]any{"type": map[string]any{"in": []string{"OfficeProducts", "MusicalInstruments", "Toys&Games"}}},
-			func(f map[string]any) bool { return anyOf([]string{typ(f)}, "OfficeProducts", "MusicalInstruments", "Toys&Games") }},
+			func(f map[string]any) bool {
+				return anyOf([]string{typ(f)}, "OfficeProducts", "MusicalInstruments", "Toys&Games")
+			}},
 		{"nin", map[string]any{"type": map[string]any{"nin": []string{"Electronics", "Home&Kitchen"}}},
 			func(f map[string]any) bool { return !anyOf([]string{typ(f)}, "Electronics", "Home&Kitchen") }},
 		{"contains", map[string]any{"type": map[string]any{"contains": "kitchen"}}, func(f map[string]any) bool { return strings.Contains(strings.ToLower(typ(f)), "kitchen") }},
@@ -283,7 +285,10 @@ func filterCases() []filterCase {
 		// Home&Kitchen holds the one row without a rating, Computers&Accessories
 		// the two without a review count.
 		{"rating_ne_missing", map[string]any{"type": "Home&Kitchen", "review_rating": map[string]any{"ne": 4.2}},
-			func(f map[string]any) bool { x, ok := num(f["review_rating"]); return typ(f) == "Home&Kitchen" && (!ok || x != 4.2) }},
+			func(f map[string]any) bool {
+				x, ok := num(f["review_rating"])
+				return typ(f) == "Home&Kitchen" && (!ok || x != 4.2)
+			}},
 		{"count_eq", map[string]any{"review_count": map[string]any{"eq": 24269}}, numCmp("review_count", func(x float64) bool { return x == 24269 })},
 		{"count_in", map[string]any{"review_count": map[string]any{"in": []int{24269, 43994, 7928}}}, numCmp("review_count", func(x float64) bool { return x == 24269 || x == 43994 || x == 7928 })},
 		{"count_nin", map[string]any{"type": "Computers&Accessories", "review_count": map[string]any{"nin": []int{24269, 43994}}},
@@ -295,7 +300,9 @@ func filterCases() []filterCase {
 		{"list_ne", map[string]any{"category": map[string]any{"ne": "Electronics"}}, func(f map[string]any) bool { return !anyOf(strs(f["category"]), "Electronics") }},
 		{"list_in", map[string]any{"category": map[string]any{"in": []string{"SmartWatches", "Mice"}}}, func(f map[string]any) bool { return anyOf(strs(f["category"]), "SmartWatches", "Mice") }},
 		{"list_nin", map[string]any{"category": map[string]any{"nin": []string{"Electronics", "Kitchen&HomeAppliances"}}},
-			func(f map[string]any) bool { return !anyOf(strs(f["category"]), "Electronics", "Kitchen&HomeAppliances") }},
+			func(f map[string]any) bool {
+				return !anyOf(strs(f["category"]), "Electronics", "Kitchen&HomeAppliances")
+			}},
 		{"list_contains", map[string]any{"category": map[string]any{"contains": "cables"}}, func(f map[string]any) bool {
 			for _, v := range strs(f["category"]) {
 				if strings.Contains(strings.ToLower(v), "cables") {

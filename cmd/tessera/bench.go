@@ -17,6 +17,8 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return benchIngestCmd(ctx, args[1:], stdout)
 	case "query":
 		return benchQueryCmd(ctx, args[1:], stdout)
+	case "load":
+		return benchLoadCmd(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest, query, stream or load)", args[0])
 }

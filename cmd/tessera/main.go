@@ -1,6 +1,7 @@
 // Command tessera is the Tessera server and its command-line tools:
 //
-//	tessera serve   [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE]
+//	tessera serve   [--config FILE] [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE]
+//	tessera config  [--config FILE] [--format yaml|json] [serve flags]
 //	tessera ingest  --schema FILE --data DIR FILE...
 //	tessera search  --data DIR [--weight space=w]... [--filter JSON] "text"
 //	tessera bench   index|ingest|query|stream [flags]
@@ -20,10 +21,12 @@ import (
 const usage = `Tessera — multi-attribute vector search over tabular data.
 
 Usage:
-  tessera serve   [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE]
+  tessera serve   [--config FILE] [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE] [--api-keys K:read,K:write]
+  tessera config  [--config FILE] [--format yaml|json] [serve flags]   (effective configuration, secrets masked)
   tessera ingest  [--schema FILE] --data DIR [--rejects FILE] FILE...
   tessera search  --data DIR [--weight space=w]... [--filter JSON] [--limit N] "text"
-  tessera bench   index|ingest|query [flags]
+  tessera bench   index|ingest|query|stream|load [flags]
+  tessera atlas-index [--store URI --create]   the Atlas Vector Search index definition
 
 Run "tessera COMMAND -h" for a command's flags.
 `
@@ -52,8 +55,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ingestCmd(ctx, args[1:], stdout, stderr)
 	case "search":
 		return searchCmd(ctx, args[1:], stdout)
+	case "atlas-index":
+		return atlasIndexCmd(ctx, args[1:], stdout)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout)
+	case "config":
+		return configCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

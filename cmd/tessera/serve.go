@@ -11,35 +11,82 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/config"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/web"
 )
 
+// serveCmd runs `tessera serve`. Settings come from flags, TESSERA_*
+// variables and an optional --config file (see the config package). The
+// listener opens before the data directory so that /healthz answers and
+// /readyz says "starting" while the write-ahead log replays.
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	data := fs.String("data", defaultDataDir(), "data directory (documents, vectors, write-ahead log)")
-	schemaPath := fs.String("schema", "", "schema file (default: the saved copy in --data, else the built-in demo)")
-	embedder := fs.String("embedder", "", "text embedder: builtin (default) or openai (env TESSERA_EMBEDDER)")
-	recencyEvery := fs.Duration("recency-refresh", time.Hour, "how often recency parts are re-encoded (0 disables)")
-	store := fs.String("store", os.Getenv("TESSERA_STORE"), "mongodb:// URI of the system of record (MongoDB-backed replicas)")
-	followPoll := fs.Duration("follow-poll", time.Second, "store follower polling interval (where change streams are missing)")
+	loader := config.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	cfg, err := loader.Load(nil)
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckBind(); err != nil {
+		return err
+	}
+	if err := cfg.Export(); err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(logger)
 
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder, Logger: logger,
-		Store: *store, FollowPoll: *followPoll})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	var handler atomic.Pointer[http.Handler]
+	starting := startingHandler()
+	handler.Store(&starting)
+	hs := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 1 << 20,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	defer hs.Close()
+	logger.Info("tessera starting", "addr", "http://"+ln.Addr().String(), "data", cfg.Data)
+
+	metrics := web.NewMetrics()
+	emb, err := tessera.NewEmbedder(cfg.Embedder)
+	if err != nil {
+		return err
+	}
+	if b, ok := emb.(*breaker.Breaker); ok {
+		b.OnStateChange(func(from, to breaker.State) {
+			logger.Warn("text embedder circuit "+to.String(), "from", from.String(), "embedder", b.Name())
+		})
+	}
+	a, err := tessera.Open(ctx, tessera.Options{DataDir: cfg.Data, SchemaPath: cfg.Schema, Embedder: metrics.InstrumentEmbedder(emb),
+		Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if cfg.Search == "atlas" {
+		if err := a.UseAtlas(cfg.AtlasIndex); err != nil {
+			return err
+		}
+	}
 	if err := a.LoadDemo(ctx); err != nil {
 		return err
 	}
@@ -54,8 +101,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	defer stopWork()
 	stream := ingest.NewStream(work, a.Applier, ingest.StreamOptions{})
 	jobs := ingest.NewJobs(a.Applier)
-	if *recencyEvery > 0 && a.Encoder.RecencySpaces() != nil {
-		go refreshLoop(work, a, *recencyEvery)
+	if cfg.RecencyRefresh > 0 && a.Encoder.RecencySpaces() != nil {
+		go refreshLoop(work, a, cfg.RecencyRefresh)
 	}
 	if a.Follower != nil {
 		go func() {
@@ -64,23 +111,27 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}()
 	}
+	keys := make([]web.APIKey, len(cfg.APIKeys))
+	for i, k := range cfg.APIKeys {
+		keys[i] = web.APIKey{Key: k.Key, Write: k.Access == config.Write}
+	}
 	srv := web.New(web.Config{
 		Applier: a.Applier, Engine: a.Engine, Stream: stream, Jobs: jobs, Context: work,
-		UploadDir: filepath.Join(*data, "uploads"), Logger: logger,
+		UploadDir: filepath.Join(cfg.Data, "uploads"), Logger: logger, Metrics: metrics,
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, UploadTimeout: cfg.UploadTimeout,
+		APIKeys: keys, PublicRead: cfg.PublicRead, CORSOrigins: cfg.CORSOrigins,
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		Ready: func() error {
 			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			return a.Ready(rctx)
 		},
 	})
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	logger.Info("tessera serving", "addr", "http://"+ln.Addr().String(), "data", *data, "schema", a.Schema.Name, "documents", a.Collection.Len())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	ready := srv.Handler()
+	handler.Store(&ready)
+	logger.Info("tessera serving", "addr", "http://"+ln.Addr().String(), "data", cfg.Data, "schema", a.Schema.Name,
+		"documents", a.Collection.Len(), "api_keys", len(keys), "public_read", cfg.PublicRead,
+		"cors_origins", cfg.CORSOrigins, "rate_limit", cfg.RateLimit)
 	select {
 	case err := <-errc:
 		return err
@@ -89,7 +140,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	// Graceful shutdown: stop accepting, finish requests and the apply
 	// queue, snapshot, exit.
 	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("http shutdown", "err", err)
@@ -102,6 +153,41 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger.Info("stopped cleanly", "documents", a.Collection.Len())
 	return nil
+}
+
+// startingHandler answers while the data directory opens: alive, not
+// ready, everything else 503 with Retry-After.
+func startingHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":{"code":"not_ready","message":"starting: opening the index and replaying its write-ahead log"}}`)
+	})
+	return mux
+}
+
+// newLogger writes JSON, or text when format is auto and w is a terminal.
+// Records logged with a request's context carry its request_id.
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	f, isFile := w.(*os.File)
+	var h slog.Handler
+	if format == "text" || (format != "json" && isFile && isTerminal(f)) {
+		h = slog.NewTextHandler(w, opts)
+	} else {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(web.ContextHandler(h))
 }
 
 func refreshLoop(ctx context.Context, a *tessera.DB, every time.Duration) {

@@ -24,8 +24,10 @@
 // Programs other than Tessera may write to the collection directly. For
 // Tessera to see their writes they must:
 //
-//   - use a string _id (documents with any other _id type are skipped with a
-//     logged warning, because Tessera addresses documents by string ID);
+//   - use a string _id: Tessera addresses documents by string ID, so it
+//     ignores documents with any other _id (the polling follower never selects
+//     them; Scan and change streams log a warning). Documents that break the
+//     rest of this layout are likewise skipped with a warning;
 //   - set updated_at to the current time as a BSON date on every insert and
 //     update (for example with the $currentDate update operator). Documents
 //     without it are invisible to the polling follower, and one whose

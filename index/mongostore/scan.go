@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -11,8 +10,10 @@ import (
 
 // Scan calls fn with the live (not deleted) documents in _id order, batch at
 // a time, for rebuilding an index. fn may keep the slice it is given. An
-// error from fn stops the scan and is returned wrapped. Documents Tessera
-// cannot address (non-string _id) are skipped with a logged warning.
+// error from fn stops the scan and is returned wrapped. Documents that do not
+// follow the layout in the package doc (a non-string _id, a malformed
+// vector, …) are skipped with a logged warning, as the follower skips them,
+// so that one bad third-party write cannot block a rebuild.
 func (s *Store) Scan(ctx context.Context, batch int, fn func([]Doc) error) error {
 	if batch <= 0 {
 		return fmt.Errorf("mongostore: scan batch size %d, want > 0", batch)
@@ -29,12 +30,9 @@ func (s *Store) Scan(ctx context.Context, batch int, fn func([]Doc) error) error
 	docs := make([]Doc, 0, batch)
 	for cur.Next(ctx) {
 		d, err := decodeDocument(cur.Current)
-		if errors.Is(err, errNonStringID) {
+		if err != nil {
 			warnSkipped(ctx, s.name(), err)
 			continue
-		}
-		if err != nil {
-			return fmt.Errorf("mongostore: scan %s: %w", s.name(), err)
 		}
 		docs = append(docs, d)
 		if len(docs) == batch {

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/tessera-search/tessera/config"
+)
+
+// configCmd runs `tessera config`: it resolves the configuration exactly
+// as `tessera serve` would (flags > environment > --config file >
+// defaults) and prints every setting with where its value came from.
+// Secrets are masked.
+func configCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	loader := config.Flags(fs)
+	format := fs.String("format", "yaml", "output format: yaml or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("config: unexpected arguments %q", fs.Args())
+	}
+	cfg, err := loader.Load(nil)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "yaml":
+		out, err := cfg.YAML()
+		if err != nil {
+			return err
+		}
+		if cfg.File != "" {
+			fmt.Fprintf(stdout, "# configuration file: %s\n", cfg.File)
+		}
+		fmt.Fprintln(stdout, "# precedence: flag > env > file > default; secrets masked")
+		_, err = stdout.Write(out)
+		if err != nil {
+			return err
+		}
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(cfg); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("config: --format %q: want yaml or json", *format)
+	}
+	// The same check serve makes, as a warning: printing is still useful.
+	if err := cfg.CheckBind(); err != nil {
+		fmt.Fprintln(stderr, "warning: tessera serve would refuse this configuration:", err)
+	}
+	return nil
+}
