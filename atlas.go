@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/mongostore"
 	"github.com/tessera-search/tessera/query/atlas"
@@ -63,7 +65,7 @@ func storedFieldPaths(f map[string]any) map[string]any {
 
 // AtlasIndexDefinition is the Atlas Vector Search index for this schema:
 // the vector with dotProduct similarity and the schema's filter fields.
-func (a *DB) AtlasIndexDefinition(name string) (any, error) {
+func (a *DB) AtlasIndexDefinition(name string) (bson.D, error) {
 	var filters []string
 	for _, f := range a.Schema.Filters {
 		filters = append(filters, "fields."+f)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/tessera-search/tessera/query"
 )
 
@@ -57,7 +55,7 @@ func TestAtlasLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	def, _ := db.AtlasIndexDefinition(DefaultAtlasIndex)
-	if _, err := db.Store.CreateSearchIndex(ctx, def.(bson.D)); err != nil {
+	if _, err := db.Store.CreateSearchIndex(ctx, def); err != nil {
 		t.Logf("create index: %v (may already exist)", err)
 	}
 	if err := db.UseAtlas(DefaultAtlasIndex); err != nil {

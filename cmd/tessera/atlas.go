@@ -48,7 +48,7 @@ func atlasIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, string(js))
 	if *create {
-		got, err := db.Store.CreateSearchIndex(ctx, def.(bson.D))
+		got, err := db.Store.CreateSearchIndex(ctx, def)
 		if err != nil {
 			return err
 		}
