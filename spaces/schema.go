@@ -305,6 +305,9 @@ func (s *Schema) validate(doc *yaml.Node) error {
 	seen := map[string]bool{}
 	for i, sp := range s.Spaces {
 		at := fmt.Sprintf("spaces.%d", i)
+		if sp == nil {
+			return fail(at, "must be a mapping with name, kind and field")
+		}
 		if sp.Name == "" {
 			return fail(at+".name", "is required")
 		}
@@ -390,6 +393,9 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		return fail("index", "parameters must be positive")
 	}
 	for name, q := range s.Queries {
+		if q == nil {
+			return fail("queries."+name, "must be a mapping (text, weights, filter, limit)")
+		}
 		for sp := range q.Weights {
 			if !seen[sp] {
 				return fail("queries."+name+".weights", "unknown space %q", sp)

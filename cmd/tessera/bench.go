@@ -11,6 +11,8 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("bench: want index, ingest, query, stream or load")
 	}
 	switch args[0] {
+	case "index":
+		return benchIndexCmd(ctx, args[1:], stdout)
 	case "stream":
 		return benchStreamCmd(ctx, args[1:], stdout)
 	case "ingest":
