@@ -71,6 +71,9 @@ type Options struct {
 	Store string
 	// FollowPoll is the follower's polling interval (default 1s).
 	FollowPoll time.Duration
+	// OnWALSync and OnSnapshot observe durability timings (metrics).
+	OnWALSync  func(time.Duration)
+	OnSnapshot func(time.Duration)
 }
 
 // Open resolves the schema (given, saved copy, or the built-in demo),
@@ -133,7 +136,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := os.WriteFile(saved, raw, 0o644); err != nil {
 		return nil, fmt.Errorf("save schema copy: %w", err)
 	}
-	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger,
+	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
 		Graph: hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1}})
 	if err != nil {
 		return nil, err

@@ -23,6 +23,10 @@ type Options struct {
 	SnapshotEvery int
 	// Logger receives recovery and snapshot messages; nil means slog.Default.
 	Logger *slog.Logger
+	// OnSync and OnSnapshot, when set, observe each WAL fsync and each
+	// snapshot (metrics).
+	OnSync     func(time.Duration)
+	OnSnapshot func(time.Duration)
 	// Graph configures the HNSW index (M, EfConstruction, EfSearch); zero
 	// values take hnsw.DefaultConfig's.
 	Graph hnsw.Config
@@ -96,7 +100,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
 	}
-	w, err := openWAL(filepath.Join(dir, "wal.log"), opts.NoSync)
+	w, err := openWAL(filepath.Join(dir, "wal.log"), opts.NoSync, opts.OnSync)
 	if err != nil {
 		return nil, err
 	}

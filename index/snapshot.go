@@ -94,6 +94,9 @@ func (c *Collection) snapshotLocked() error {
 		return err
 	}
 	c.sinceSnapshot = 0
+	if c.opts.OnSnapshot != nil {
+		c.opts.OnSnapshot(time.Since(start))
+	}
 	c.log.Info("snapshot written", "documents", n, "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }

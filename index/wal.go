@@ -27,20 +27,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // frame at the tail (a crash mid-write) was never acknowledged and is cut
 // off on open; a bad frame followed by good data is corruption and an error.
 type wal struct {
-	mu      sync.Mutex
-	f       *os.File
-	path    string
-	size    int64
-	noSync  bool
-	syncDur time.Duration
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	size   int64
+	noSync bool
+	onSync func(time.Duration)
 }
 
-func openWAL(path string, noSync bool) (*wal, error) {
+func openWAL(path string, noSync bool, onSync func(time.Duration)) (*wal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
-	return &wal{f: f, path: path, noSync: noSync}, nil
+	return &wal{f: f, path: path, noSync: noSync, onSync: onSync}, nil
 }
 
 // replay calls fn for every intact batch and truncates a torn tail.
@@ -123,7 +123,9 @@ func (w *wal) append(b walBatch) error {
 		if err := w.f.Sync(); err != nil {
 			return fmt.Errorf("wal: fsync: %w", err)
 		}
-		w.syncDur = time.Since(start)
+		if w.onSync != nil {
+			w.onSync(time.Since(start))
+		}
 	}
 	return nil
 }

@@ -28,6 +28,8 @@ type Metrics struct {
 	freshness prometheus.Histogram
 	lag       prometheus.Histogram
 	embed     *prometheus.HistogramVec // outcome
+	walSync   prometheus.Histogram
+	snapshot  prometheus.Histogram
 }
 
 // latencyBuckets span 0.5 ms to about 16 s.
@@ -55,10 +57,20 @@ func NewMetrics() *Metrics {
 	m.embed = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "tessera_embed_duration_seconds", Help: "Text embedder calls by outcome (ok, error, timeout, circuit_open), retries included.",
 		Buckets: latencyBuckets}, []string{"outcome"})
-	m.reg.MustRegister(m.requests, m.inflight, m.ingest, m.events, m.freshness, m.lag, m.embed,
+	m.walSync = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "tessera_wal_fsync_seconds", Help: "Write-ahead log fsyncs (one per committed batch).", Buckets: latencyBuckets})
+	m.snapshot = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "tessera_snapshot_seconds", Help: "Snapshots of the collection (documents, vectors and graph).", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)})
+	m.reg.MustRegister(m.requests, m.inflight, m.ingest, m.events, m.freshness, m.lag, m.embed, m.walSync, m.snapshot,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// ObserveWALSync records one WAL fsync; pass it as index.Options.OnSync.
+func (m *Metrics) ObserveWALSync(d time.Duration) { m.walSync.Observe(d.Seconds()) }
+
+// ObserveSnapshot records one snapshot; pass it as index.Options.OnSnapshot.
+func (m *Metrics) ObserveSnapshot(d time.Duration) { m.snapshot.Observe(d.Seconds()) }
 
 // Registry is the private registry, for callers that add metrics.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }

@@ -77,7 +77,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 	a, err := tessera.Open(ctx, tessera.Options{DataDir: cfg.Data, SchemaPath: cfg.Schema, Embedder: metrics.InstrumentEmbedder(emb),
-		Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll})
+		Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll,
+		OnWALSync: metrics.ObserveWALSync, OnSnapshot: metrics.ObserveSnapshot})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,44 @@
+// Package sharedtest locates the read-only shared test data — the
+// ../shared/datasets folder beside the repository (real Amazon product
+// rows, BIGANN SIFT vectors) — for tests. A missing file skips the test
+// with a message, except under CI=true, where it fails: CI always has it.
+package sharedtest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Root returns the shared datasets directory, whether or not it exists.
+func Root() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("..", "shared", "datasets")
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			// Nested modules (.ci/ferretdb) are not the repository root.
+			if _, err := os.Stat(filepath.Join(d, "cmd", "tessera")); err == nil {
+				return filepath.Join(filepath.Dir(d), "shared", "datasets")
+			}
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join(dir, "..", "shared", "datasets")
+		}
+	}
+}
+
+// Path returns the path of rel (e.g. "amazon-india/products.csv") under the
+// shared datasets, skipping or failing t when it is absent.
+func Path(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Root(), rel)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared dataset %s is missing in CI: %v", p, err)
+		}
+		t.Skipf("shared dataset %s not present (it lives in ../shared beside the repository); skipping", p)
+	}
+	return p
+}
