@@ -23,7 +23,6 @@ import (
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/query"
-	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
@@ -146,7 +145,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		a.Collection.Close()
 		return nil, err
 	}
-	a.Engine = query.NewEngine(a.Encoder, a.Collection, a.nlParser())
+	a.Engine = query.NewEngine(a.Encoder, a.Collection, &vocabParser{db: a})
 	if o.Store != "" {
 		if err := a.openStore(ctx, o); err != nil {
 			a.Collection.Close()
@@ -202,54 +201,6 @@ func (a *DB) Ready(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// nlParser builds the offline parser from the schema's roles, and the
-// LLM parser in front of it when a chat endpoint is configured.
-func (a *DB) nlParser() query.Parser {
-	v := nl.Vocab{Categories: map[string][]string{}}
-	for _, sp := range a.Schema.Spaces {
-		switch sp.Kind {
-		case spaces.KindText:
-			v.TextSpaces = append(v.TextSpaces, sp.Name)
-		case spaces.KindNumber:
-			switch {
-			case sp.Mode == "minimum" && v.PriceSpace == "":
-				v.PriceSpace, v.PriceField = sp.Name, sp.Field
-			case sp.Mode == "maximum" && v.RatingSpace == "":
-				v.RatingSpace, v.RatingField = sp.Name, sp.Field
-			}
-		case spaces.KindRecency:
-			v.RecencySpace = sp.Name
-		case spaces.KindCategory:
-			v.Categories[sp.Field] = a.Encoder.Categories(sp.Name)
-		}
-	}
-	filterable := map[string]bool{}
-	for _, f := range a.Schema.Filters {
-		filterable[f] = true
-	}
-	if !filterable[v.PriceField] {
-		v.PriceField = ""
-	}
-	if !filterable[v.RatingField] {
-		v.RatingField = ""
-	}
-	for f := range v.Categories {
-		if !filterable[f] {
-			delete(v.Categories, f)
-		}
-	}
-	var p query.Parser = nl.NewOffline(v)
-	if cfg := nl.LLMConfigFromEnv(); cfg.BaseURL != "" && cfg.Model != "" {
-		llm, err := nl.NewLLM(cfg, v, p)
-		if err != nil {
-			slog.Warn("LLM query parser disabled", "err", err)
-		} else {
-			p = llm
-		}
-	}
-	return p
 }
 
 // NewEmbedder builds a text embedder by kind: "builtin" (default, also

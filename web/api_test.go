@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"io"
 	"math"
 	"mime/multipart"
@@ -350,23 +351,4 @@ func TestNaturalLanguageQuery(t *testing.T) {
 	if !strings.Contains(strings.ToLower(fmt.Sprint(r.Results[0].Fields["title"])), "earbud") {
 		t.Errorf("top result: %v", r.Results[0].Fields["title"])
 	}
-}
-
-// sharedDataset finds ../shared/datasets next to the repository.
-func sharedDataset(t testing.TB, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for ; dir != "/"; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-	}
-	p := filepath.Join(filepath.Dir(dir), "shared", "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared dataset %s missing in CI: %v", p, err)
-		}
-		t.Skipf("shared dataset %s not present; skipping", p)
-	}
-	return p
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,35 +14,8 @@ import (
 	"testing"
 )
 
-// bigann returns the bigann10k directory or skips (fails under CI=true).
-func bigann(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "datasets", "bigann10k")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("bigann10k data set missing at %s", p)
-		}
-		t.Skipf("bigann10k data set not found at %s", p)
-	}
-	return p
-}
-
 func TestBigannFiles(t *testing.T) {
-	dir := bigann(t)
+	dir := sharedtest.Path(t, "bigann10k")
 	ctx := context.Background()
 	base, err := ReadFloats(ctx, filepath.Join(dir, "bigann10k_base.bvecs"), 0, -1)
 	if err != nil {

@@ -7,16 +7,20 @@
 // inner product for [InnerProduct] and the negated squared Euclidean distance
 // for [L2].
 //
-// Concurrency: any number of goroutines may call Search, SearchExact, Vector
-// and Len while one goroutine at a time calls Add, Delete or Compact (a
-// read/write lock serialises writers against readers).
+// Concurrency: every method is safe for concurrent use. Searches and inserts
+// of new ids run in parallel (as in hnswlib): link lists are guarded by
+// striped per-node locks for writers and read with atomic loads by
+// searches, so an insert never blocks a search. Only operations that move or
+// rewrite shared storage take the graph-wide write lock and briefly stop
+// everything: growing storage past its reserved size (avoid it with
+// Reserve), re-adding an existing id, and Compact.
 package hnsw
 
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tessera-search/tessera/index/vec"
 )
@@ -69,36 +73,52 @@ type Result struct {
 }
 
 const (
-	slotEmpty   uint8 = 0
-	slotLive    uint8 = 1
-	slotDeleted uint8 = 2 // tombstone: routes searches, never returned
+	slotEmpty   uint32 = 0
+	slotLive    uint32 = 1
+	slotDeleted uint32 = 2 // tombstone: routes searches, never returned
+	slotPending uint32 = 3 // claimed by an insert that is copying its vector
 
 	maxLevel = 16
 	noID     = math.MaxUint32
+
+	// lockStripes per-node link locks, shared by ids with equal low bits.
+	// A goroutine holds at most one stripe at a time, so stripes cannot
+	// deadlock; 4096 makes two concurrent inserts rarely collide.
+	lockStripes = 1 << 12
 )
 
 // Graph is an HNSW index. The zero value is not usable; call New.
+//
+// Locking: mu is the storage lock. Searches, inserts of new ids, deletes and
+// WriteTo hold it shared; growth, upserts and Compact hold it exclusively.
+// wmu is the writers' gate: inserts and deletes hold it shared, WriteTo
+// exclusively, so a snapshot is consistent while searches go on. Link lists
+// are written under their node's stripe lock with atomic stores and read
+// with atomic loads; a node becomes reachable only when its id is stored
+// into a neighbour's list, after its vector, level and own lists are
+// written, which is what makes lock-free reading safe.
 type Graph struct {
 	mu  sync.RWMutex
+	wmu sync.RWMutex
 	dim int
 	cfg Config
 	m0  int // links kept on layer 0
 
 	vecs   []float32  // slot*dim .. (slot+1)*dim
-	state  []uint8    // slotEmpty / slotLive / slotDeleted
+	state  []uint32   // slotEmpty / slotLive / slotDeleted / slotPending, atomic
 	level  []uint8    // top layer of each node
-	links0 []uint32   // per slot: [count, m0 links]
+	links0 []uint32   // per slot: [count, m0 links], elements atomic
 	upper  [][]uint32 // per slot with level>0: level blocks of [count, M links]
 
-	entry    uint32
-	top      int // level of entry; -1 when empty
-	live     int
-	deleted  int
-	rng      *rand.Rand
-	levelMul float64
+	ep         atomic.Uint64 // entry id in the low 32 bits, top level+1 above
+	epMu       sync.Mutex    // held by inserts that raise the top level
+	live       atomic.Int64
+	deleted    atomic.Int64
+	upperWords atomic.Int64 // sum of cap(upper[i]), for MemoryBytes
+	levelMul   float64
 
-	wbuf searchBuf // writer's scratch, guarded by mu (write)
-	pool sync.Pool // *searchBuf for readers
+	locks [lockStripes]sync.Mutex
+	pool  sync.Pool // *searchBuf
 }
 
 // New returns an empty graph for vectors of dimension dim. Non-positive
@@ -114,12 +134,24 @@ func New(dim int, cfg Config) *Graph {
 	if cfg.EfSearch <= 0 {
 		cfg.EfSearch = def.EfSearch
 	}
-	g := &Graph{dim: dim, cfg: cfg, m0: 2 * cfg.M, top: -1}
+	g := &Graph{dim: dim, cfg: cfg, m0: 2 * cfg.M}
 	g.levelMul = 1 / math.Log(float64(cfg.M))
-	g.rng = rand.New(rand.NewPCG(uint64(cfg.Seed), 0x9e3779b97f4a7c15))
+	g.setEntry(0, -1)
 	g.pool.New = func() any { return new(searchBuf) }
 	return g
 }
+
+// entry returns the entry point and its level; top is -1 when empty.
+func (g *Graph) entry() (id uint32, top int) {
+	v := g.ep.Load()
+	return uint32(v), int(v>>32) - 1
+}
+
+func (g *Graph) setEntry(id uint32, top int) {
+	g.ep.Store(uint64(top+1)<<32 | uint64(id))
+}
+
+func (g *Graph) stateOf(id uint32) uint32 { return atomic.LoadUint32(&g.state[id]) }
 
 // Dim returns the vector dimension.
 func (g *Graph) Dim() int { return g.dim }
@@ -128,24 +160,16 @@ func (g *Graph) Dim() int { return g.dim }
 func (g *Graph) Config() Config { return g.cfg }
 
 // Len returns the number of live (not deleted) vectors.
-func (g *Graph) Len() int {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.live
-}
+func (g *Graph) Len() int { return int(g.live.Load()) }
 
 // Tombstones returns the number of deleted ids still used for routing.
-func (g *Graph) Tombstones() int {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.deleted
-}
+func (g *Graph) Tombstones() int { return int(g.deleted.Load()) }
 
 // Vector returns a copy of id's vector, or nil when id is not live.
 func (g *Graph) Vector(id uint32) []float32 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	if int(id) >= len(g.state) || g.state[id] != slotLive {
+	if int(id) >= len(g.state) || g.stateOf(id) != slotLive {
 		return nil
 	}
 	out := make([]float32, g.dim)
@@ -166,11 +190,8 @@ func (g *Graph) Reserve(n int) {
 func (g *Graph) MemoryBytes() int64 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	b := int64(cap(g.vecs))*4 + int64(cap(g.links0))*4 + int64(cap(g.state)) + int64(cap(g.level)) + int64(cap(g.upper))*24
-	for _, u := range g.upper {
-		b += int64(cap(u)) * 4
-	}
-	return b
+	return int64(cap(g.vecs))*4 + int64(cap(g.links0))*4 + int64(cap(g.state))*4 +
+		int64(cap(g.level)) + int64(cap(g.upper))*24 + g.upperWords.Load()*4
 }
 
 func (g *Graph) vec(id uint32) []float32 {
@@ -240,7 +261,22 @@ func (g *Graph) extend(n int) {
 	clear(g.links0[old*(g.m0+1):])
 }
 
-func (g *Graph) randomLevel() int {
-	l := int(-math.Log(1-g.rng.Float64()) * g.levelMul)
+// levelOf draws id's level from the exponentially decaying distribution
+// HNSW needs. It hashes (seed, id) instead of drawing from a shared random
+// source, so concurrent inserts need no lock and a build's levels do not
+// depend on the order in which workers happen to insert.
+func (g *Graph) levelOf(id uint32) int {
+	x := uint64(g.cfg.Seed)*0x9e3779b97f4a7c15 + uint64(id) + 1
+	// splitmix64 finaliser.
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	u := (float64(x>>11) + 0.5) / (1 << 53) // uniform in (0, 1)
+	l := int(-math.Log(u) * g.levelMul)
 	return min(l, maxLevel-1)
 }
+
+// lock returns the stripe lock guarding id's link lists.
+func (g *Graph) lock(id uint32) *sync.Mutex { return &g.locks[id&(lockStripes-1)] }

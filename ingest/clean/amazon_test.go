@@ -3,43 +3,15 @@ package clean
 import (
 	"encoding/csv"
 	"errors"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"os"
-	"path/filepath"
 	"testing"
 )
-
-// datasetPath finds ../shared/datasets/<rel> beside the module root, skipping
-// the test when it is absent (and failing under CI, where it must exist).
-func datasetPath(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dataset %s missing under CI: %v", p, err)
-		}
-		t.Skipf("dataset %s not present: %v", p, err)
-	}
-	return p
-}
 
 // TestAmazonRawProducts cleans every messy value of raw_products.csv the way
 // the products schema declares it.
 func TestAmazonRawProducts(t *testing.T) {
-	f, err := os.Open(datasetPath(t, "amazon-india/raw_products.csv"))
+	f, err := os.Open(sharedtest.Path(t, "amazon-india/raw_products.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 )
 
 func TestRawProductsCSV(t *testing.T) {
-	r, err := Open(datasetPath(t, "amazon-india/raw_products.csv"), Options{})
+	r, err := Open(sharedtest.Path(t, "amazon-india/raw_products.csv"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

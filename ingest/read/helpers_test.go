@@ -6,39 +6,10 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 )
-
-// datasetPath finds ../shared/datasets/<rel> beside the module root, skipping
-// the test when it is absent (and failing under CI, where it must exist).
-func datasetPath(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dataset %s missing under CI: %v", p, err)
-		}
-		t.Skipf("dataset %s not present: %v", p, err)
-	}
-	return p
-}
 
 // readAll drains r, returning the records and the row errors separately;
 // a fatal error ends the read and is returned.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"io"
 	"os"
 	"path/filepath"
@@ -165,7 +166,7 @@ func TestXLSXZipBomb(t *testing.T) {
 		t.Fatalf("error %v, want ErrTooLarge naming a zip bomb", err)
 	}
 	// The real workbook passes a limit above its size and fails one below.
-	p := datasetPath(t, "amazon-india/products.xlsx")
+	p := sharedtest.Path(t, "amazon-india/products.xlsx")
 	if _, err := Open(p, Options{MaxXLSXBytes: 1 << 20}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("1 MiB limit on products.xlsx: %v, want ErrTooLarge", err)
 	}
@@ -203,12 +204,12 @@ func TestXLSXSpooledUpload(t *testing.T) {
 // TestProductsCSVMatchesXLSX reads the clean catalogue from both formats
 // and compares every record through the schema's cleaning step.
 func TestProductsCSVMatchesXLSX(t *testing.T) {
-	csvR, err := Open(datasetPath(t, "amazon-india/products.csv"), Options{})
+	csvR, err := Open(sharedtest.Path(t, "amazon-india/products.csv"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer csvR.Close()
-	xlsxR, err := Open(datasetPath(t, "amazon-india/products.xlsx"), Options{Sheet: "products"})
+	xlsxR, err := Open(sharedtest.Path(t, "amazon-india/products.xlsx"), Options{Sheet: "products"})
 	if err != nil {
 		t.Fatal(err)
 	}

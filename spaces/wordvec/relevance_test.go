@@ -5,47 +5,19 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 )
 
-// datasetPath finds ../shared/datasets/<rel> from the module root; it
-// skips the test when the data is absent and fails under CI.
-func datasetPath(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared dataset %s missing under CI: %v", p, err)
-		}
-		t.Skipf("shared dataset %s not present: %v", p, err)
-	}
-	return p
-}
-
 type product struct{ title, category string }
 
 func loadProducts(t testing.TB) []product {
 	t.Helper()
-	f, err := os.Open(datasetPath(t, "amazon-india/products.csv"))
+	f, err := os.Open(sharedtest.Path(t, "amazon-india/products.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
