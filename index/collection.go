@@ -76,6 +76,16 @@ type Collection struct {
 
 	wal           *wal
 	sinceSnapshot int
+
+	// pending holds the slots whose current vector the graph does not have
+	// yet. Apply only records vectors here; a background builder inserts
+	// them into the graph, and searches scan them exactly meanwhile, so a
+	// write is searchable as soon as it is durable and graph construction
+	// never holds up ingestion.
+	pending   map[uint32][]float32
+	buildWake chan struct{}
+	buildStop chan struct{}
+	buildDone chan struct{}
 }
 
 // Open loads the collection in dir (creating it when empty): the last
@@ -95,7 +105,8 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		log = slog.Default()
 	}
 	c := &Collection{dir: dir, dim: dim, opts: opts, log: log, slots: map[string]uint32{},
-		tombs: map[string]tombstone{}, graph: hnsw.New(dim, opts.Graph), meta: map[string][]byte{}}
+		tombs: map[string]tombstone{}, graph: hnsw.New(dim, opts.Graph), meta: map[string][]byte{},
+		pending: map[uint32][]float32{}, buildWake: make(chan struct{}, 1), buildStop: make(chan struct{}), buildDone: make(chan struct{})}
 	start := time.Now()
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
@@ -122,6 +133,8 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		w.close()
 		return nil, err
 	}
+	go c.buildLoop()
+	c.wakeBuilder()
 	if c.Len() > 0 || n > 0 {
 		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", time.Since(start).Round(time.Millisecond).String())
 	}
@@ -162,7 +175,7 @@ func (c *Collection) Get(id string) (Record, bool) {
 		return Record{}, false
 	}
 	// A copy: an upsert replaces the graph's vector in place.
-	vec := append([]float32(nil), c.graph.Vector(s)...)
+	vec := append([]float32(nil), c.vectorLocked(s)...)
 	return Record{ID: id, Fields: c.docs[s], Vector: vec, Version: c.vers[s], TS: c.times[s]}, true
 }
 
@@ -258,6 +271,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	for _, op := range ops {
 		op.run(c.graph)
 	}
+	c.wakeBuilder()
 	c.sinceSnapshot += len(keep)
 	if c.opts.SnapshotEvery > 0 && c.sinceSnapshot >= c.opts.SnapshotEvery {
 		if err := c.snapshotLocked(); err != nil {
@@ -275,23 +289,16 @@ func olderOrSame(r, prev Record) bool {
 	return false
 }
 
-// graphOp is the graph side of one applied record.
+// graphOp is the graph side of one applied record that cannot wait for
+// the builder: removing a deleted document's vector.
 type graphOp struct {
 	slot   uint32
-	vec    []float32 // nil: delete
 	delete bool
 }
 
 func (op graphOp) run(g *hnsw.Graph) {
 	if op.delete {
 		g.Delete(op.slot)
-		return
-	}
-	if op.vec != nil {
-		if err := g.Add(op.slot, op.vec); err != nil {
-			// Apply checked the dimension; this cannot happen.
-			panic(err)
-		}
 	}
 }
 
@@ -315,6 +322,7 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 			}
 			c.docs[s], c.ids[s] = nil, ""
 			delete(c.slots, r.ID)
+			delete(c.pending, s)
 			c.free = append(c.free, s)
 			c.tombs[r.ID] = t
 			return Deleted, graphOp{slot: s, delete: true}
@@ -346,7 +354,16 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 		delete(c.tombs, r.ID)
 	}
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
-	return out, graphOp{slot: s, vec: r.Vector}
+	c.pending[s] = r.Vector
+	return out, graphOp{}
+}
+
+// vectorLocked is a slot's current vector; c.mu must be held.
+func (c *Collection) vectorLocked(s uint32) []float32 {
+	if v, ok := c.pending[s]; ok {
+		return v
+	}
+	return c.graph.Vector(s)
 }
 
 // Search returns the k documents whose vectors have the largest inner
@@ -375,13 +392,25 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 	if len(opt.Weights) > 1 {
 		ef = hnsw.EfForWeights(ef, opt.Weights)
 	}
-	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: slotFilter, FilterCount: passing})
+	var res []hnsw.Result
+	if len(c.pending) == 0 {
+		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: slotFilter, FilterCount: passing})
+	} else {
+		// The graph's copy of a pending slot is missing or stale: take
+		// pending slots from an exact scan instead, and merge.
+		inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && slotFilter(s) }
+		if passing >= 0 {
+			passing = max(passing-len(c.pending), 0)
+		}
+		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, FilterCount: passing})
+		res = mergeTop(res, c.scanPending(q, k, slotFilter), k)
+	}
 	hits := make([]Hit, len(res))
 	// Vectors are copied: an upsert replaces the graph's vector in place.
 	flat := make([]float32, len(res)*c.dim)
 	for i, r := range res {
 		v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
-		copy(v, c.graph.Vector(r.ID))
+		copy(v, c.vectorLocked(r.ID))
 		hits[i] = Hit{ID: c.ids[r.ID], Score: r.Score, Fields: c.docs[r.ID], Vector: v}
 	}
 	return hits, nil
@@ -393,19 +422,29 @@ func (c *Collection) Each(fn func(Record) bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for id, s := range c.slots {
-		if !fn(Record{ID: id, Fields: c.docs[s], Vector: c.graph.Vector(s), Version: c.vers[s], TS: c.times[s]}) {
+		if !fn(Record{ID: id, Fields: c.docs[s], Vector: c.vectorLocked(s), Version: c.vers[s], TS: c.times[s]}) {
 			return
 		}
 	}
 }
 
 // MemoryBytes estimates the index's memory (vectors and graph links).
-func (c *Collection) MemoryBytes() int64 { return c.graph.MemoryBytes() }
+func (c *Collection) MemoryBytes() int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.graph.MemoryBytes() + int64(len(c.pending)*c.dim*4)
+}
 
 // Close snapshots nothing; it closes the WAL. Call Snapshot first for a
 // fast next start.
 func (c *Collection) Close() error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	select {
+	case <-c.buildStop:
+	default:
+		close(c.buildStop)
+	}
+	<-c.buildDone
 	return c.wal.close()
 }

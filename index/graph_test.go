@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
+	"time"
 )
 
 func randomRecords(rng *rand.Rand, n, dim int, prefix string) []Record {
@@ -138,4 +140,62 @@ func TestConcurrentSearchAndApply(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestPendingVectorsSearchableBeforeGraph: a write is searchable (exactly)
+// the moment Apply returns; the builder then moves it into the graph.
+func TestPendingVectorsSearchableBeforeGraph(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(11, 12))
+	const dim = 12
+	c, err := Open(t.TempDir(), dim, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	recs := randomRecords(rng, 4000, dim, "p")
+	if _, err := c.Apply(ctx, recs, nil); err != nil {
+		t.Fatal(err)
+	}
+	q := randomRecords(rng, 1, dim, "q")[0].Vector
+	exact := func() []string {
+		type sc struct {
+			id string
+			s  float64
+		}
+		var all []sc
+		c.Each(func(r Record) bool {
+			var d float64
+			for i := range q {
+				d += float64(q[i]) * float64(r.Vector[i])
+			}
+			all = append(all, sc{r.ID, d})
+			return true
+		})
+		sort.Slice(all, func(i, j int) bool { return all[i].s > all[j].s })
+		out := make([]string, 10)
+		for i := range out {
+			out[i] = all[i].id
+		}
+		return out
+	}
+	want := exact()
+	got, _ := c.Search(q, 10, SearchOptions{Ef: 4000})
+	if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+		t.Fatalf("while pending (%d): %v, exact %v", c.Pending(), ids(got), want)
+	}
+	// Update a vector to match q exactly while others may still be pending.
+	c.Apply(ctx, []Record{{ID: "p7", Vector: q}}, nil)
+	got, _ = c.Search(q, 1, SearchOptions{})
+	if len(got) == 0 || got[0].ID != "p7" {
+		t.Fatalf("an update is not searchable at once: %v", ids(got))
+	}
+	if !c.WaitIndexed(time.Minute) {
+		t.Fatalf("builder did not catch up: %d pending", c.Pending())
+	}
+	want = exact()
+	got, _ = c.Search(q, 10, SearchOptions{Ef: 4000})
+	if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+		t.Fatalf("after build: %v, exact %v", ids(got), want)
+	}
 }

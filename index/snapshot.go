@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tessera-search/tessera/index/hnsw"
@@ -113,7 +114,7 @@ func (c *Collection) writeSnapshot(w io.Writer) error {
 		if id == "" {
 			continue
 		}
-		r := snapRecord{Record: Record{ID: id, Fields: c.docs[s], Vector: c.graph.Vector(uint32(s)), Version: c.vers[s], TS: c.times[s]}, Slot: uint32(s)}
+		r := snapRecord{Record: Record{ID: id, Fields: c.docs[s], Vector: c.vectorLocked(uint32(s)), Version: c.vers[s], TS: c.times[s]}, Slot: uint32(s)}
 		if err := enc.Encode(&r); err != nil {
 			return fmt.Errorf("record %q: %w", id, err)
 		}
@@ -177,14 +178,30 @@ func (c *Collection) loadSnapshot() error {
 			return fmt.Errorf("snapshot %s: %w: record %d of %d: %v", path, ErrCorrupt, i+1, h.Count, err)
 		}
 	}
-	if g, err := c.readGraph(recs); err != nil {
-		c.log.Warn("saved graph not used; rebuilding the index from the snapshot's vectors", "err", err)
+	g, err := c.readGraph()
+	var stale map[uint32]bool
+	if err == nil {
+		// The graph may have been saved before the builder caught up: slots
+		// whose vector it lacks or holds stale go back to pending. A graph
+		// holding live vectors the snapshot does not is not used.
+		stale = map[uint32]bool{}
+		for _, r := range recs {
+			if !slices.Equal(g.Vector(r.Slot), r.Vector) {
+				stale[r.Slot] = true
+			}
+		}
+		if extra := g.Len() - (len(recs) - len(stale)); extra > 0 {
+			err = fmt.Errorf("graph holds %d vectors the snapshot does not", extra)
+		}
+	}
+	if err != nil {
+		c.log.Warn("saved graph not used; rebuilding the index from the snapshot's vectors in the background", "err", err)
 		for _, r := range recs {
 			c.applyLocked(r.Record)
 		}
 	} else {
 		c.graph = g
-		c.placeLocked(recs)
+		c.placeLocked(recs, stale)
 	}
 	if h.Meta != nil {
 		c.meta = h.Meta
@@ -223,10 +240,9 @@ func (c *Collection) writeGraph() error {
 	return os.Rename(tmp, path)
 }
 
-// readGraph loads the saved graph and checks it holds exactly the
-// snapshot's vectors in the snapshot's slots; anything else is an error
-// and the caller rebuilds.
-func (c *Collection) readGraph(recs []snapRecord) (*hnsw.Graph, error) {
+// readGraph loads the saved graph; a truncated or corrupt file is an
+// error and the caller rebuilds.
+func (c *Collection) readGraph() (*hnsw.Graph, error) {
 	f, err := os.Open(filepath.Join(c.dir, graphFile))
 	if err != nil {
 		return nil, err
@@ -236,25 +252,14 @@ func (c *Collection) readGraph(recs []snapRecord) (*hnsw.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if g.Dim() != c.dim || g.Len() != len(recs) {
-		return nil, fmt.Errorf("graph has %d vectors of %d dims, snapshot %d of %d", g.Len(), g.Dim(), len(recs), c.dim)
-	}
-	for _, r := range recs {
-		v := g.Vector(r.Slot)
-		if len(v) != len(r.Vector) {
-			return nil, fmt.Errorf("graph slot %d does not hold %q", r.Slot, r.ID)
-		}
-		for i := range v {
-			if v[i] != r.Vector[i] {
-				return nil, fmt.Errorf("graph slot %d holds another vector than %q", r.Slot, r.ID)
-			}
-		}
+	if g.Dim() != c.dim {
+		return nil, fmt.Errorf("graph has %d dims, collection %d", g.Dim(), c.dim)
 	}
 	return g, nil
 }
 
 // placeLocked restores documents into the slots they had when saved.
-func (c *Collection) placeLocked(recs []snapRecord) {
+func (c *Collection) placeLocked(recs []snapRecord, stale map[uint32]bool) {
 	n := 0
 	for _, r := range recs {
 		n = max(n, int(r.Slot)+1)
@@ -266,6 +271,9 @@ func (c *Collection) placeLocked(recs []snapRecord) {
 	for _, r := range recs {
 		c.ids[r.Slot], c.docs[r.Slot], c.vers[r.Slot], c.times[r.Slot] = r.ID, r.Fields, r.Version, r.TS
 		c.slots[r.ID] = r.Slot
+		if stale[r.Slot] {
+			c.pending[r.Slot] = r.Vector
+		}
 	}
 	c.free = c.free[:0]
 	for s, id := range c.ids {

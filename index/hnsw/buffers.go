@@ -11,7 +11,9 @@ type searchBuf struct {
 	res     minHeap
 	sorted  []cand
 	sel     []cand
-	ids     []uint32
+	prune   []cand   // addLink's candidates, apart from sorted
+	ids     []uint32 // the new node's selected neighbours
+	nbr     []uint32 // one node's unseen neighbours
 }
 
 // begin starts a new search over a graph with n slots.

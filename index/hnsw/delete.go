@@ -1,6 +1,6 @@
 package hnsw
 
-import "slices"
+import "sync/atomic"
 
 // compactFrac: Delete compacts automatically once tombstones exceed this
 // fraction of all nodes (and compactMin), because past that point searches
@@ -14,18 +14,31 @@ const (
 // searches until the next Compact. Deleting an absent id is a no-op. When
 // tombstones exceed half the nodes, Delete runs Compact itself, so that one
 // call costs a repair pass over the graph.
+//
+// Delete runs concurrently with searches and inserts (a tombstone is one
+// atomic state change); only the automatic compaction stops them.
 func (g *Graph) Delete(id uint32) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if int(id) >= len(g.state) || g.state[id] != slotLive {
-		return
+	g.mu.RLock()
+	g.wmu.RLock()
+	ok := int(id) < len(g.state) && atomic.CompareAndSwapUint32(&g.state[id], slotLive, slotDeleted)
+	if ok {
+		g.live.Add(-1)
+		g.deleted.Add(1)
 	}
-	g.state[id] = slotDeleted
-	g.live--
-	g.deleted++
-	if g.deleted >= compactMin && float64(g.deleted) > compactFrac*float64(g.live+g.deleted) {
-		g.compact()
+	g.wmu.RUnlock()
+	g.mu.RUnlock()
+	if ok && g.overTombstoned() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.overTombstoned() { // another Delete may have compacted already
+			g.compact()
+		}
 	}
+}
+
+func (g *Graph) overTombstoned() bool {
+	d, l := g.deleted.Load(), g.live.Load()
+	return d >= compactMin && float64(d) > compactFrac*float64(l+d)
 }
 
 // Compact removes tombstoned nodes from the graph: every live node that
@@ -40,10 +53,11 @@ func (g *Graph) Compact() {
 }
 
 func (g *Graph) compact() {
-	if g.deleted == 0 {
+	if g.deleted.Load() == 0 {
 		return
 	}
-	b := &g.wbuf
+	b := g.pool.Get().(*searchBuf)
+	defer g.pool.Put(b)
 	var orphans []uint32
 	for i, st := range g.state {
 		if st != slotLive {
@@ -63,20 +77,22 @@ func (g *Graph) compact() {
 		}
 		g.state[i] = slotEmpty
 		g.links0[i*(g.m0+1)] = 0
+		g.upperWords.Add(-int64(cap(g.upper[i])))
 		g.upper[i] = nil
 		g.level[i] = 0
 	}
-	g.deleted = 0
-	g.top = -1
+	g.deleted.Store(0)
+	entry, top := uint32(0), -1
 	for i, st := range g.state {
-		if st == slotLive && int(g.level[i]) > g.top {
-			g.entry, g.top = uint32(i), int(g.level[i])
+		if st == slotLive && int(g.level[i]) > top {
+			entry, top = uint32(i), int(g.level[i])
 		}
 	}
+	g.setEntry(entry, top)
 	// Nodes whose whole neighbourhood was deleted are relinked by search.
-	if g.live > 1 {
+	if g.live.Load() > 1 {
 		for _, u := range orphans {
-			g.relink(u)
+			g.relink(b, u)
 		}
 	}
 }
@@ -124,20 +140,9 @@ func (g *Graph) repair(b *searchBuf, u uint32, l int) int {
 			add(x)
 		}
 	}
-	slices.SortFunc(cs, func(a, b cand) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return 0
-	})
+	sortDesc(cs)
 	sel := g.selectNeighbors(cs, len(lst)-1, &b.sel)
-	lst[0] = uint32(len(sel))
-	for i, c := range sel {
-		lst[1+i] = c.id
-	}
+	storeCands(lst, sel)
 	b.sorted = cs
 	return len(sel)
 }

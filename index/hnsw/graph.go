@@ -201,6 +201,7 @@ func (g *Graph) vec(id uint32) []float32 {
 
 // score compares a query with a stored node.
 func (g *Graph) score(q []float32, id uint32) float32 {
+	TmpDots++
 	if g.cfg.Metric == L2 {
 		return -vec.L2Sq(q, g.vec(id))
 	}
@@ -280,3 +281,5 @@ func (g *Graph) levelOf(id uint32) int {
 
 // lock returns the stripe lock guarding id's link lists.
 func (g *Graph) lock(id uint32) *sync.Mutex { return &g.locks[id&(lockStripes-1)] }
+
+var TmpDots int

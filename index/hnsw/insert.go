@@ -1,14 +1,21 @@
 package hnsw
 
 import (
+	"os"
+	"strconv"
 	"fmt"
 	"slices"
+	"sync/atomic"
 )
 
 // Add inserts vec under id. Re-adding an id (live or deleted) replaces its
 // vector in place and relinks it: its own neighbour lists are rebuilt from a
 // fresh search, and links pointing at it stay as routing edges.
 // It returns an error when len(vec) differs from the graph's dimension.
+//
+// Inserts of new ids run concurrently with each other and with searches;
+// re-adding an existing id, or an id beyond the reserved storage, briefly
+// takes the graph-wide write lock.
 func (g *Graph) Add(id uint32, v []float32) error {
 	if len(v) != g.dim {
 		return fmt.Errorf("hnsw: add id %d: vector has %d dims, graph has %d", id, len(v), g.dim)
@@ -16,63 +23,128 @@ func (g *Graph) Add(id uint32, v []float32) error {
 	if id == noID {
 		return fmt.Errorf("hnsw: add: id %d is reserved", id)
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if int(id) >= len(g.state) {
-		g.extend(int(id) + 1)
+	for {
+		g.mu.RLock()
+		if int(id) < len(g.state) {
+			break
+		}
+		g.mu.RUnlock()
+		g.grow(int(id) + 1)
 	}
-	copy(g.vec(id), v)
-	switch g.state[id] {
-	case slotLive:
-		g.relink(id)
-		return nil
-	case slotDeleted:
-		g.deleted--
-		g.live++
-		g.state[id] = slotLive
-		g.relink(id)
-		return nil
-	}
-	lvl := g.randomLevel()
-	g.level[id] = uint8(lvl)
-	if lvl > 0 {
-		g.upper[id] = make([]uint32, lvl*(g.cfg.M+1))
-	}
-	g.state[id] = slotLive
-	g.live++
-	if g.top < 0 {
-		g.entry, g.top = id, lvl
+	g.wmu.RLock()
+	if atomic.CompareAndSwapUint32(&g.state[id], slotEmpty, slotPending) {
+		b := g.pool.Get().(*searchBuf)
+		g.insert(b, id, v)
+		g.pool.Put(b)
+		g.wmu.RUnlock()
+		g.mu.RUnlock()
 		return nil
 	}
-	g.link(id, lvl)
-	if lvl > g.top {
-		g.entry, g.top = id, lvl
-	}
+	g.wmu.RUnlock()
+	g.mu.RUnlock()
+	g.upsert(id, v)
 	return nil
 }
 
-// relink rebuilds the neighbour lists of an existing node after its vector
-// changed.
-func (g *Graph) relink(id uint32) {
-	lvl := int(g.level[id])
-	for l := 0; l <= lvl; l++ {
-		g.links(id, l)[0] = 0
+// grow extends storage to n slots under the write lock.
+func (g *Graph) grow(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n > len(g.state) {
+		g.extend(n)
 	}
-	if g.live+g.deleted <= 1 {
-		return
-	}
-	g.link(id, lvl)
 }
 
-// link connects node id (vector already stored) on layers 0..lvl.
-func (g *Graph) link(id uint32, lvl int) {
-	q := g.vec(id)
-	b := &g.wbuf
-	ep := cand{id: g.entry, score: g.score(q, g.entry)}
-	for l := g.top; l > lvl; l-- {
-		ep = g.greedy(q, ep, l)
+// upsert replaces the vector of an existing id (or inserts it when it was
+// freed meanwhile) with every other operation stopped: searches may be
+// reading the old vector, so it cannot change in place under them.
+func (g *Graph) upsert(id uint32, v []float32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b := g.pool.Get().(*searchBuf)
+	defer g.pool.Put(b)
+	switch g.state[id] {
+	case slotEmpty:
+		g.state[id] = slotPending
+		g.insert(b, id, v)
+		return
+	case slotDeleted:
+		g.deleted.Add(-1)
+		g.live.Add(1)
+		g.state[id] = slotLive
 	}
-	for l := min(lvl, g.top); l >= 0; l-- {
+	copy(g.vec(id), v)
+	g.relink(b, id)
+}
+
+// insert links a new node into the graph. The caller holds mu (shared or
+// exclusive) and wmu shared, and has claimed id by setting it pending.
+func (g *Graph) insert(b *searchBuf, id uint32, v []float32) {
+	copy(g.vec(id), v)
+	lvl := g.levelOf(id)
+	g.level[id] = uint8(lvl)
+	if lvl > 0 {
+		words := lvl * (g.cfg.M + 1)
+		g.upper[id] = make([]uint32, words)
+		g.upperWords.Add(int64(words))
+	}
+	// Live before linked: exact scans may return it from now on, but no
+	// walk can reach it until a neighbour's list names it.
+	atomic.StoreUint32(&g.state[id], slotLive)
+	g.live.Add(1)
+	entry, top := g.entry()
+	if lvl > top {
+		// Raising the top level: one such insert at a time, holding the
+		// lock until the node is linked, so a second tall node links
+		// through this one instead of missing the new layers (hnswlib
+		// does the same).
+		g.epMu.Lock()
+		defer g.epMu.Unlock()
+		if entry, top = g.entry(); top < 0 {
+			g.setEntry(id, lvl)
+			return
+		}
+	}
+	g.link(b, id, lvl, entry, top)
+	if lvl > top {
+		g.setEntry(id, lvl)
+	}
+}
+
+// relink rebuilds the neighbour lists of an existing node after its vector
+// changed. The caller holds the write lock. The node's old lists are kept
+// for routing during the search and then overwritten.
+func (g *Graph) relink(b *searchBuf, id uint32) {
+	lvl := int(g.level[id])
+	entry, top := g.entry()
+	if entry == id {
+		// Searching from the node itself would only see its old
+		// neighbourhood: start from the tallest other node instead.
+		entry, top = noID, -1
+		for i, st := range g.state {
+			if (st == slotLive || st == slotDeleted) && uint32(i) != id && int(g.level[i]) > top {
+				entry, top = uint32(i), int(g.level[i])
+			}
+		}
+	}
+	if top < 0 {
+		for l := 0; l <= lvl; l++ {
+			storeLinks(g.links(id, l), nil)
+		}
+		return
+	}
+	g.link(b, id, lvl, entry, top)
+}
+
+// link connects node id (vector already stored) on layers 0..min(lvl, top),
+// searching from entry at level top.
+func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int) {
+	q := g.vec(id)
+	ep := cand{id: entry, score: g.score(q, entry)}
+	for l := top; l > lvl; l-- {
+		ep = g.greedy(b, q, ep, l)
+	}
+	for l := min(lvl, top); l >= 0; l-- {
 		g.searchLayer(b, q, ep, g.cfg.EfConstruction, l, nil, false, id)
 		b.sorted = b.res.drainDesc(b.sorted[:0])
 		if len(b.sorted) == 0 {
@@ -80,28 +152,53 @@ func (g *Graph) link(id uint32, lvl int) {
 		}
 		ep = b.sorted[0]
 		sel := g.selectNeighbors(b.sorted, g.cfg.M, &b.sel)
-		lst := g.links(id, l)
-		lst[0] = uint32(len(sel))
-		for i, c := range sel {
-			lst[1+i] = c.id
-		}
-		// Copy out: addLink reuses b.sel for pruning.
 		b.ids = b.ids[:0]
 		for _, c := range sel {
 			b.ids = append(b.ids, c.id)
 		}
+		g.setOwn(id, l, b.ids)
 		for _, n := range b.ids {
-			g.addLink(n, id, l)
+			g.addLink(b, n, id, l)
 		}
 	}
 }
 
+// setOwn stores ids as id's layer-l list. A concurrent insert that reached
+// this node through a higher layer may already have linked itself here;
+// such links are kept while there is room, so they stay bidirectional.
+func (g *Graph) setOwn(id uint32, l int, ids []uint32) {
+	mu := g.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
+	lst := g.links(id, l)
+	n := int(lst[0])
+	if n == 0 {
+		storeLinks(lst, ids)
+		return
+	}
+	for i := 1; i <= n && len(ids) < len(lst)-1; i++ {
+		if x := lst[i]; !slices.Contains(ids, x) {
+			ids = append(ids, x)
+		}
+	}
+	storeLinks(lst, ids)
+}
+
+// prefetch starts loading the vectors of ids (see prefetchVecs).
+func (g *Graph) prefetch(ids []uint32) {
+	if len(ids) == 0 || len(g.vecs) == 0 {
+		return
+	}
+	prefetchVecs(&g.vecs[0], ids, uintptr(g.dim)*4, min(uintptr(g.dim)*4, tmpPrefetch))
+}
+
 // greedy walks layer l from ep to a local optimum for q (ef = 1).
-func (g *Graph) greedy(q []float32, ep cand, l int) cand {
+func (g *Graph) greedy(b *searchBuf, q []float32, ep cand, l int) cand {
 	for changed := true; changed; {
 		changed = false
-		lst := g.links(ep.id, l)
-		for _, n := range lst[1 : 1+lst[0]] {
+		b.nbr = g.appendLinks(b.nbr[:0], ep.id, l)
+		g.prefetch(b.nbr)
+		for _, n := range b.nbr {
 			if s := g.score(q, n); s > ep.score {
 				ep, changed = cand{id: n, score: s}, true
 			}
@@ -127,18 +224,19 @@ func (g *Graph) searchLayer(b *searchBuf, q []float32, ep cand, ef, l int, filte
 			break
 		}
 		b.front.pop()
-		var lst []uint32
-		if l == 0 {
-			o := int(c.id) * (g.m0 + 1)
-			lst = g.links0[o+1 : o+1+int(g.links0[o])]
-		} else {
-			lst = g.links(c.id, l)
-			lst = lst[1 : 1+lst[0]]
-		}
-		for _, n := range lst {
-			if !b.visit(n) {
-				continue
+		// Collect the unseen neighbours first and prefetch them all, so
+		// their cache misses overlap; then score them.
+		nb := b.nbr[:0]
+		lst := g.links(c.id, l)
+		cnt := min(int(atomic.LoadUint32(&lst[0])), len(lst)-1)
+		for i := 1; i <= cnt; i++ {
+			if n := atomic.LoadUint32(&lst[i]); b.visit(n) {
+				nb = append(nb, n)
 			}
+		}
+		b.nbr = nb
+		g.prefetch(nb)
+		for _, n := range nb {
 			s := g.score(q, n)
 			if len(b.res) < ef || s > b.res[0].score {
 				b.front.push(cand{id: n, score: s})
@@ -154,13 +252,15 @@ func (g *Graph) searchLayer(b *searchBuf, q []float32, ep cand, ef, l int, filte
 }
 
 func (g *Graph) accept(id uint32, filter func(uint32) bool) bool {
-	return g.state[id] == slotLive && (filter == nil || filter(id))
+	return g.stateOf(id) == slotLive && (filter == nil || filter(id))
 }
 
 // selectNeighbors is the HNSW paper's heuristic (algorithm 4): walking
 // candidates from closest, keep one only if it is closer to the base than to
 // every neighbour already kept. This spreads links across directions so
-// clustered data stays navigable. cands must be sorted by descending score.
+// clustered data stays navigable. cands must be sorted by descending score;
+// their scores against the base are reused, so only the candidate-to-kept
+// distances are computed, each at most once.
 func (g *Graph) selectNeighbors(cands []cand, m int, dst *[]cand) []cand {
 	sel := (*dst)[:0]
 	if len(cands) <= m {
@@ -188,26 +288,36 @@ func (g *Graph) selectNeighbors(cands []cand, m int, dst *[]cand) []cand {
 	return sel
 }
 
-// addLink adds a link n -> id on layer l, pruning n's list with the
-// heuristic when it is full.
-func (g *Graph) addLink(n, id uint32, l int) {
+// addLink adds a link n -> id on layer l under n's stripe lock, pruning n's
+// list with the heuristic when it is full.
+func (g *Graph) addLink(b *searchBuf, n, id uint32, l int) {
+	mu := g.lock(n)
+	mu.Lock()
+	defer mu.Unlock()
 	lst := g.links(n, l)
 	cnt := int(lst[0])
 	if slices.Contains(lst[1:1+cnt], id) {
 		return
 	}
 	if cnt < len(lst)-1 {
-		lst[1+cnt] = id
-		lst[0]++
+		atomic.StoreUint32(&lst[1+cnt], id)
+		atomic.StoreUint32(&lst[0], uint32(cnt+1))
 		return
 	}
-	b := &g.wbuf
+	g.prefetch(lst[1 : 1+cnt])
 	nv := g.vec(n)
-	cs := b.sorted[:0]
+	cs := b.prune[:0]
 	cs = append(cs, cand{id: id, score: g.score(nv, id)})
 	for _, x := range lst[1 : 1+cnt] {
 		cs = append(cs, cand{id: x, score: g.score(nv, x)})
 	}
+	sortDesc(cs)
+	storeCands(lst, g.selectNeighbors(cs, len(lst)-1, &b.sel))
+	b.prune = cs
+}
+
+// sortDesc orders candidates by descending score.
+func sortDesc(cs []cand) {
 	slices.SortFunc(cs, func(a, b cand) int {
 		switch {
 		case a.score > b.score:
@@ -217,10 +327,6 @@ func (g *Graph) addLink(n, id uint32, l int) {
 		}
 		return 0
 	})
-	sel := g.selectNeighbors(cs, len(lst)-1, &b.sel)
-	lst[0] = uint32(len(sel))
-	for i, c := range sel {
-		lst[1+i] = c.id
-	}
-	b.sorted = cs
 }
+
+var tmpPrefetch = func() uintptr { v, _ := strconv.Atoi(os.Getenv("PF")); return uintptr(v) }()

@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"math/rand/v2"
 	"unsafe"
 )
 
@@ -34,11 +33,15 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// WriteTo writes the graph in the versioned binary format. It holds the read
-// lock, so searches continue while it runs.
+// WriteTo writes the graph in the versioned binary format. Searches continue
+// while it runs; inserts and deletes wait, so the file is one consistent
+// snapshot.
 func (g *Graph) WriteTo(w io.Writer) (int64, error) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	entry, top := g.entry()
 	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 1<<20)
 	var upperLen uint64
@@ -56,10 +59,10 @@ func (g *Graph) WriteTo(w io.Writer) (int64, error) {
 	le.PutUint32(h[28:], uint32(g.cfg.Metric))
 	le.PutUint64(h[32:], uint64(g.cfg.Seed))
 	le.PutUint64(h[40:], uint64(len(g.state)))
-	le.PutUint64(h[48:], uint64(g.live))
-	le.PutUint64(h[56:], uint64(g.deleted))
-	le.PutUint32(h[64:], g.entry)
-	le.PutUint32(h[68:], uint32(int32(g.top)))
+	le.PutUint64(h[48:], uint64(g.live.Load()))
+	le.PutUint64(h[56:], uint64(g.deleted.Load()))
+	le.PutUint32(h[64:], entry)
+	le.PutUint32(h[68:], uint32(int32(top)))
 	le.PutUint64(h[72:], upperLen)
 	le.PutUint32(h[80:], crc32.Checksum(h[:80], castagnoli))
 	if _, err := bw.Write(h[:]); err != nil {
@@ -73,7 +76,12 @@ func (g *Graph) WriteTo(w io.Writer) (int64, error) {
 		}
 		return nil
 	}
-	if err := put("state", g.state); err != nil {
+	// States are uint32 in memory (for atomic access) and bytes on disk.
+	st := make([]byte, len(g.state))
+	for i, x := range g.state {
+		st[i] = byte(x)
+	}
+	if err := put("state", st); err != nil {
 		return cw.n, err
 	}
 	if err := put("levels", g.level); err != nil {
@@ -148,7 +156,7 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 	}
 	g := New(dim, cfg)
 	n := int(slots)
-	g.state = make([]uint8, n)
+	state := make([]uint8, n)
 	g.level = make([]uint8, n)
 	g.vecs = make([]float32, n*dim)
 	g.links0 = make([]uint32, n*(g.m0+1))
@@ -159,7 +167,7 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 		what string
 		p    []byte
 	}{
-		{"state", g.state},
+		{"state", state},
 		{"levels", g.level},
 		{"vectors", rawBytes(g.vecs)},
 		{"links", rawBytes(g.links0)},
@@ -181,10 +189,14 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 		swap32(g.links0)
 		swap32(upper)
 	}
+	g.state = make([]uint32, n)
+	for i, x := range state {
+		g.state[i] = uint32(x)
+	}
 	if err := g.adopt(upper, int(live), int(deleted), entry, top); err != nil {
 		return nil, err
 	}
-	g.rng = rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(n)))
+	g.upperWords.Store(int64(len(upper)))
 	return g, nil
 }
 
@@ -244,7 +256,9 @@ func (g *Graph) adopt(upper []uint32, live, deleted int, entry uint32, top int) 
 	} else if int(entry) >= n || g.state[entry] == slotEmpty || int(g.level[entry]) != top {
 		return fmt.Errorf("hnsw: corrupt graph: bad entry point %d (top %d)", entry, top)
 	}
-	g.live, g.deleted, g.entry, g.top = live, deleted, entry, top
+	g.live.Store(int64(live))
+	g.deleted.Store(int64(deleted))
+	g.setEntry(entry, top)
 	return nil
 }
 

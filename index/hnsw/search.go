@@ -33,17 +33,18 @@ const (
 )
 
 // Search returns up to k live ids with the highest scores for q, sorted by
-// descending score. It is safe to call concurrently with one writer.
+// descending score. It is safe to call concurrently with inserts and deletes.
 func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 	if k <= 0 || len(q) != g.dim {
 		return nil
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	if g.live == 0 {
+	entry, top := g.entry()
+	if g.live.Load() == 0 {
 		return nil
 	}
-	if g.useExact(opt) {
+	if top < 0 || g.useExact(opt) {
 		return g.exact(q, k, opt.Filter)
 	}
 	ef := opt.Ef
@@ -54,14 +55,14 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 
 	b := g.pool.Get().(*searchBuf)
 	defer g.pool.Put(b)
-	ep := cand{id: g.entry, score: g.score(q, g.entry)}
-	for l := g.top; l > 0; l-- {
-		ep = g.greedy(q, ep, l)
+	ep := cand{id: entry, score: g.score(q, entry)}
+	for l := top; l > 0; l-- {
+		ep = g.greedy(b, q, ep, l)
 	}
-	filtered := opt.Filter != nil || g.deleted > 0
+	filtered := opt.Filter != nil || g.deleted.Load() > 0
 	g.searchLayer(b, q, ep, ef, 0, opt.Filter, filtered, noID)
 	b.sorted = b.res.drainDesc(b.sorted[:0])
-	if len(b.sorted) < k && len(b.sorted) < g.live {
+	if len(b.sorted) < k && int64(len(b.sorted)) < g.live.Load() {
 		// The walk ran out of reachable matches (a very selective filter or
 		// a region cut off by deletes): only a scan can prove the answer.
 		return g.exact(q, k, opt.Filter)
@@ -76,7 +77,8 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 
 // useExact decides between the graph walk and a scan.
 func (g *Graph) useExact(opt SearchOptions) bool {
-	if g.live < exactBelow {
+	live := g.live.Load()
+	if live < exactBelow {
 		return true
 	}
 	if opt.Filter == nil {
@@ -86,7 +88,7 @@ func (g *Graph) useExact(opt SearchOptions) bool {
 	if est <= 0 {
 		est = g.estimatePassing(opt.Filter)
 	}
-	return est < exactFilterRows || float64(est) < exactFilterFrac*float64(g.live)
+	return est < exactFilterRows || float64(est) < exactFilterFrac*float64(live)
 }
 
 // estimatePassing samples evenly spaced slots to estimate how many live ids
@@ -96,7 +98,7 @@ func (g *Graph) estimatePassing(filter func(uint32) bool) int {
 	step := max(1, n/filterSamples)
 	seen, pass := 0, 0
 	for i := step / 2; i < n; i += step {
-		if g.state[i] != slotLive {
+		if g.stateOf(uint32(i)) != slotLive {
 			continue
 		}
 		seen++
@@ -107,7 +109,7 @@ func (g *Graph) estimatePassing(filter func(uint32) bool) int {
 	if seen == 0 {
 		return 0
 	}
-	return int(float64(pass) / float64(seen) * float64(g.live))
+	return int(float64(pass) / float64(seen) * float64(g.live.Load()))
 }
 
 // SearchExact scans every live vector (filtered when filter is set) and
@@ -125,11 +127,11 @@ func (g *Graph) exact(q []float32, k int, filter func(uint32) bool) []Result {
 	b := g.pool.Get().(*searchBuf)
 	defer g.pool.Put(b)
 	b.res = b.res[:0]
-	for i, st := range g.state {
-		if st != slotLive {
+	for i := range g.state {
+		id := uint32(i)
+		if g.stateOf(id) != slotLive {
 			continue
 		}
-		id := uint32(i)
 		if filter != nil && !filter(id) {
 			continue
 		}

@@ -1,0 +1,144 @@
+package index
+
+import (
+	"sort"
+	"time"
+
+	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/index/vec"
+)
+
+// buildBatch is how many pending vectors the builder inserts per round;
+// between rounds it takes the collection lock only briefly.
+const buildBatch = 1024
+
+// Pending is the number of documents whose vectors are searchable by exact
+// scan but not yet in the graph.
+func (c *Collection) Pending() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.pending)
+}
+
+// WaitIndexed blocks until every pending vector is in the graph or the
+// timeout passes, and reports whether it got there.
+func (c *Collection) WaitIndexed(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for c.Pending() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		c.wakeBuilder()
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+func (c *Collection) wakeBuilder() {
+	select {
+	case c.buildWake <- struct{}{}:
+	default:
+	}
+}
+
+// buildLoop inserts pending vectors into the graph until Close.
+func (c *Collection) buildLoop() {
+	defer close(c.buildDone)
+	for {
+		select {
+		case <-c.buildStop:
+			return
+		case <-c.buildWake:
+		}
+		for {
+			select {
+			case <-c.buildStop:
+				return
+			default:
+			}
+			if c.buildRound() == 0 {
+				break
+			}
+		}
+	}
+}
+
+type pendingVec struct {
+	slot uint32
+	vec  []float32
+}
+
+// buildRound inserts up to buildBatch pending vectors, in slot order, and
+// returns how many it took.
+func (c *Collection) buildRound() int {
+	c.mu.RLock()
+	batch := make([]pendingVec, 0, min(len(c.pending), buildBatch))
+	for s, v := range c.pending {
+		batch = append(batch, pendingVec{s, v})
+		if len(batch) == buildBatch {
+			break
+		}
+	}
+	c.mu.RUnlock()
+	if len(batch) == 0 {
+		return 0
+	}
+	sort.Slice(batch, func(i, j int) bool { return batch[i].slot < batch[j].slot })
+	for _, p := range batch {
+		if err := c.graph.Add(p.slot, p.vec); err != nil {
+			c.log.Error("graph insert failed", "slot", p.slot, "err", err)
+		}
+	}
+	var gone []uint32
+	c.mu.Lock()
+	for _, p := range batch {
+		// A newer vector for the slot may have arrived meanwhile: it stays
+		// pending for the next round.
+		if cur, ok := c.pending[p.slot]; ok && &cur[0] == &p.vec[0] {
+			delete(c.pending, p.slot)
+		}
+		if c.ids[p.slot] == "" {
+			gone = append(gone, p.slot) // deleted while we inserted it
+		}
+	}
+	c.mu.Unlock()
+	for _, s := range gone {
+		c.graph.Delete(s)
+	}
+	return len(batch)
+}
+
+// scanPending scores the pending vectors that pass filter; c.mu must be
+// held.
+func (c *Collection) scanPending(q []float32, k int, filter func(uint32) bool) []hnsw.Result {
+	top := make([]hnsw.Result, 0, k+1)
+	for s, v := range c.pending {
+		if !filter(s) {
+			continue
+		}
+		score := vec.Dot(q, v)
+		if len(top) == k && score <= top[k-1].Score {
+			continue
+		}
+		i := sort.Search(len(top), func(i int) bool { return top[i].Score < score })
+		if len(top) < k {
+			top = append(top, hnsw.Result{})
+		}
+		copy(top[i+1:], top[i:len(top)-1])
+		top[i] = hnsw.Result{ID: s, Score: score}
+	}
+	return top
+}
+
+// mergeTop merges two best-first result lists into the best k.
+func mergeTop(a, b []hnsw.Result, k int) []hnsw.Result {
+	out := make([]hnsw.Result, 0, min(k, len(a)+len(b)))
+	for len(out) < k && (len(a) > 0 || len(b) > 0) {
+		if len(b) == 0 || (len(a) > 0 && a[0].Score >= b[0].Score) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
+}

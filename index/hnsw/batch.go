@@ -1,0 +1,79 @@
+package hnsw
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// AddBatch inserts vecs[i] under ids[i] for every i using workers goroutines
+// (0 or less means GOMAXPROCS), with the same per-id semantics as Add. When
+// an id appears more than once, its last vector wins, as it would with
+// sequential Adds. Every vector is checked before anything is inserted, so
+// a bad batch changes nothing. Searches may run while it works.
+//
+// Workers pick ids in batch order; each insert links against whatever the
+// graph holds at that moment, as in hnswlib's parallel build, so the graph
+// differs from a sequential build's but has the same quality.
+func (g *Graph) AddBatch(ids []uint32, vecs [][]float32, workers int) error {
+	if len(ids) != len(vecs) {
+		return fmt.Errorf("hnsw: add batch: %d ids but %d vectors", len(ids), len(vecs))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	maxID := uint32(0)
+	for i, v := range vecs {
+		if len(v) != g.dim {
+			return fmt.Errorf("hnsw: add batch: item %d (id %d): vector has %d dims, graph has %d", i, ids[i], len(v), g.dim)
+		}
+		if ids[i] == noID {
+			return fmt.Errorf("hnsw: add batch: item %d: id %d is reserved", i, ids[i])
+		}
+		maxID = max(maxID, ids[i])
+	}
+	// Last occurrence wins: walk backwards, skipping ids already seen.
+	seen := make([]uint64, int(maxID)/64+1)
+	skip := make([]bool, len(ids))
+	for i := len(ids) - 1; i >= 0; i-- {
+		w, bit := ids[i]/64, uint64(1)<<(ids[i]%64)
+		skip[i] = seen[w]&bit != 0
+		seen[w] |= bit
+	}
+	g.grow(int(maxID) + 1)
+
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(ids))
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		err     error
+	)
+	work := func() {
+		defer wg.Done()
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(ids) {
+				return
+			}
+			if skip[i] {
+				continue
+			}
+			if e := g.Add(ids[i], vecs[i]); e != nil {
+				errOnce.Do(func() { err = fmt.Errorf("hnsw: add batch: item %d: %w", i, e) })
+				return
+			}
+		}
+	}
+	wg.Add(workers)
+	for range workers - 1 {
+		go work()
+	}
+	work()
+	wg.Wait()
+	return err
+}
