@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,7 +41,7 @@ func indianCount(t *testing.T, s string) int64 {
 }
 
 func TestRawAmazonIngest(t *testing.T) {
-	raw := dataset(t, "amazon-india/raw_products.csv")
+	raw := sharedtest.Path(t, "amazon-india/raw_products.csv")
 	db := openDB(t, t.TempDir(), example(t, "amazon-raw.schema.yaml"))
 	var rej bytes.Buffer
 	sum, err := db.Applier.IngestFile(context.Background(), raw, ingest.BulkOptions{Rejects: &rej})
@@ -156,8 +157,8 @@ func indexOf(rows [][]string, c int, id string) int {
 // The cleaned file was derived from the raw one: ingesting the raw scrape
 // through the cleaning rules must agree with it on every number.
 func TestRawAgreesWithCuratedFile(t *testing.T) {
-	raw := dataset(t, "amazon-india/raw_products.csv")
-	clean := dataset(t, "amazon-india/products.csv")
+	raw := sharedtest.Path(t, "amazon-india/raw_products.csv")
+	clean := sharedtest.Path(t, "amazon-india/products.csv")
 	a := openDB(t, t.TempDir(), example(t, "amazon-raw.schema.yaml"))
 	b := openDB(t, t.TempDir(), example(t, "amazon-products.schema.yaml"))
 	ctx := context.Background()
@@ -207,8 +208,8 @@ func TestRawAgreesWithCuratedFile(t *testing.T) {
 }
 
 func TestCSVAndXLSXIngestIdentically(t *testing.T) {
-	csvPath := dataset(t, "amazon-india/products.csv")
-	xlsxPath := dataset(t, "amazon-india/products.xlsx")
+	csvPath := sharedtest.Path(t, "amazon-india/products.csv")
+	xlsxPath := sharedtest.Path(t, "amazon-india/products.xlsx")
 	schema := example(t, "amazon-products.schema.yaml")
 	ctx := context.Background()
 	a := openDB(t, filepath.Join(t.TempDir(), "csv"), schema)

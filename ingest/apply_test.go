@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"testing"
 
 	"github.com/tessera-search/tessera/ingest"
@@ -12,7 +13,7 @@ import (
 // events whose fields are the CSV's raw strings): documents and vectors
 // must match bit for bit, duplicates, null tokens and defaults included.
 func TestBulkAndStreamAreBitIdentical(t *testing.T) {
-	raw := dataset(t, "amazon-india/raw_products.csv")
+	raw := sharedtest.Path(t, "amazon-india/raw_products.csv")
 	schema := example(t, "amazon-raw.schema.yaml")
 	ctx := context.Background()
 

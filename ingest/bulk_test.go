@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"hash/crc32"
 	"math"
 	"os"
@@ -44,21 +45,6 @@ func repoRoot(t testing.TB) string {
 		}
 		dir = parent
 	}
-}
-
-// dataset returns the path of a shared real data file (../shared/datasets
-// beside the repository), skipping the test when it is absent — except
-// in CI, where a missing dataset is a failure.
-func dataset(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dataset %s is required in CI: %v", p, err)
-		}
-		t.Skipf("dataset %s not available: %v", p, err)
-	}
-	return p
 }
 
 // example returns the path of a schema in examples/.
@@ -363,7 +349,7 @@ func TestZipBombXLSXIsRefused(t *testing.T) {
 }
 
 func TestReingestIsIdempotent(t *testing.T) {
-	raw := dataset(t, "amazon-india/raw_products.csv")
+	raw := sharedtest.Path(t, "amazon-india/raw_products.csv")
 	db := openDB(t, t.TempDir(), example(t, "amazon-raw.schema.yaml"))
 	ctx := context.Background()
 	first, err := db.Applier.IngestFile(ctx, raw, ingest.BulkOptions{})
@@ -394,7 +380,7 @@ func TestReingestIsIdempotent(t *testing.T) {
 }
 
 func TestRestartKeepsEveryRow(t *testing.T) {
-	raw := dataset(t, "amazon-india/raw_products.csv")
+	raw := sharedtest.Path(t, "amazon-india/raw_products.csv")
 	dir := t.TempDir()
 	schema := example(t, "amazon-raw.schema.yaml")
 	ctx := context.Background()

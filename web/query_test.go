@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"math"
 	"os"
 	"slices"
@@ -94,7 +95,7 @@ type catalogue struct {
 
 func startCatalogue(t *testing.T) *catalogue {
 	t.Helper()
-	path := sharedDataset(t, "amazon-india/products.csv")
+	path := sharedtest.Path(t, "amazon-india/products.csv")
 	wv, err := wordvec.Default()
 	if err != nil {
 		t.Fatal(err)

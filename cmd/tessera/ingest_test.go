@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,33 +14,6 @@ import (
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
 )
-
-// sharedDataset finds ../shared/datasets/rel beside the repository root,
-// skipping (or, in CI, failing) when it is absent.
-func sharedDataset(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "datasets", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dataset %s is required in CI: %v", p, err)
-		}
-		t.Skipf("dataset %s not available: %v", p, err)
-	}
-	return p
-}
 
 var summaryLine = regexp.MustCompile(`^(\S+): read (\d+) = ingested (\d+) \+ merged duplicates (\d+) \+ rejected (\d+); (\d+) new, (\d+) updated \(`)
 
@@ -110,7 +84,7 @@ func TestIngestCommandSummaryAndRejects(t *testing.T) {
 }
 
 func TestIngestCommandRawAmazon(t *testing.T) {
-	raw := sharedDataset(t, "amazon-india/raw_products.csv")
+	raw := sharedtest.Path(t, "amazon-india/raw_products.csv")
 	schema := filepath.Join("..", "..", "examples", "amazon-raw.schema.yaml")
 	data := t.TempDir()
 	var stdout, stderr bytes.Buffer
