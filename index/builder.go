@@ -59,6 +59,15 @@ func (c *Collection) buildLoop() {
 			if c.buildRound() == 0 {
 				break
 			}
+			// Yield to a busy writer: while batches keep arriving, insert
+			// at most every other moment, so bulk ingestion keeps a core.
+			if time.Since(time.Unix(0, c.lastApply.Load())) < 20*time.Millisecond {
+				select {
+				case <-c.buildStop:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
 		}
 	}
 }
@@ -94,7 +103,7 @@ func (c *Collection) buildRound() int {
 	for _, p := range batch {
 		// A newer vector for the slot may have arrived meanwhile: it stays
 		// pending for the next round.
-		if cur, ok := c.pending[p.slot]; ok && &cur[0] == &p.vec[0] {
+		if cur, ok := c.pending[p.slot]; ok && len(cur) > 0 && len(p.vec) > 0 && &cur[0] == &p.vec[0] {
 			delete(c.pending, p.slot)
 		}
 		if c.ids[p.slot] == "" {

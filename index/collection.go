@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tessera-search/tessera/index/hnsw"
@@ -84,6 +85,7 @@ type Collection struct {
 	// never holds up ingestion.
 	pending   map[uint32][]float32
 	buildWake chan struct{}
+	lastApply atomic.Int64 // unix nanos of the last Apply, for the builder
 	buildStop chan struct{}
 	buildDone chan struct{}
 }
@@ -117,7 +119,8 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	}
 	c.wal = w
 	n, err := w.replay(func(b walBatch) error {
-		for _, r := range b.Records {
+		for _, wr := range b.Records {
+			r := fromWire(wr)
 			if len(r.Vector) != 0 && len(r.Vector) != dim {
 				return fmt.Errorf("wal: record %q has %d dims, collection has %d", r.ID, len(r.Vector), dim)
 			}
@@ -248,7 +251,11 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	if len(keep) == 0 && len(meta) == 0 {
 		return out, nil
 	}
-	if err := c.wal.append(walBatch{Records: keep, Meta: meta}); err != nil {
+	wire := make([]wireRecord, len(keep))
+	for i, r := range keep {
+		wire[i] = toWire(r)
+	}
+	if err := c.wal.append(walBatch{Records: wire, Meta: meta}); err != nil {
 		return nil, err
 	}
 	// Documents change under the collection lock; the graph, which has its
@@ -271,6 +278,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	for _, op := range ops {
 		op.run(c.graph)
 	}
+	c.lastApply.Store(time.Now().UnixNano())
 	c.wakeBuilder()
 	c.sinceSnapshot += len(keep)
 	if c.opts.SnapshotEvery > 0 && c.sinceSnapshot >= c.opts.SnapshotEvery {

@@ -19,12 +19,18 @@ import (
 const (
 	snapshotFile  = "snapshot.bin"
 	graphFile     = "graph.bin"
-	snapshotMagic = "TSNAP002"
+	snapshotMagic = "TSNAP003"
 )
 
 // snapRecord is a record with the graph slot it occupies, so a saved graph
 // can be reused as is.
 type snapRecord struct {
+	Rec  wireRecord
+	Slot uint32
+}
+
+// slotRecord is a loaded snapRecord.
+type slotRecord struct {
 	Record
 	Slot uint32
 }
@@ -114,7 +120,7 @@ func (c *Collection) writeSnapshot(w io.Writer) error {
 		if id == "" {
 			continue
 		}
-		r := snapRecord{Record: Record{ID: id, Fields: c.docs[s], Vector: c.vectorLocked(uint32(s)), Version: c.vers[s], TS: c.times[s]}, Slot: uint32(s)}
+		r := snapRecord{Rec: toWire(Record{ID: id, Fields: c.docs[s], Vector: c.vectorLocked(uint32(s)), Version: c.vers[s], TS: c.times[s]}), Slot: uint32(s)}
 		if err := enc.Encode(&r); err != nil {
 			return fmt.Errorf("record %q: %w", id, err)
 		}
@@ -172,11 +178,13 @@ func (c *Collection) loadSnapshot() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	recs := make([]snapRecord, h.Count)
+	recs := make([]slotRecord, h.Count)
 	for i := range recs {
-		if err := dec.Decode(&recs[i]); err != nil {
+		var sr snapRecord
+		if err := dec.Decode(&sr); err != nil {
 			return fmt.Errorf("snapshot %s: %w: record %d of %d: %v", path, ErrCorrupt, i+1, h.Count, err)
 		}
+		recs[i] = slotRecord{Record: fromWire(sr.Rec), Slot: sr.Slot}
 	}
 	g, err := c.readGraph()
 	var stale map[uint32]bool
@@ -259,7 +267,7 @@ func (c *Collection) readGraph() (*hnsw.Graph, error) {
 }
 
 // placeLocked restores documents into the slots they had when saved.
-func (c *Collection) placeLocked(recs []snapRecord, stale map[uint32]bool) {
+func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 	n := 0
 	for _, r := range recs {
 		n = max(n, int(r.Slot)+1)

@@ -17,7 +17,7 @@ import (
 // walBatch is one durable unit: the records of one Apply and any metadata
 // that changed with them (for example a learned category vocabulary).
 type walBatch struct {
-	Records []Record
+	Records []wireRecord
 	Meta    map[string][]byte
 }
 

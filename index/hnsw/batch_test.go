@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func seqIDs(n int) []uint32 {
@@ -138,8 +139,8 @@ func TestAddBatchWithConcurrentReaders(t *testing.T) {
 	if err := g.AddBatch(seqIDs(2 * n)[n:], data[n:], 2); err != nil {
 		t.Fatal(err)
 	}
-	for searches.Load() < 20 && !t.Failed() {
-		// let the readers overlap the writes at least a little
+	for searches.Load() < 20 && !t.Failed() { // let reads overlap the writes
+		time.Sleep(time.Millisecond)
 	}
 	stop.Store(true)
 	wg.Wait()
@@ -235,4 +236,28 @@ func BenchmarkAddBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(data)*b.N)/b.Elapsed().Seconds(), "inserts/s")
+}
+
+func TestScoreManyMatchesScore(t *testing.T) {
+	for _, m := range []Metric{InnerProduct, L2} {
+		for _, dim := range []int{1, 7, 8, 9, 31, 386} {
+			data := clustered(uint64(dim), 11, dim, 3)
+			cfg := DefaultConfig()
+			cfg.Metric = m
+			g := New(dim, cfg)
+			for i, v := range data {
+				if err := g.Add(uint32(i), v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids := []uint32{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 10}
+			out := make([]float32, len(ids))
+			g.scoreMany(data[0], ids, out)
+			for j, id := range ids {
+				if want := g.score(data[0], id); math.Abs(float64(out[j]-want)) > 1e-5 {
+					t.Fatalf("%v dim %d: scoreMany[%d] = %v, score = %v", m, dim, j, out[j], want)
+				}
+			}
+		}
+	}
 }

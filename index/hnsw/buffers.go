@@ -14,6 +14,15 @@ type searchBuf struct {
 	prune   []cand   // addLink's candidates, apart from sorted
 	ids     []uint32 // the new node's selected neighbours
 	nbr     []uint32 // one node's unseen neighbours
+	sc      []float32
+}
+
+// scores returns a scratch slice for n scores.
+func (b *searchBuf) scores(n int) []float32 {
+	if cap(b.sc) < n {
+		b.sc = make([]float32, n)
+	}
+	return b.sc[:n]
 }
 
 // begin starts a new search over a graph with n slots.

@@ -201,7 +201,6 @@ func (g *Graph) vec(id uint32) []float32 {
 
 // score compares a query with a stored node.
 func (g *Graph) score(q []float32, id uint32) float32 {
-	TmpDots++
 	if g.cfg.Metric == L2 {
 		return -vec.L2Sq(q, g.vec(id))
 	}
@@ -281,5 +280,3 @@ func (g *Graph) levelOf(id uint32) int {
 
 // lock returns the stripe lock guarding id's link lists.
 func (g *Graph) lock(id uint32) *sync.Mutex { return &g.locks[id&(lockStripes-1)] }
-
-var TmpDots int
