@@ -202,6 +202,10 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 	if run.Rows = db.Collection.Len(); run.Rows == 0 {
 		return run, fmt.Errorf("no rows ingested (%d rejected: %v)", sum.Rejected, sum.Problems)
 	}
+	// Measure the steady state: the graph has caught up with the bulk load.
+	if !db.Collection.WaitIndexed(30 * time.Minute) {
+		return run, fmt.Errorf("the graph did not catch up with %d rows", run.Rows)
+	}
 	run.BuildSeconds = time.Since(start).Seconds()
 	run.Dim = db.Encoder.Dim()
 
