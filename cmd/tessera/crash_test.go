@@ -45,7 +45,7 @@ func tesseraBinary(t *testing.T) string {
 	return buildOnce.path
 }
 
-var servingAddr = regexp.MustCompile(`"addr":"http://([^"]+)"`)
+var servingAddr = regexp.MustCompile(`"msg":"tessera serving","addr":"http://([^"]+)"`)
 
 // startProcess runs `tessera serve` on a free loopback port and waits until
 // it answers /healthz.

@@ -16,12 +16,24 @@ func (r *Report) WriteText(w io.Writer) error {
 		reports = append(reports, r.Baseline)
 	}
 	for _, x := range reports {
-		fmt.Fprintf(w, "\n%s: build %.0f inserts/s single-threaded (%.1fs), %.0f bytes/vector, save %.0f MB/s, load %.0f MB/s\n",
-			x.Name, x.BuildPerS, x.BuildSeconds, x.BytesPerVector, x.SaveMBps, x.LoadMBps)
+		fmt.Fprintf(w, "\n%s: build %.0f inserts/s single-threaded (%.1fs)", x.Name, x.BuildPerS, x.BuildSeconds)
+		if x.BuildParallelPerS > 0 {
+			fmt.Fprintf(w, ", %.0f inserts/s with %d workers (AddBatch)", x.BuildParallelPerS, x.BuildWorkers)
+		}
+		fmt.Fprintf(w, "\n  %.0f bytes/vector, save %.0f MB/s, load %.0f MB/s\n", x.BytesPerVector, x.SaveMBps, x.LoadMBps)
+		par := x.BuildParallelPerS > 0
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "ef\trecall@10\tQPS (1 thread)\tp50 µs\tp99 µs\tallocs/query\t")
+		head := "ef\trecall@10\tQPS (1 thread)\tp50 µs\tp99 µs\tallocs/query\t"
+		if par {
+			head += "recall@10 (parallel build)\t"
+		}
+		fmt.Fprintln(tw, head)
 		for _, p := range x.Results {
-			fmt.Fprintf(tw, "%d\t%.4f\t%.0f\t%.0f\t%.0f\t%.1f\t\n", p.Ef, p.Recall, p.QPS, p.P50us, p.P99us, p.AllocsPerQuery)
+			fmt.Fprintf(tw, "%d\t%.4f\t%.0f\t%.0f\t%.0f\t%.1f\t", p.Ef, p.Recall, p.QPS, p.P50us, p.P99us, p.AllocsPerQuery)
+			if par {
+				fmt.Fprintf(tw, "%.4f\t", p.RecallParallel)
+			}
+			fmt.Fprintln(tw)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

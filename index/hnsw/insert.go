@@ -103,7 +103,7 @@ func (g *Graph) insert(b *searchBuf, id uint32, v []float32) {
 			return
 		}
 	}
-	g.link(b, id, lvl, entry, top)
+	g.link(b, id, lvl, entry, top, true)
 	if lvl > top {
 		g.setEntry(id, lvl)
 	}
@@ -131,12 +131,13 @@ func (g *Graph) relink(b *searchBuf, id uint32) {
 		}
 		return
 	}
-	g.link(b, id, lvl, entry, top)
+	g.link(b, id, lvl, entry, top, false)
 }
 
 // link connects node id (vector already stored) on layers 0..min(lvl, top),
-// searching from entry at level top.
-func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int) {
+// searching from entry at level top. fresh is false when relinking a node
+// whose old lists must be replaced rather than merged.
+func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int, fresh bool) {
 	q := g.vec(id)
 	ep := cand{id: entry, score: g.score(q, entry)}
 	for l := top; l > lvl; l-- {
@@ -154,23 +155,24 @@ func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int) {
 		for _, c := range sel {
 			b.ids = append(b.ids, c.id)
 		}
-		g.setOwn(id, l, b.ids)
+		g.setOwn(id, l, b.ids, fresh)
 		for _, n := range b.ids {
 			g.addLink(b, n, id, l)
 		}
 	}
 }
 
-// setOwn stores ids as id's layer-l list. A concurrent insert that reached
-// this node through a higher layer may already have linked itself here;
-// such links are kept while there is room, so they stay bidirectional.
-func (g *Graph) setOwn(id uint32, l int, ids []uint32) {
+// setOwn stores ids as id's layer-l list. For a fresh node, a concurrent
+// insert that reached it through a higher layer may already have linked
+// itself here; such links are kept while there is room, so they stay
+// bidirectional (merge). A relinked node's old lists are simply replaced.
+func (g *Graph) setOwn(id uint32, l int, ids []uint32, merge bool) {
 	mu := g.lock(id)
 	mu.Lock()
 	defer mu.Unlock()
 	lst := g.links(id, l)
 	n := int(lst[0])
-	if n == 0 {
+	if n == 0 || !merge {
 		storeLinks(lst, ids)
 		return
 	}
