@@ -110,7 +110,7 @@ func (e *Engine) Encoder() *spaces.Encoder { return e.enc }
 // Prepared is a request turned into a query vector and a predicate.
 type Prepared struct {
 	Vector      *spaces.QueryVector
-	Filter      Predicate
+	Filter      *Filter
 	Interpreted *nl.Interpretation
 	Offset      int
 	Limit       int
@@ -181,7 +181,7 @@ func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		p.exclude = req.LikeID
 	}
 	if len(filter) > 0 {
-		pred, err := CompileFilter(e.enc.Schema(), filter)
+		pred, err := Compile(e.enc.Schema(), filter)
 		if err != nil {
 			return nil, err
 		}
@@ -249,11 +249,9 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 	page := p.Offset + p.Limit
 	k := page + 1
 	opt := index.SearchOptions{Weights: p.Vector.Weights}
-	if p.Filter != nil || p.exclude != "" {
-		pred, exclude := p.Filter, p.exclude
-		opt.Filter = func(id string, fields map[string]any) bool {
-			return id != exclude && (pred == nil || pred(fields))
-		}
+	opt.Exclude = p.exclude
+	if p.Filter != nil {
+		opt.Columns = p.Filter.Columns
 	}
 	var hits []index.Hit
 	var err error

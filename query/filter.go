@@ -24,20 +24,95 @@ var filterOps = map[string]bool{"eq": true, "ne": true, "gt": true, "gte": true,
 // schema's filter fields may be used; an unknown field, operator or a value
 // of the wrong type is a FieldError naming it.
 func CompileFilter(s *spaces.Schema, f map[string]any) (Predicate, error) {
+	c, err := Compile(s, f)
+	if err != nil {
+		return nil, err
+	}
+	return c.Match, nil
+}
+
+// Filter is a compiled filter. Match evaluates it on a document's fields;
+// Columns binds it to an index's per-field columns, resolving each field
+// once, so that scanning many rows costs no map lookups.
+type Filter struct{ root node }
+
+// node is a leaf (field and test) or a group (all of / any of).
+type node struct {
+	field string
+	test  func(val any) bool
+	subs  []node
+	any   bool
+}
+
+// Compile validates and compiles a filter; see CompileFilter.
+func Compile(s *spaces.Schema, f map[string]any) (*Filter, error) {
 	allowed := map[string]bool{}
 	for _, name := range s.Filters {
 		allowed[name] = true
 	}
-	return compileGroup(s, allowed, f, "filter")
+	root, err := compileGroup(s, allowed, f, "filter")
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{root: root}, nil
 }
 
-func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, at string) (Predicate, error) {
+// Match reports whether a document passes.
+func (f *Filter) Match(doc map[string]any) bool { return f.root.match(doc) }
+
+func (n *node) match(doc map[string]any) bool {
+	if n.test != nil {
+		return n.test(doc[n.field])
+	}
+	for i := range n.subs {
+		if n.subs[i].match(doc) == n.any {
+			return n.any
+		}
+	}
+	return !n.any
+}
+
+// Columns binds the filter to slot-indexed field columns (see
+// index.SearchOptions.Columns); a slot past a column's end has no value.
+func (f *Filter) Columns(column func(field string) []any) func(slot uint32) bool {
+	return f.root.bind(column)
+}
+
+func (n *node) bind(column func(string) []any) func(uint32) bool {
+	if n.test != nil {
+		col, test := column(n.field), n.test
+		return func(s uint32) bool {
+			if int(s) < len(col) {
+				return test(col[s])
+			}
+			return test(nil)
+		}
+	}
+	subs := make([]func(uint32) bool, len(n.subs))
+	for i := range n.subs {
+		subs[i] = n.subs[i].bind(column)
+	}
+	if len(subs) == 1 {
+		return subs[0]
+	}
+	want := n.any
+	return func(s uint32) bool {
+		for _, sub := range subs {
+			if sub(s) == want {
+				return want
+			}
+		}
+		return !want
+	}
+}
+
+func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, at string) (node, error) {
 	keys := make([]string, 0, len(f))
 	for k := range f {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	preds := make([]Predicate, 0, len(keys))
+	preds := make([]node, 0, len(keys))
 	for _, key := range keys {
 		val := f[key]
 		path := at + "." + key
@@ -45,29 +120,25 @@ func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, a
 		case "and", "or":
 			list, ok := val.([]any)
 			if !ok {
-				return nil, fieldErr(path, "must be a list of filters")
+				return node{}, fieldErr(path, "must be a list of filters")
 			}
-			subs := make([]Predicate, 0, len(list))
+			subs := make([]node, 0, len(list))
 			for i, item := range list {
 				m, ok := item.(map[string]any)
 				if !ok {
-					return nil, fieldErr(fmt.Sprintf("%s.%d", path, i), "must be an object")
+					return node{}, fieldErr(fmt.Sprintf("%s.%d", path, i), "must be an object")
 				}
 				p, err := compileGroup(s, allowed, m, fmt.Sprintf("%s.%d", path, i))
 				if err != nil {
-					return nil, err
+					return node{}, err
 				}
 				subs = append(subs, p)
 			}
-			if key == "and" {
-				preds = append(preds, allOf(subs))
-			} else {
-				preds = append(preds, anyOf(subs))
-			}
+			preds = append(preds, node{subs: subs, any: key == "or"})
 		default:
 			field, ok := s.Fields[key]
 			if !ok || !allowed[key] {
-				return nil, fieldErr(path, fmt.Sprintf("unknown filter field (filterable: %s)", strings.Join(s.Filters, ", ")))
+				return node{}, fieldErr(path, fmt.Sprintf("unknown filter field (filterable: %s)", strings.Join(s.Filters, ", ")))
 			}
 			conds, ok := val.(map[string]any)
 			if !ok {
@@ -75,7 +146,7 @@ func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, a
 			}
 			if len(conds) == 0 {
 				// An empty condition would silently match everything.
-				return nil, fieldErr(path, "needs at least one operator (eq, ne, gt, gte, lt, lte, in, nin, contains)")
+				return node{}, fieldErr(path, "needs at least one operator (eq, ne, gt, gte, lt, lte, in, nin, contains)")
 			}
 			ops := make([]string, 0, len(conds))
 			for op := range conds {
@@ -83,47 +154,25 @@ func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, a
 			}
 			sort.Strings(ops)
 			for _, op := range ops {
-				p, err := compileCond(key, field.Type, op, conds[op], path+"."+op)
+				test, err := compileCond(key, field.Type, op, conds[op], path+"."+op)
 				if err != nil {
-					return nil, err
+					return node{}, err
 				}
-				preds = append(preds, p)
+				preds = append(preds, node{field: key, test: test})
 			}
 		}
 	}
-	return allOf(preds), nil
-}
-
-func allOf(ps []Predicate) Predicate {
-	if len(ps) == 1 {
-		return ps[0]
+	if len(preds) == 1 {
+		return preds[0], nil
 	}
-	return func(doc map[string]any) bool {
-		for _, p := range ps {
-			if !p(doc) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-func anyOf(ps []Predicate) Predicate {
-	return func(doc map[string]any) bool {
-		for _, p := range ps {
-			if p(doc) {
-				return true
-			}
-		}
-		return false
-	}
+	return node{subs: preds}, nil
 }
 
 func fieldErr(field, msg string) error {
 	return &spaces.FieldError{Field: field, Err: fmt.Errorf("%s", msg)}
 }
 
-func compileCond(field, typ, op string, v any, path string) (Predicate, error) {
+func compileCond(field, typ, op string, v any, path string) (func(any) bool, error) {
 	if !filterOps[op] {
 		return nil, fieldErr(path, "unknown operator (want eq, ne, gt, gte, lt, lte, in, nin, contains)")
 	}
@@ -137,8 +186,8 @@ func compileCond(field, typ, op string, v any, path string) (Predicate, error) {
 		if !ok || (op != "eq" && op != "ne") {
 			return nil, fieldErr(path, "a bool field takes eq or ne with true or false")
 		}
-		return func(doc map[string]any) bool {
-			x, ok := doc[field].(bool)
+		return func(val any) bool {
+			x, ok := val.(bool)
 			if !ok {
 				return op == "ne" // a missing value is "not equal", as for the other types
 			}
@@ -189,7 +238,7 @@ func asList(v any) ([]any, bool) {
 	return nil, false
 }
 
-func numberCond(field, op string, v any, path string) (Predicate, error) {
+func numberCond(field, op string, v any, path string) (func(any) bool, error) {
 	if op == "in" || op == "nin" {
 		list, ok := asList(v)
 		if !ok {
@@ -204,8 +253,8 @@ func numberCond(field, op string, v any, path string) (Predicate, error) {
 			set = append(set, x)
 		}
 		want := op == "in"
-		return func(doc map[string]any) bool {
-			x, ok := number(doc[field])
+		return func(val any) bool {
+			x, ok := number(val)
 			if !ok {
 				return !want
 			}
@@ -225,8 +274,8 @@ func numberCond(field, op string, v any, path string) (Predicate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(doc map[string]any) bool {
-		x, ok := number(doc[field])
+	return func(val any) bool {
+		x, ok := number(val)
 		if !ok {
 			return op == "ne"
 		}
@@ -262,7 +311,7 @@ func comparison(op, path string) (func(int) bool, error) {
 	return nil, fieldErr(path, "operator does not apply to this field")
 }
 
-func timeCond(field, op string, v any, path string) (Predicate, error) {
+func timeCond(field, op string, v any, path string) (func(any) bool, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, fieldErr(path, "takes an RFC 3339 time string")
@@ -279,8 +328,8 @@ func timeCond(field, op string, v any, path string) (Predicate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(doc map[string]any) bool {
-		x, ok := doc[field].(time.Time)
+	return func(val any) bool {
+		x, ok := val.(time.Time)
 		if !ok {
 			return op == "ne"
 		}
@@ -308,7 +357,7 @@ func values(v any) []string {
 	return nil
 }
 
-func stringCond(field, op string, v any, path string) (Predicate, error) {
+func stringCond(field, op string, v any, path string) (func(any) bool, error) {
 	switch op {
 	case "in", "nin":
 		list, ok := asList(v)
@@ -324,8 +373,8 @@ func stringCond(field, op string, v any, path string) (Predicate, error) {
 			set[s] = true
 		}
 		want := op == "in"
-		return func(doc map[string]any) bool {
-			for _, x := range values(doc[field]) {
+		return func(val any) bool {
+			for _, x := range values(val) {
 				if set[x] {
 					return want
 				}
@@ -339,8 +388,8 @@ func stringCond(field, op string, v any, path string) (Predicate, error) {
 		}
 		if op == "contains" {
 			low := strings.ToLower(s)
-			return func(doc map[string]any) bool {
-				for _, x := range values(doc[field]) {
+			return func(val any) bool {
+				for _, x := range values(val) {
 					if x == s || strings.Contains(strings.ToLower(x), low) {
 						return true
 					}
@@ -349,8 +398,8 @@ func stringCond(field, op string, v any, path string) (Predicate, error) {
 			}, nil
 		}
 		want := op == "eq"
-		return func(doc map[string]any) bool {
-			for _, x := range values(doc[field]) {
+		return func(val any) bool {
+			for _, x := range values(val) {
 				if x == s {
 					return want
 				}

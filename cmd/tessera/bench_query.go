@@ -222,8 +222,8 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 	indexOp := func(i int) error {
 		p := prepared[i%len(prepared)]
 		opt := index.SearchOptions{Weights: p.Vector.Weights}
-		if pred := p.Filter; pred != nil {
-			opt.Filter = func(_ string, f map[string]any) bool { return pred(f) }
+		if p.Filter != nil {
+			opt.Columns = p.Filter.Columns
 		}
 		// The engine asks for one hit more than the page to know whether
 		// a next page exists.
