@@ -93,10 +93,18 @@ func (c *Collection) buildRound() int {
 		return 0
 	}
 	sort.Slice(batch, func(i, j int) bool { return batch[i].slot < batch[j].slot })
-	for _, p := range batch {
-		if err := c.graph.Add(p.slot, p.vec); err != nil {
-			c.log.Error("graph insert failed", "slot", p.slot, "err", err)
-		}
+	ids := make([]uint32, len(batch))
+	vecs := make([][]float32, len(batch))
+	for i, p := range batch {
+		ids[i], vecs[i] = p.slot, p.vec
+	}
+	// All cores when writers are quiet; one while they are busy.
+	workers := 0
+	if time.Since(time.Unix(0, c.lastApply.Load())) < 100*time.Millisecond {
+		workers = 1
+	}
+	if err := c.graph.AddBatch(ids, vecs, workers); err != nil {
+		c.log.Error("graph insert failed", "vectors", len(ids), "err", err)
 	}
 	var gone []uint32
 	c.mu.Lock()
