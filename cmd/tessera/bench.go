@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 )
 
 func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -23,4 +25,21 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return benchLoadCmd(ctx, args[1:], stdout)
 	}
 	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest, query, stream or load)", args[0])
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called; an
+// empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -99,12 +99,18 @@ func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	nq := fs.Int("queries", 256, "distinct queries in the mix (repeated queries hit the text-embedding cache)")
 	seed := fs.Uint64("seed", 1, "random seed for jitter and the query mix")
 	asJSON := fs.Bool("json", false, "print JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dur <= 0 || *conc <= 0 || *limit <= 0 || *nq <= 0 {
 		return errors.New("bench query: --duration, --concurrency, --limit and --queries must be positive")
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return fmt.Errorf("bench query: %w", err)
+	}
+	defer stopProfile()
 	if (*baseFile == "") != (*schemaPath == "") {
 		return errors.New("bench query: --base-file and --schema go together")
 	}
