@@ -337,24 +337,27 @@ func timeCond(field, op string, v any, path string) (func(any) bool, error) {
 	}, nil
 }
 
-// values returns a document's string values: one for text and category
-// fields, several for category_list.
-func values(v any) []string {
+// someValue reports whether f holds for any of a document value's strings:
+// one for text and category fields, several for category_list. It does not
+// allocate: filters run it on every row of a scan.
+func someValue(v any, f func(string) bool) bool {
 	switch x := v.(type) {
 	case string:
-		return []string{x}
+		return f(x)
 	case []string:
-		return x
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
+		for _, s := range x {
+			if f(s) {
+				return true
 			}
 		}
-		return out
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && f(s) {
+				return true
+			}
+		}
 	}
-	return nil
+	return false
 }
 
 func stringCond(field, op string, v any, path string) (func(any) bool, error) {
@@ -373,14 +376,8 @@ func stringCond(field, op string, v any, path string) (func(any) bool, error) {
 			set[s] = true
 		}
 		want := op == "in"
-		return func(val any) bool {
-			for _, x := range values(val) {
-				if set[x] {
-					return want
-				}
-			}
-			return !want
-		}, nil
+		inSet := func(x string) bool { return set[x] }
+		return func(val any) bool { return someValue(val, inSet) == want }, nil
 	case "eq", "ne", "contains":
 		s, ok := v.(string)
 		if !ok {
@@ -388,24 +385,12 @@ func stringCond(field, op string, v any, path string) (func(any) bool, error) {
 		}
 		if op == "contains" {
 			low := strings.ToLower(s)
-			return func(val any) bool {
-				for _, x := range values(val) {
-					if x == s || strings.Contains(strings.ToLower(x), low) {
-						return true
-					}
-				}
-				return false
-			}, nil
+			has := func(x string) bool { return x == s || strings.Contains(strings.ToLower(x), low) }
+			return func(val any) bool { return someValue(val, has) }, nil
 		}
 		want := op == "eq"
-		return func(val any) bool {
-			for _, x := range values(val) {
-				if x == s {
-					return want
-				}
-			}
-			return !want
-		}, nil
+		is := func(x string) bool { return x == s }
+		return func(val any) bool { return someValue(val, is) == want }, nil
 	}
 	return nil, fieldErr(path, "operator does not apply to a text or category field (use eq, ne, in, nin, contains)")
 }

@@ -26,8 +26,10 @@ const (
 	// exactFilterRows / exactFilterFrac: a filter passing fewer rows than
 	// either bound is answered by an exact scan, because a graph walk would
 	// have to visit about ef/selectivity nodes to find enough matches.
+	// Measured at 100k×476 (tessera bench query, filtered queries): 15 %
+	// cut the filtered p99 from 32 ms to 10 ms against 2 %.
 	exactFilterRows = 2000
-	exactFilterFrac = 0.02
+	exactFilterFrac = 0.15
 	// filterSamples is how many slots are probed to estimate selectivity.
 	filterSamples = 512
 )
