@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -120,7 +117,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	defer os.RemoveAll(tmp)
 	scaled := filepath.Join(tmp, "scaled.csv")
-	if rep.FileBytes, err = scaleCSV(src, s.Fields[s.ID].SourceColumn(s.ID), *rows, scaled); err != nil {
+	if rep.FileBytes, err = replicateCSV(src, s, *rows, 1, scaled); err != nil {
 		return fmt.Errorf("bench ingest: %s: %w", rep.Source, err)
 	}
 	emb, err := tessera.NewEmbedder(*embedder)
@@ -186,58 +183,6 @@ func (r ingestReport) writeText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%s\n", r.Summary)
 	return err
-}
-
-// scaleCSV writes rows data rows to dst by repeating src's rows; the id
-// column of repetition k > 0 gets the suffix "~k", so every repetition adds
-// new documents (and keeps the source's own duplicates as duplicates).
-func scaleCSV(src []byte, idColumn string, rows int, dst string) (int64, error) {
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF"))))
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return 0, fmt.Errorf("scale: the source must be a well-formed CSV file: %w", err)
-	}
-	if len(recs) < 2 {
-		return 0, errors.New("scale: the source has no data rows")
-	}
-	idCol := -1
-	for i, c := range recs[0] {
-		if c == idColumn {
-			idCol = i
-		}
-	}
-	if idCol < 0 {
-		return 0, fmt.Errorf("scale: no id column %q in the header %v", idColumn, recs[0])
-	}
-	f, err := os.Create(dst)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	w := csv.NewWriter(f)
-	if err := w.Write(recs[0]); err != nil {
-		return 0, err
-	}
-	data := recs[1:]
-	row := make([]string, len(recs[0]))
-	for i := range rows {
-		copy(row, data[i%len(data)])
-		if k := i / len(data); k > 0 {
-			row[idCol] += "~" + strconv.Itoa(k)
-		}
-		if err := w.Write(row); err != nil {
-			return 0, err
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return 0, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), f.Close()
 }
 
 // benchStages times the pipeline's stages one after the other on the same

@@ -190,7 +190,7 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 		return run, err
 	}
 	csvPath := filepath.Join(cfg.dir, "rows.csv")
-	if err := replicateCSV(cfg.src, cfg.schema, cfg.rows, cfg.seed, csvPath); err != nil {
+	if _, err := replicateCSV(cfg.src, cfg.schema, cfg.rows, cfg.seed, csvPath); err != nil {
 		return run, err
 	}
 	start := time.Now()
@@ -265,14 +265,15 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 
 // replicateCSV writes rows rows cycling through src, giving copies new ids
 // and jittering the fields of number spaces by up to ±15% (kept inside the
-// space's range), so copies rank differently.
-func replicateCSV(src []byte, s *spaces.Schema, rows int, seed uint64, dst string) error {
+// space's range), so copies rank differently. It returns the file's size.
+// The ingest and query benchmarks scale real files with it.
+func replicateCSV(src []byte, s *spaces.Schema, rows int, seed uint64, dst string) (int64, error) {
 	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(src, []byte("\xEF\xBB\xBF")))).ReadAll()
 	if err != nil {
-		return fmt.Errorf("replicate: the source must be a well-formed CSV file: %w", err)
+		return 0, fmt.Errorf("replicate: the source must be a well-formed CSV file: %w", err)
 	}
 	if len(recs) < 2 {
-		return errors.New("replicate: the source has no data rows")
+		return 0, errors.New("replicate: the source has no data rows")
 	}
 	col := map[string]int{}
 	for i, c := range recs[0] {
@@ -280,7 +281,7 @@ func replicateCSV(src []byte, s *spaces.Schema, rows int, seed uint64, dst strin
 	}
 	idCol, ok := col[s.Fields[s.ID].SourceColumn(s.ID)]
 	if !ok {
-		return fmt.Errorf("replicate: no id column %q in the header %v", s.ID, recs[0])
+		return 0, fmt.Errorf("replicate: no id column %q in the header %v", s.ID, recs[0])
 	}
 	type jitter struct {
 		col      int
@@ -297,12 +298,12 @@ func replicateCSV(src []byte, s *spaces.Schema, rows int, seed uint64, dst strin
 	}
 	f, err := os.Create(dst)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
 	if err := w.Write(recs[0]); err != nil {
-		return err
+		return 0, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x7e55e7a))
 	data := recs[1:]
@@ -321,14 +322,18 @@ func replicateCSV(src []byte, s *spaces.Schema, rows int, seed uint64, dst strin
 			}
 		}
 		if err := w.Write(row); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		return err
+		return 0, err
 	}
-	return f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), f.Close()
 }
 
 // queryMix builds a deterministic mix of searches from the catalogue
