@@ -293,8 +293,8 @@ func TestDemoSchema(t *testing.T) {
 	if !slices.Equal(s.Filters, []string{"category", "brand", "price", "rating"}) {
 		t.Errorf("filters = %q", s.Filters)
 	}
-	if s.Index.M != 16 || s.Index.EfConstruction != 200 || s.Index.EfSearch != 64 {
-		t.Errorf("index = %+v, want m 16, ef_construction 200, ef_search 64", s.Index)
+	if s.Index.M != 16 || s.Index.EfConstruction != 100 || s.Index.EfSearch != 64 {
+		t.Errorf("index = %+v, want m 16, ef_construction 100, ef_search 64", s.Index)
 	}
 }
 

@@ -45,7 +45,7 @@ type Config struct {
 
 // DefaultConfig is 100k×386 synthetic vectors, M=16, efc=200.
 func DefaultConfig() Config {
-	return Config{N: 100000, Dim: 386, Queries: 1000, M: 16, EfConstruction: 200,
+	return Config{N: 100000, Dim: 386, Queries: 1000, M: 16, EfConstruction: 100,
 		Efs: []int{16, 32, 64, 128, 256}, Seed: 1, BaseEnd: -1, Baseline: true, Repeats: 3}
 }
 

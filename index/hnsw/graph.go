@@ -61,9 +61,11 @@ type Config struct {
 	Metric Metric
 }
 
-// DefaultConfig returns M=16, EfConstruction=200, EfSearch=64, inner product.
+// DefaultConfig returns M=16, EfConstruction=100, EfSearch=64, inner product.
+// EfConstruction 100 builds twice as fast as 200 with recall@10 ≥ 0.97 at
+// ef 16 and 0.997 at ef 32 on 100k×386 clustered vectors (tessera bench index).
 func DefaultConfig() Config {
-	return Config{M: 16, EfConstruction: 200, EfSearch: 64, Seed: 1}
+	return Config{M: 16, EfConstruction: 100, EfSearch: 64, Seed: 1}
 }
 
 // Result is one search hit.
