@@ -145,12 +145,18 @@ func (a *Applier) Observe(fn func([]Item, []Result)) {
 // Prepare cleans and validates events in order and learns their
 // categories. It must see events in source order; it is cheap.
 func (a *Applier) Prepare(events []Event) []Item {
+	return a.prepareAll(events, true)
+}
+
+// prepareAll cleans events and, when learn is set (rows that will be
+// stored), learns their categories in order.
+func (a *Applier) prepareAll(events []Event, learn bool) []Item {
 	items := make([]Item, len(events))
 	for i, ev := range events {
 		it := &items[i]
 		it.Event = ev
 		a.prepare(it)
-		if !it.Rejected() && it.Op != OpDelete {
+		if learn && !it.Rejected() && it.Op != OpDelete {
 			a.enc.Learn(it.doc)
 		}
 	}
@@ -439,7 +445,9 @@ func (a *Applier) EncodeOnly(ctx context.Context, rows []map[string]any) ([][]fl
 			events[i].ID = fmt.Sprint(v)
 		}
 	}
-	items := a.Prepare(events)
+	// Nothing is stored, so nothing is learned: an unknown category
+	// encodes as "other".
+	items := a.prepareAll(events, false)
 	if err := a.Encode(ctx, items); err != nil {
 		return nil, nil, err
 	}

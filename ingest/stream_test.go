@@ -126,3 +126,35 @@ func TestPartialUpsertReencodesOnlyChangedSpaces(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeOnlyLearnsNothing: the encode-only API must not let callers
+// fill a learned category vocabulary; stored rows still learn.
+func TestEncodeOnlyLearnsNothing(t *testing.T) {
+	schema := `
+name: shop
+id: id
+fields: {id: {type: text}, title: {type: text}, kind: {type: category}}
+spaces:
+  - {name: title, kind: text, field: title}
+  - {name: kind, kind: category, field: kind}
+`
+	ctx := context.Background()
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(schema), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	vecs, problems, err := db.Applier.EncodeOnly(ctx, []map[string]any{{"title": "mystery", "kind": "Junk"}})
+	if err != nil || vecs[0] == nil || len(problems[0]) != 0 {
+		t.Fatalf("encode: %v %v %v", err, vecs, problems)
+	}
+	if got := db.Encoder.Categories("kind"); len(got) != 0 {
+		t.Fatalf("encode-only learned %v", got)
+	}
+	if _, err := db.Applier.Apply(ctx, []ingest.Event{{ID: "1", Fields: map[string]any{"title": "lamp", "kind": "Lamps"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Encoder.Categories("kind"); len(got) != 1 || got[0] != "Lamps" {
+		t.Fatalf("a stored row did not learn its category: %v", got)
+	}
+}

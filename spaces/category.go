@@ -154,8 +154,11 @@ func (c *categorySpace) item(v any, dst []float32) error {
 		}
 	}
 	on := float32(1 / math.Sqrt(float64(c.n)))
+	// Categories are learned by Encoder.Learn, in source order, before
+	// encoding: an unknown one here goes to "other". That keeps encode-only
+	// requests from filling the vocabulary.
 	for _, name := range cats {
-		dst[c.slot(name, true)] = on
+		dst[c.slot(name, false)] = on
 	}
 	return nil
 }

@@ -164,7 +164,8 @@ func (e *Encoder) Categories(space string) []string {
 }
 
 // EncodeItems encodes documents (cleaned field values) into dst, which must
-// hold len(docs) vectors of Dim() floats. Text spaces are embedded in one
+// hold len(docs) vectors of Dim() floats. It learns no categories: call
+// Learn first for documents that are being stored. Text spaces are embedded in one
 // batch per space. Only the spaces in only (by index) are written when only
 // is non-nil, so a partial update re-encodes just what changed.
 func (e *Encoder) EncodeItems(ctx context.Context, docs []map[string]any, dst [][]float32, only []bool) error {

@@ -92,6 +92,9 @@ func TestGoldenPriceOnly(t *testing.T) {
 	for i := range vecs {
 		vecs[i] = make([]float32, e.Dim())
 	}
+	for _, d := range docs {
+		e.Learn(d)
+	}
 	if err := e.EncodeItems(ctx, docs, vecs, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +127,7 @@ func TestScoreIsSumOfSpaces(t *testing.T) {
 		doc := map[string]any{"title": text(), "description": text(), "price": rng.Float64() * 1000,
 			"review_rating": rng.Float64()*6 - 1, "category": cats[rng.IntN(3)]}
 		item := [][]float32{make([]float32, e.Dim())}
+		e.Learn(doc)
 		if err := e.EncodeItems(ctx, []map[string]any{doc}, item, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -207,6 +211,9 @@ func TestCategoryLearnedAndQuery(t *testing.T) {
 	ctx := context.Background()
 	docs := []map[string]any{{"category": "Books"}, {"category": "Toys"}, {"category": "Books"}}
 	vecs := [][]float32{make([]float32, e.Dim()), make([]float32, e.Dim()), make([]float32, e.Dim())}
+	for _, d := range docs {
+		e.Learn(d)
+	}
 	if err := e.EncodeItems(ctx, docs, vecs, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +252,9 @@ spaces: [{name: recency, kind: recency, field: at, negative_filter: -1, periods:
 	for i := range vecs {
 		vecs[i] = make([]float32, e.Dim())
 		docs[i] = map[string]any{"at": times[i]}
+	}
+	for _, d := range docs {
+		e.Learn(d)
 	}
 	if err := e.EncodeItems(ctx, docs, vecs, nil); err != nil {
 		t.Fatal(err)
@@ -330,5 +340,16 @@ func TestSchemaNullTokensUnquotedKey(t *testing.T) {
 	}
 	if got := s.Fields["review_rating"].Null; len(got) != 2 || got[0] != "|" {
 		t.Fatalf("null tokens %v", got)
+	}
+}
+
+func TestEncodeDoesNotLearnCategories(t *testing.T) {
+	e := mustEncoder(t, issueSchema)
+	v := [][]float32{make([]float32, e.Dim())}
+	if err := e.EncodeItems(context.Background(), []map[string]any{{"category": "Junk"}}, v, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Categories("category"); len(got) != 0 {
+		t.Fatalf("encoding learned %v; only Learn may", got)
 	}
 }
