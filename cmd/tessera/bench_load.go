@@ -9,10 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -24,9 +22,7 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/index"
-	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/spaces"
-	"github.com/tessera-search/tessera/web"
 )
 
 // loadReport is what `tessera bench load` measures.
@@ -139,25 +135,12 @@ func benchLoadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := db.LoadDemo(ctx); err != nil {
 		return err
 	}
-	work, stop := context.WithCancel(context.Background())
-	defer stop()
-	stream := ingest.NewStream(work, db.Applier, ingest.StreamOptions{})
-	jobs := ingest.NewJobs(db.Applier)
-	srv := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: jobs, Context: work,
-		UploadDir: filepath.Join(dir, "uploads"), Logger: quiet})
-	ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only: this generator never aims elsewhere
+	lb, err := startLoopback(context.Background(), db) // loopback only: this generator never aims elsewhere
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
-	go hs.Serve(ln)
-	defer func() {
-		hs.Close()
-		stop()
-		<-stream.Done()
-		jobs.Wait()
-	}()
-	base := "http://" + ln.Addr().String()
+	defer lb.Close()
+	stream, base := lb.Stream, lb.URL
 
 	mix := newLoadMix(db)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,7 +29,6 @@ import (
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/spaces"
-	"github.com/tessera-search/tessera/web"
 )
 
 // Targets the query path is measured against.
@@ -551,24 +549,12 @@ func summarize(per [][]time.Duration, errs []int, wall time.Duration) latencies 
 func measureHTTP(ctx context.Context, db *tessera.DB, reqs []query.Request, d time.Duration, conc int) (latencies, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	stream := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{})
-	jobs := ingest.NewJobs(db.Applier)
-	srv := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: jobs, Context: ctx,
-		UploadDir: filepath.Join(db.DataDir, "uploads"), Logger: quiet})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	lb, err := startLoopback(ctx, db)
 	if err != nil {
 		return latencies{}, err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	defer func() {
-		hs.Close()
-		cancel()
-		<-stream.Done()
-		jobs.Wait()
-	}()
-	url := "http://" + ln.Addr().String() + "/v1/search"
+	defer lb.Close()
+	url := lb.URL + "/v1/search"
 	bodies := make([][]byte, len(reqs))
 	for i, r := range reqs {
 		if bodies[i], err = json.Marshal(r); err != nil {

@@ -8,18 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	tessera "github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/ingest"
-	"github.com/tessera-search/tessera/web"
 )
 
 // streamReport is what `tessera bench stream` measures.
@@ -64,19 +60,12 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	if err := db.LoadDemo(ctx); err != nil {
 		return err
 	}
-	work, stop := context.WithCancel(ctx)
-	defer stop()
-	stream := ingest.NewStream(work, db.Applier, ingest.StreamOptions{})
-	srv := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: ingest.NewJobs(db.Applier),
-		Context: work, UploadDir: filepath.Join(dir, "uploads")})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	lb, err := startLoopback(ctx, db)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler()}
-	go hs.Serve(ln)
-	defer hs.Close()
-	url := "http://" + ln.Addr().String()
+	defer lb.Close()
+	stream, url := lb.Stream, lb.URL
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
 
 	var mu sync.Mutex
