@@ -3,6 +3,7 @@ module github.com/tessera-search/tessera
 go 1.26.8
 
 require (
+	github.com/bits-and-blooms/bitset v1.29.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/coder/hnsw v0.6.1

@@ -136,7 +136,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("save schema copy: %w", err)
 	}
 	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
-		Graph: hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1}})
+		Graph:        hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1},
+		FilterFields: a.Schema.Filters})
 	if err != nil {
 		return nil, err
 	}

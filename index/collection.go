@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bits-and-blooms/bitset"
+
 	"github.com/tessera-search/tessera/index/hnsw"
 )
 
@@ -31,6 +33,9 @@ type Options struct {
 	// Graph configures the HNSW index (M, EfConstruction, EfSearch); zero
 	// values take hnsw.DefaultConfig's.
 	Graph hnsw.Config
+	// FilterFields are the fields searches filter on: the collection keeps
+	// typed columns of them (see Columns).
+	FilterFields []string
 }
 
 // Filter selects documents during a search.
@@ -38,11 +43,13 @@ type Filter func(id string, fields map[string]any) bool
 
 // SearchOptions tune one search.
 type SearchOptions struct {
-	// Filter selects documents by their fields. Columns does the same
-	// faster: it is given an accessor for slot-indexed field columns and
-	// returns a per-slot test, so scanning rows costs no map lookups.
-	Filter  Filter
-	Columns func(column func(field string) []any) func(slot uint32) bool
+	// Filter selects documents by their fields, one call per row. Select
+	// does the same faster: it is given the collection's slot-indexed field
+	// columns and sets in sel the bits of the slots that pass (sel is
+	// sized for every slot), so a filter is evaluated column by column
+	// and a search that scans visits only the passing rows.
+	Filter Filter
+	Select func(cols Columns, sel *bitset.BitSet)
 	// Exclude drops one id from the results (more like this).
 	Exclude string
 	// Ef is the graph search breadth; 0 uses the index default, widened
@@ -71,6 +78,7 @@ type Collection struct {
 	writeMu sync.Mutex // serialises Apply and Snapshot
 	mu      sync.RWMutex
 	ids     []string
+	alive   *bitset.BitSet // slots holding a document (ids[s] != "")
 	slots   map[string]uint32
 	docs    []map[string]any
 	vers    []int64
@@ -79,8 +87,10 @@ type Collection struct {
 	free    []uint32
 	graph   *hnsw.Graph
 	meta    map[string][]byte
-	cols    map[string][]any // field → value by slot, for column filters
-	updated time.Time
+	cols    map[string]*column // field values by slot, for filters
+	// filterFields get typed columns (Options.FilterFields).
+	filterFields map[string]bool
+	updated      time.Time
 
 	wal           *wal
 	sinceSnapshot int
@@ -114,8 +124,11 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		log = slog.Default()
 	}
 	c := &Collection{dir: dir, dim: dim, opts: opts, log: log, slots: map[string]uint32{},
-		tombs: map[string]tombstone{}, graph: hnsw.New(dim, opts.Graph), meta: map[string][]byte{}, cols: map[string][]any{},
+		tombs: map[string]tombstone{}, graph: hnsw.New(dim, opts.Graph), meta: map[string][]byte{}, cols: map[string]*column{}, alive: bitset.New(0), filterFields: map[string]bool{},
 		pending: map[uint32][]float32{}, buildWake: make(chan struct{}, 1), buildStop: make(chan struct{}), buildDone: make(chan struct{})}
+	for _, f := range opts.FilterFields {
+		c.filterFields[f] = true
+	}
 	start := time.Now()
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
@@ -337,6 +350,7 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 			}
 			c.setColumnsLocked(s, c.docs[s], nil)
 			c.docs[s], c.ids[s] = nil, ""
+			c.alive.Clear(uint(s))
 			delete(c.slots, r.ID)
 			delete(c.pending, s)
 			c.free = append(c.free, s)
@@ -367,32 +381,13 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 		}
 		c.slots[r.ID] = s
 		c.ids[s] = r.ID
+		c.alive.Set(uint(s))
 		delete(c.tombs, r.ID)
 	}
 	c.setColumnsLocked(s, c.docs[s], r.Fields)
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
 	c.pending[s] = r.Vector
 	return out, graphOp{}
-}
-
-// setColumnsLocked moves slot s's column values from old to fields; c.mu
-// must be held for writing.
-func (c *Collection) setColumnsLocked(s uint32, old, fields map[string]any) {
-	for f := range old {
-		if _, still := fields[f]; !still {
-			if col := c.cols[f]; int(s) < len(col) {
-				col[s] = nil
-			}
-		}
-	}
-	for f, v := range fields {
-		col := c.cols[f]
-		if int(s) >= len(col) {
-			col = append(col, make([]any, int(s)+1-len(col))...)
-			c.cols[f] = col
-		}
-		col[s] = v
-	}
 }
 
 // vectorLocked is a slot's current vector; c.mu must be held.
@@ -421,14 +416,26 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 		slotFilter = func(s uint32) bool { return c.ids[s] != "" && c.ids[s] != opt.Exclude }
 	}
 	passing := len(c.slots)
+	var allow *bitset.BitSet
+	if opt.Select != nil {
+		allow = bitset.New(uint(len(c.ids)))
+		opt.Select(columnView{c}, allow)
+		allow.InPlaceIntersection(c.alive)
+		if s, ok := c.slots[opt.Exclude]; ok {
+			allow.Clear(uint(s))
+		}
+		passing = int(allow.Count())
+		slotFilter = func(s uint32) bool { return allow.Test(uint(s)) }
+	}
 	if opt.Filter != nil {
-		slotFilter = func(s uint32) bool { return c.ids[s] != "" && opt.Filter(c.ids[s], c.docs[s]) }
+		prev := slotFilter
+		slotFilter = func(s uint32) bool { return prev(s) && opt.Filter(c.ids[s], c.docs[s]) }
 		passing = -1
 	}
-	if opt.Columns != nil {
-		match, prev := opt.Columns(func(f string) []any { return c.cols[f] }), slotFilter
-		slotFilter = func(s uint32) bool { return prev(s) && match(s) }
-		passing = -1
+	// The graph needs no test of its own where Allow says it all.
+	graphFilter := slotFilter
+	if allow != nil && opt.Filter == nil {
+		graphFilter = nil
 	}
 	ef := opt.Ef
 	if ef <= 0 {
@@ -439,15 +446,15 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 	}
 	var res []hnsw.Result
 	if len(c.pending) == 0 {
-		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: slotFilter, FilterCount: passing})
+		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: graphFilter, Allow: allow, FilterCount: passing})
 	} else {
 		// The graph's copy of a pending slot is missing or stale: take
 		// pending slots from an exact scan instead, and merge.
-		inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && slotFilter(s) }
+		inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && (graphFilter == nil || graphFilter(s)) }
 		if passing >= 0 {
 			passing = max(passing-len(c.pending), 0)
 		}
-		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, FilterCount: passing})
+		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: allow, FilterCount: passing})
 		res = mergeTop(res, c.scanPending(q, k, slotFilter), k)
 	}
 	hits := make([]Hit, len(res))

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bits-and-blooms/bitset"
+
 	"github.com/tessera-search/tessera/index/hnsw"
 )
 
@@ -273,11 +275,13 @@ func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 		n = max(n, int(r.Slot)+1)
 	}
 	c.ids = make([]string, n)
+	c.alive = bitset.New(uint(n))
 	c.docs = make([]map[string]any, n)
 	c.vers = make([]int64, n)
 	c.times = make([]time.Time, n)
 	for _, r := range recs {
 		c.ids[r.Slot], c.docs[r.Slot], c.vers[r.Slot], c.times[r.Slot] = r.ID, r.Fields, r.Version, r.TS
+		c.alive.Set(uint(r.Slot))
 		c.setColumnsLocked(r.Slot, nil, r.Fields)
 		c.slots[r.ID] = r.Slot
 		if stale[r.Slot] {

@@ -251,7 +251,7 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 	opt := index.SearchOptions{Weights: p.Vector.Weights}
 	opt.Exclude = p.exclude
 	if p.Filter != nil {
-		opt.Columns = p.Filter.Columns
+		opt.Select = p.Filter.Select
 	}
 	var hits []index.Hit
 	var err error

@@ -3,10 +3,14 @@ package query
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/bits-and-blooms/bitset"
+
+	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/spaces"
 )
 
@@ -32,17 +36,45 @@ func CompileFilter(s *spaces.Schema, f map[string]any) (Predicate, error) {
 }
 
 // Filter is a compiled filter. Match evaluates it on a document's fields;
-// Columns binds it to an index's per-field columns, resolving each field
-// once, so that scanning many rows costs no map lookups.
+// Select evaluates it over an index's field columns at once.
 type Filter struct{ root node }
 
 // node is a leaf (field and test) or a group (all of / any of).
 type node struct {
 	field string
-	test  func(val any) bool
-	subs  []node
-	any   bool
+	leaf
+	subs []node
+	any  bool
 }
+
+// leaf is one condition on a field's value. test decides any value; num
+// (number conditions) and str (string conditions) decide the same for a
+// value already known to be a number (ok) or missing (!ok), or a single
+// string, so that typed columns need no interface values.
+type leaf struct {
+	test func(val any) bool
+	num  func(x float64, ok bool) bool
+	str  func(s string) bool
+	// cmp and y describe a number comparison (num's op and operand) so
+	// that Select can run it down a column without a call per row.
+	cmp numOp
+	y   float64
+}
+
+// numOp is a number condition's operator (0: none that Select runs down
+// a column).
+type numOp uint8
+
+const (
+	cmpEq numOp = iota + 1
+	cmpNe
+	cmpGt
+	cmpGte
+	cmpLt
+	cmpLte
+)
+
+var numOps = map[string]numOp{"eq": cmpEq, "ne": cmpNe, "gt": cmpGt, "gte": cmpGte, "lt": cmpLt, "lte": cmpLte}
 
 // Compile validates and compiles a filter; see CompileFilter.
 func Compile(s *spaces.Schema, f map[string]any) (*Filter, error) {
@@ -72,37 +104,133 @@ func (n *node) match(doc map[string]any) bool {
 	return !n.any
 }
 
-// Columns binds the filter to slot-indexed field columns (see
-// index.SearchOptions.Columns); a slot past a column's end has no value.
-func (f *Filter) Columns(column func(field string) []any) func(slot uint32) bool {
-	return f.root.bind(column)
+// Select sets in sel the bits of the slots whose values pass, reading an
+// index's columns (see index.SearchOptions.Select): each condition runs
+// down one column, typed where the index keeps it typed, and groups
+// combine the conditions' bitsets. sel must be empty and sized for every
+// slot; a slot past a column's end has no value.
+func (f *Filter) Select(cols index.Columns, sel *bitset.BitSet) {
+	f.root.selectInto(cols, sel)
 }
 
-func (n *node) bind(column func(string) []any) func(uint32) bool {
+func (n *node) selectInto(cols index.Columns, sel *bitset.BitSet) {
 	if n.test != nil {
-		col, test := column(n.field), n.test
-		return func(s uint32) bool {
-			if int(s) < len(col) {
-				return test(col[s])
-			}
-			return test(nil)
+		n.leaf.selectInto(cols, n.field, sel)
+		return
+	}
+	if len(n.subs) == 0 {
+		if !n.any { // all of nothing holds; any of nothing does not
+			sel.SetAll()
+		}
+		return
+	}
+	n.subs[0].selectInto(cols, sel)
+	var tmp *bitset.BitSet
+	for i := 1; i < len(n.subs); i++ {
+		if tmp == nil {
+			tmp = bitset.New(sel.Len())
+		} else {
+			tmp.ClearAll()
+		}
+		n.subs[i].selectInto(cols, tmp)
+		if n.any {
+			sel.InPlaceUnion(tmp)
+		} else {
+			sel.InPlaceIntersection(tmp)
 		}
 	}
-	subs := make([]func(uint32) bool, len(n.subs))
-	for i := range n.subs {
-		subs[i] = n.subs[i].bind(column)
-	}
-	if len(subs) == 1 {
-		return subs[0]
-	}
-	want := n.any
-	return func(s uint32) bool {
-		for _, sub := range subs {
-			if sub(s) == want {
-				return want
+}
+
+func (l leaf) selectInto(cols index.Columns, field string, sel *bitset.BitSet) {
+	n := int(sel.Len())
+	vals := cols.Values(field)
+	covered := 0 // slots below this were decided from a column
+	if nums := cols.Numbers(field); l.num != nil && nums != nil {
+		nums = nums[:min(len(nums), n)]
+		if l.cmp != 0 {
+			compareColumn(nums, l.cmp, l.y, sel.Words())
+		} else {
+			for s, x := range nums {
+				if l.num(x, x == x) { // NaN: missing or not a number
+					sel.Set(uint(s))
+				}
 			}
 		}
-		return !want
+		covered = len(nums)
+	} else if codes, dict := cols.Strings(field); l.str != nil && codes != nil {
+		// Each distinct value is tested once.
+		memo := make([]int8, len(dict)) // 0 unknown, 1 passes, -1 fails
+		codes = codes[:min(len(codes), n)]
+		for s, c := range codes {
+			if c == 0 { // a list or another type
+				if l.test(vals[s]) {
+					sel.Set(uint(s))
+				}
+				continue
+			}
+			if memo[c] == 0 {
+				memo[c] = -1
+				if l.str(dict[c]) {
+					memo[c] = 1
+				}
+			}
+			if memo[c] > 0 {
+				sel.Set(uint(s))
+			}
+		}
+		covered = len(codes)
+	}
+	for s := covered; s < n; s++ {
+		var v any
+		if s < len(vals) {
+			v = vals[s]
+		}
+		if l.test(v) {
+			sel.Set(uint(s))
+		}
+	}
+}
+
+// compareColumn sets in words the bits of the rows whose x op y holds.
+// Every operator is a range test, negated for ne: a missing value is NaN,
+// which fails every range, so it passes ne and nothing else, exactly the
+// filters' rule for missing values. Bits are assembled a word at a time.
+func compareColumn(nums []float64, op numOp, y float64, words []uint64) {
+	lo, hi, negate := math.Inf(-1), math.Inf(1), false
+	switch op {
+	case cmpEq:
+		lo, hi = y, y
+	case cmpNe:
+		lo, hi, negate = y, y, true
+	case cmpGt:
+		lo = math.Nextafter(y, math.Inf(1))
+	case cmpGte:
+		lo = y
+	case cmpLt:
+		hi = math.Nextafter(y, math.Inf(-1))
+	case cmpLte:
+		hi = y
+	}
+	for base := 0; base < len(nums); base += 64 {
+		var w uint64
+		chunk := nums[base:min(base+64, len(nums))]
+		for j, x := range chunk {
+			// Branch-free (the compiler turns these into flag moves): the
+			// outcome depends on the data, so a branch would mispredict on
+			// about every other row.
+			var atLeast, over uint64
+			if x >= lo {
+				atLeast = 1
+			}
+			if x > hi {
+				over = 1
+			}
+			w |= (atLeast &^ over) << j
+		}
+		if negate {
+			w = ^w & (1<<len(chunk) - 1)
+		}
+		words[base/64] |= w
 	}
 }
 
@@ -154,11 +282,11 @@ func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, a
 			}
 			sort.Strings(ops)
 			for _, op := range ops {
-				test, err := compileCond(key, field.Type, op, conds[op], path+"."+op)
+				l, err := compileCond(key, field.Type, op, conds[op], path+"."+op)
 				if err != nil {
 					return node{}, err
 				}
-				preds = append(preds, node{field: key, test: test})
+				preds = append(preds, node{field: key, leaf: l})
 			}
 		}
 	}
@@ -172,27 +300,28 @@ func fieldErr(field, msg string) error {
 	return &spaces.FieldError{Field: field, Err: fmt.Errorf("%s", msg)}
 }
 
-func compileCond(field, typ, op string, v any, path string) (func(any) bool, error) {
+func compileCond(field, typ, op string, v any, path string) (leaf, error) {
 	if !filterOps[op] {
-		return nil, fieldErr(path, "unknown operator (want eq, ne, gt, gte, lt, lte, in, nin, contains)")
+		return leaf{}, fieldErr(path, "unknown operator (want eq, ne, gt, gte, lt, lte, in, nin, contains)")
 	}
 	switch typ {
 	case spaces.TypeNumber, spaces.TypeInteger:
 		return numberCond(field, op, v, path)
 	case spaces.TypeTime:
-		return timeCond(field, op, v, path)
+		test, err := timeCond(field, op, v, path)
+		return leaf{test: test}, err
 	case spaces.TypeBool:
 		b, ok := v.(bool)
 		if !ok || (op != "eq" && op != "ne") {
-			return nil, fieldErr(path, "a bool field takes eq or ne with true or false")
+			return leaf{}, fieldErr(path, "a bool field takes eq or ne with true or false")
 		}
-		return func(val any) bool {
+		return leaf{test: func(val any) bool {
 			x, ok := val.(bool)
 			if !ok {
 				return op == "ne" // a missing value is "not equal", as for the other types
 			}
 			return (x == b) == (op == "eq")
-		}, nil
+		}}, nil
 	default:
 		return stringCond(field, op, v, path)
 	}
@@ -238,7 +367,25 @@ func asList(v any) ([]any, bool) {
 	return nil, false
 }
 
-func numberCond(field, op string, v any, path string) (func(any) bool, error) {
+func numberCond(field, op string, v any, path string) (leaf, error) {
+	num, err := numberTest(op, v, path)
+	if err != nil {
+		return leaf{}, err
+	}
+	l := leaf{num: num, test: func(val any) bool {
+		x, ok := number(val)
+		return num(x, ok)
+	}}
+	if c, ok := numOps[op]; ok {
+		l.cmp = c
+		l.y, _ = number(v)
+	}
+	return l, nil
+}
+
+// numberTest decides a number condition for a value x that is a number
+// (ok) or is missing or not a number (!ok).
+func numberTest(op string, v any, path string) (func(x float64, ok bool) bool, error) {
 	if op == "in" || op == "nin" {
 		list, ok := asList(v)
 		if !ok {
@@ -253,15 +400,9 @@ func numberCond(field, op string, v any, path string) (func(any) bool, error) {
 			set = append(set, x)
 		}
 		want := op == "in"
-		return func(val any) bool {
-			x, ok := number(val)
-			if !ok {
-				return !want
-			}
-			for _, y := range set {
-				if x == y {
-					return want
-				}
+		return func(x float64, ok bool) bool {
+			if ok && slices.Contains(set, x) {
+				return want
 			}
 			return !want
 		}, nil
@@ -270,27 +411,21 @@ func numberCond(field, op string, v any, path string) (func(any) bool, error) {
 	if !ok {
 		return nil, fieldErr(path, fmt.Sprintf("%v is not a number", v))
 	}
-	cmp, err := comparison(op, path)
-	if err != nil {
-		return nil, err
+	switch op {
+	case "eq":
+		return func(x float64, ok bool) bool { return ok && x == y }, nil
+	case "ne":
+		return func(x float64, ok bool) bool { return !ok || x != y }, nil
+	case "gt":
+		return func(x float64, ok bool) bool { return ok && x > y }, nil
+	case "gte":
+		return func(x float64, ok bool) bool { return ok && x >= y }, nil
+	case "lt":
+		return func(x float64, ok bool) bool { return ok && x < y }, nil
+	case "lte":
+		return func(x float64, ok bool) bool { return ok && x <= y }, nil
 	}
-	return func(val any) bool {
-		x, ok := number(val)
-		if !ok {
-			return op == "ne"
-		}
-		return cmp(compareFloat(x, y))
-	}, nil
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return nil, fieldErr(path, "operator does not apply to this field")
 }
 
 func comparison(op, path string) (func(int) bool, error) {
@@ -360,37 +495,42 @@ func someValue(v any, f func(string) bool) bool {
 	return false
 }
 
-func stringCond(field, op string, v any, path string) (func(any) bool, error) {
+func stringCond(field, op string, v any, path string) (leaf, error) {
+	// The condition holds when some string of the value satisfies f, or
+	// (negated operators) when none does.
+	var f func(string) bool
+	want := true
 	switch op {
 	case "in", "nin":
 		list, ok := asList(v)
 		if !ok {
-			return nil, fieldErr(path, "takes a list of strings")
+			return leaf{}, fieldErr(path, "takes a list of strings")
 		}
 		set := map[string]bool{}
 		for _, e := range list {
 			s, ok := e.(string)
 			if !ok {
-				return nil, fieldErr(path, fmt.Sprintf("%v is not a string", e))
+				return leaf{}, fieldErr(path, fmt.Sprintf("%v is not a string", e))
 			}
 			set[s] = true
 		}
-		want := op == "in"
-		inSet := func(x string) bool { return set[x] }
-		return func(val any) bool { return someValue(val, inSet) == want }, nil
+		f, want = func(x string) bool { return set[x] }, op == "in"
 	case "eq", "ne", "contains":
 		s, ok := v.(string)
 		if !ok {
-			return nil, fieldErr(path, fmt.Sprintf("%v is not a string", v))
+			return leaf{}, fieldErr(path, fmt.Sprintf("%v is not a string", v))
 		}
 		if op == "contains" {
 			low := strings.ToLower(s)
-			has := func(x string) bool { return x == s || strings.Contains(strings.ToLower(x), low) }
-			return func(val any) bool { return someValue(val, has) }, nil
+			f = func(x string) bool { return x == s || strings.Contains(strings.ToLower(x), low) }
+		} else {
+			f, want = func(x string) bool { return x == s }, op == "eq"
 		}
-		want := op == "eq"
-		is := func(x string) bool { return x == s }
-		return func(val any) bool { return someValue(val, is) == want }, nil
+	default:
+		return leaf{}, fieldErr(path, "operator does not apply to a text or category field (use eq, ne, in, nin, contains)")
 	}
-	return nil, fieldErr(path, "operator does not apply to a text or category field (use eq, ne, in, nin, contains)")
+	return leaf{
+		test: func(val any) bool { return someValue(val, f) == want },
+		str:  func(x string) bool { return f(x) == want },
+	}, nil
 }

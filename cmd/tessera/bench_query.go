@@ -227,7 +227,7 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 		p := prepared[i%len(prepared)]
 		opt := index.SearchOptions{Weights: p.Vector.Weights}
 		if p.Filter != nil {
-			opt.Columns = p.Filter.Columns
+			opt.Select = p.Filter.Select
 		}
 		// The engine asks for one hit more than the page to know whether
 		// a next page exists.

@@ -106,7 +106,11 @@ type Graph struct {
 	cfg Config
 	m0  int // links kept on layer 0
 
-	vecs   []float32  // slot*dim .. (slot+1)*dim
+	vecs []float32 // slot*dim .. (slot+1)*dim
+	// codes and scales hold each vector quantized to bytes (see
+	// vec.QuantizeInt8) for filtered scans; inner-product graphs only.
+	codes  []int8
+	scales []float32
 	state  []uint32   // slotEmpty / slotLive / slotDeleted / slotPending, atomic
 	level  []uint8    // top layer of each node
 	links0 []uint32   // per slot: [count, m0 links], elements atomic
@@ -192,13 +196,42 @@ func (g *Graph) Reserve(n int) {
 func (g *Graph) MemoryBytes() int64 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return int64(cap(g.vecs))*4 + int64(cap(g.links0))*4 + int64(cap(g.state))*4 +
+	return int64(cap(g.vecs))*4 + int64(cap(g.codes)) + int64(cap(g.scales))*4 + int64(cap(g.links0))*4 + int64(cap(g.state))*4 +
 		int64(cap(g.level)) + int64(cap(g.upper))*24 + g.upperWords.Load()*4
 }
 
 func (g *Graph) vec(id uint32) []float32 {
 	o := int(id) * g.dim
 	return g.vecs[o : o+g.dim : o+g.dim]
+}
+
+// quantized reports whether the graph keeps byte codes of its vectors.
+func (g *Graph) quantized() bool { return g.cfg.Metric == InnerProduct }
+
+func (g *Graph) code(id uint32) []int8 {
+	o := int(id) * g.dim
+	return g.codes[o : o+g.dim : o+g.dim]
+}
+
+// setVec stores id's vector and its byte codes.
+func (g *Graph) setVec(id uint32, v []float32) {
+	copy(g.vec(id), v)
+	if g.quantized() {
+		g.scales[id] = vec.QuantizeInt8(g.code(id), v)
+	}
+}
+
+// quantizeAll computes every slot's codes from its vector (after a load).
+func (g *Graph) quantizeAll() {
+	if !g.quantized() {
+		return
+	}
+	n := len(g.state)
+	g.codes = make([]int8, n*g.dim)
+	g.scales = make([]float32, n)
+	for id := range n {
+		g.scales[id] = vec.QuantizeInt8(g.code(uint32(id)), g.vec(uint32(id)))
+	}
 }
 
 // score compares a query with a stored node.
@@ -233,6 +266,10 @@ func (g *Graph) reserve(n int, exact bool) {
 		g.level = growTo(g.level, c)
 		g.upper = growTo(g.upper, c)
 		g.vecs = growTo(g.vecs, c*g.dim)
+		if g.quantized() {
+			g.codes = growTo(g.codes, c*g.dim)
+			g.scales = growTo(g.scales, c)
+		}
 		g.links0 = growTo(g.links0, c*(g.m0+1))
 	}
 }
@@ -255,6 +292,12 @@ func (g *Graph) extend(n int) {
 	g.level = g.level[:n]
 	g.upper = g.upper[:n]
 	g.vecs = g.vecs[:n*g.dim]
+	if g.quantized() {
+		g.codes = g.codes[:n*g.dim]
+		g.scales = g.scales[:n]
+		clear(g.codes[old*g.dim:])
+		clear(g.scales[old:])
+	}
 	g.links0 = g.links0[:n*(g.m0+1)]
 	clear(g.state[old:])
 	clear(g.level[old:])

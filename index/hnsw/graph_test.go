@@ -1,11 +1,16 @@
 package hnsw
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/bits-and-blooms/bitset"
+
+	"github.com/tessera-search/tessera/index/vec"
 )
 
 func TestRecallClustered(t *testing.T) {
@@ -334,5 +339,54 @@ func BenchmarkAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// A selective Allow bitset sends Search to the quantized scan: it must
+// return only allowed ids, with exact scores, and the exact top k (the
+// rescored pool absorbs the quantization error). The same bitset with a
+// FilterCount that claims most ids pass forces the filtered walk.
+func TestAllowBitsetScanAndWalk(t *testing.T) {
+	g, data, queries := sharedGraph(t)
+	n := len(data)
+	for _, sel := range []float64{0.01, 0.1, 0.5} {
+		mod := int(1 / sel)
+		allow := bitset.New(uint(n))
+		for i := range n {
+			if (i*7919)%mod == 0 {
+				allow.Set(uint(i))
+			}
+		}
+		pass := func(id uint32) bool { return allow.Test(uint(id)) }
+		count := int(allow.Count())
+		for _, fc := range []int{count, n} {
+			hit, total := 0, 0
+			for _, q := range queries[:50] {
+				got := g.Search(q, 10, SearchOptions{Ef: 64, Allow: allow, FilterCount: fc})
+				want := g.SearchExact(q, 10, pass)
+				ids := map[uint32]bool{}
+				for _, r := range got {
+					if !pass(r.ID) {
+						t.Fatalf("selectivity %v: id %d is not allowed", sel, r.ID)
+					}
+					if s := vec.Dot(q, data[r.ID]); math.Abs(float64(s-r.Score)) > 1e-5 {
+						t.Fatalf("selectivity %v: id %d scored %v, exact %v", sel, r.ID, r.Score, s)
+					}
+					ids[r.ID] = true
+				}
+				for _, r := range want {
+					if ids[r.ID] {
+						hit++
+					}
+				}
+				total += len(want)
+			}
+			rc := float64(hit) / float64(total)
+			t.Logf("selectivity %.2f (%d allowed, FilterCount %d): recall@10 %.4f", sel, count, fc, rc)
+			scanned := float64(fc) < exactFilterFrac*float64(n)
+			if (scanned && rc < 0.999) || rc < 0.95 {
+				t.Fatalf("selectivity %v, FilterCount %d: recall %.4f", sel, fc, rc)
+			}
+		}
 	}
 }

@@ -70,6 +70,16 @@ func (h *minHeap) push(c cand) {
 	*h = s
 }
 
+// keep adds c when h holds fewer than k candidates or c beats the worst.
+func (h *minHeap) keep(c cand, k int) {
+	if len(*h) < k {
+		h.push(c)
+	} else if c.score > (*h)[0].score {
+		(*h)[0] = c
+		h.fix0()
+	}
+}
+
 func (h *minHeap) pop() cand {
 	s := *h
 	top := s[0]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Add inserts vec under id. Re-adding an id (live or deleted) replaces its
@@ -71,14 +72,14 @@ func (g *Graph) upsert(id uint32, v []float32) {
 		g.live.Add(1)
 		g.state[id] = slotLive
 	}
-	copy(g.vec(id), v)
+	g.setVec(id, v)
 	g.relink(b, id)
 }
 
 // insert links a new node into the graph. The caller holds mu (shared or
 // exclusive) and wmu shared, and has claimed id by setting it pending.
 func (g *Graph) insert(b *searchBuf, id uint32, v []float32) {
-	copy(g.vec(id), v)
+	g.setVec(id, v)
 	lvl := g.levelOf(id)
 	g.level[id] = uint8(lvl)
 	if lvl > 0 {
@@ -192,7 +193,7 @@ func (g *Graph) prefetch(ids []uint32) {
 	// Only the first line of each row: the hardware prefetcher streams the
 	// rest once the kernel starts reading, and prefetching whole rows
 	// exhausts the line-fill buffers (measured slower at 386 dims).
-	prefetchVecs(&g.vecs[0], ids, uintptr(g.dim)*4, 64)
+	prefetchVecs(unsafe.Pointer(&g.vecs[0]), ids, uintptr(g.dim)*4, 64)
 }
 
 // greedy walks layer l from ep to a local optimum for q (ef = 1).

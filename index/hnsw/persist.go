@@ -196,6 +196,7 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 	if err := g.adopt(upper, int(live), int(deleted), entry, top); err != nil {
 		return nil, err
 	}
+	g.quantizeAll()
 	g.upperWords.Store(int64(len(upper)))
 	return g, nil
 }

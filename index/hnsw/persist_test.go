@@ -35,6 +35,10 @@ func TestPersistRoundTrip(t *testing.T) {
 	if !slices.Equal(h.vecs, g.vecs) || !slices.Equal(h.links0, g.links0) || !slices.Equal(h.state, g.state) || !slices.Equal(h.level, g.level) {
 		t.Fatal("loaded arrays differ")
 	}
+	// Byte codes are not stored: the load computes them again.
+	if !slices.Equal(h.codes[:len(g.state)*g.dim], g.codes[:len(g.state)*g.dim]) || !slices.Equal(h.scales[:len(g.state)], g.scales[:len(g.state)]) {
+		t.Fatal("loaded byte codes differ")
+	}
 	for i := range g.upper {
 		if !slices.Equal(h.upper[i], g.upper[i]) {
 			t.Fatalf("upper links of %d differ", i)

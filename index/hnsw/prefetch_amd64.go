@@ -2,6 +2,8 @@
 
 package hnsw
 
+import "unsafe"
+
 // prefetchVecs asks the CPU to start loading the size-byte rows at
 // base+id*stride for every id. Graph walks are bound by memory latency: each
 // neighbour's vector is a cold cache miss, and issuing all of an
@@ -9,4 +11,4 @@ package hnsw
 // inside the dot product (hnswlib does the same with _mm_prefetch).
 //
 //go:noescape
-func prefetchVecs(base *float32, ids []uint32, stride, size uintptr)
+func prefetchVecs(base unsafe.Pointer, ids []uint32, stride, size uintptr)

@@ -2,5 +2,7 @@
 
 package hnsw
 
+import "unsafe"
+
 // prefetchVecs is a no-op where no prefetch instruction is wired up.
-func prefetchVecs(base *float32, ids []uint32, stride, size uintptr) {}
+func prefetchVecs(base unsafe.Pointer, ids []uint32, stride, size uintptr) {}

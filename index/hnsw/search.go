@@ -1,5 +1,15 @@
 package hnsw
 
+import (
+	"cmp"
+	"slices"
+	"unsafe"
+
+	"github.com/bits-and-blooms/bitset"
+
+	"github.com/tessera-search/tessera/index/vec"
+)
+
 // SearchOptions tunes one Search call.
 type SearchOptions struct {
 	// Ef is the candidate-list size; 0 uses Config.EfSearch. It is raised to
@@ -9,8 +19,13 @@ type SearchOptions struct {
 	// It is called while the graph's read lock is held, so it must not call
 	// the graph's write methods.
 	Filter func(id uint32) bool
-	// FilterCount estimates how many ids pass Filter; -1 (or 0 with a
-	// Filter) means unknown, and the graph estimates it by sampling.
+	// Allow, when set, restricts results to ids whose bit is set (and
+	// that pass Filter, when both are set). A scan visits only Allow's set
+	// bits, so a selective Allow costs nothing per excluded id.
+	Allow *bitset.BitSet
+	// FilterCount estimates how many ids pass Filter and Allow; -1 (or 0
+	// with a Filter) means unknown, and the graph estimates it by
+	// sampling.
 	FilterCount int
 	// Rerank is the size of the candidate pool collected before the top k are
 	// returned (a floor on Ef). The graph keeps full-precision vectors, so
@@ -46,8 +61,12 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 	if g.live.Load() == 0 {
 		return nil
 	}
-	if top < 0 || g.useExact(opt) {
-		return g.exact(q, k, opt.Filter)
+	sv := sieve{allow: opt.Allow, filter: opt.Filter}
+	if top < 0 || g.live.Load() < exactBelow {
+		return g.exact(q, k, sv)
+	}
+	if g.useScan(opt, sv) {
+		return g.scan(q, k, sv)
 	}
 	ef := opt.Ef
 	if ef <= 0 {
@@ -61,34 +80,28 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 	for l := top; l > 0; l-- {
 		ep = g.greedy(b, q, ep, l)
 	}
-	filtered := opt.Filter != nil || g.deleted.Load() > 0
-	g.searchLayer(b, q, ep, ef, 0, opt.Filter, filtered, noID)
+	filter := sv.walkFilter()
+	filtered := filter != nil || g.deleted.Load() > 0
+	g.searchLayer(b, q, ep, ef, 0, filter, filtered, noID)
 	b.sorted = b.res.drainDesc(b.sorted[:0])
 	if len(b.sorted) < k && int64(len(b.sorted)) < g.live.Load() {
 		// The walk ran out of reachable matches (a very selective filter or
 		// a region cut off by deletes): only a scan can prove the answer.
-		return g.exact(q, k, opt.Filter)
+		return g.scan(q, k, sv)
 	}
-	n := min(k, len(b.sorted))
-	out := make([]Result, n)
-	for i := range out {
-		out[i] = Result{ID: b.sorted[i].id, Score: b.sorted[i].score}
-	}
-	return out
+	return results(b.sorted, k)
 }
 
-// useExact decides between the graph walk and a scan.
-func (g *Graph) useExact(opt SearchOptions) bool {
+// useScan decides between the graph walk and a scan of the rows a filter
+// passes.
+func (g *Graph) useScan(opt SearchOptions, sv sieve) bool {
 	live := g.live.Load()
-	if live < exactBelow {
-		return true
-	}
-	if opt.Filter == nil {
+	if sv.none() {
 		return false
 	}
 	est := opt.FilterCount
-	if est <= 0 {
-		est = g.estimatePassing(opt.Filter)
+	if est < 0 || (est == 0 && opt.Allow == nil) {
+		est = g.estimatePassing(sv.pass)
 	}
 	return est < exactFilterRows || float64(est) < exactFilterFrac*float64(live)
 }
@@ -122,33 +135,140 @@ func (g *Graph) SearchExact(q []float32, k int, filter func(id uint32) bool) []R
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return g.exact(q, k, filter)
+	return g.exact(q, k, sieve{filter: filter})
 }
 
-func (g *Graph) exact(q []float32, k int, filter func(uint32) bool) []Result {
+func (g *Graph) exact(q []float32, k int, sv sieve) []Result {
 	b := g.pool.Get().(*searchBuf)
 	defer g.pool.Put(b)
 	b.res = b.res[:0]
-	for i := range g.state {
-		id := uint32(i)
-		if g.stateOf(id) != slotLive {
-			continue
+	sc := b.scores(exactChunk)
+	g.eachPassing(b, sv, func(ids []uint32) {
+		g.prefetch(ids)
+		g.scoreMany(q, ids, sc)
+		for j, id := range ids {
+			b.res.keep(cand{id: id, score: sc[j]}, k)
 		}
-		if filter != nil && !filter(id) {
-			continue
+	})
+	b.sorted = b.res.drainDesc(b.sorted[:0])
+	return results(b.sorted, k)
+}
+
+// scan answers a search whose filter passes few rows by scoring every
+// passing row. An inner-product graph scores the rows' byte codes (a
+// quarter of the memory of their vectors, in integer arithmetic) and
+// rescores the best 4k+scanRerank candidates exactly, so the results carry
+// exact scores and the pool absorbs the quantization error
+// (TestAllowBitsetScanAndWalk checks the top k against an exact scan).
+func (g *Graph) scan(q []float32, k int, sv sieve) []Result {
+	if !g.quantized() {
+		return g.exact(q, k, sv)
+	}
+	b := g.pool.Get().(*searchBuf)
+	defer g.pool.Put(b)
+	b.res = b.res[:0]
+	pool := 4*k + scanRerank
+	if cap(b.q16) < len(q) {
+		b.q16 = make([]int16, len(q))
+	}
+	q16 := b.q16[:len(q)]
+	qscale := vec.QueryInt16(q16, q)
+	base := unsafe.Pointer(unsafe.SliceData(g.codes))
+	g.eachPassing(b, sv, func(ids []uint32) {
+		prefetchVecs(base, ids[:min(len(ids), scanAhead)], uintptr(g.dim), uintptr(g.dim))
+		for j, id := range ids {
+			if j+scanAhead < len(ids) {
+				prefetchVecs(base, ids[j+scanAhead:j+scanAhead+1], uintptr(g.dim), uintptr(g.dim))
+			}
+			b.res.keep(cand{id: id, score: qscale * g.scales[id] * float32(vec.DotInt16x8(q16, g.code(id)))}, pool)
 		}
-		s := g.score(q, id)
-		if len(b.res) < k {
-			b.res.push(cand{id: id, score: s})
-		} else if s > b.res[0].score {
-			b.res[0] = cand{id: id, score: s}
-			b.res.fix0()
+	})
+	b.sorted = b.res.drainDesc(b.sorted[:0])
+	for i := range b.sorted {
+		b.sorted[i].score = g.score(q, b.sorted[i].id)
+	}
+	slices.SortFunc(b.sorted, func(x, y cand) int { return cmp.Compare(y.score, x.score) })
+	return results(b.sorted, k)
+}
+
+// scanAhead is how many rows ahead of the kernel a scan prefetches.
+const scanAhead = 4
+
+// scanRerank is how many candidates beyond 4k a quantized scan rescores.
+const scanRerank = 64
+
+// exactChunk is how many passing ids a scan gathers before scoring them:
+// their rows are prefetched together, so the cache misses of a sparse
+// (filtered) scan overlap instead of each stalling the kernel. Measured at
+// 100k×476 with 12 % passing: 3.7 ms → 2.6 ms per float scan.
+const exactChunk = 32
+
+// eachPassing calls fn with the live ids that pass sv, in id order,
+// exactChunk at a time.
+func (g *Graph) eachPassing(b *searchBuf, sv sieve, fn func(ids []uint32)) {
+	ids := b.nbr[:0]
+	add := func(id uint32) {
+		if g.stateOf(id) != slotLive || (sv.filter != nil && !sv.filter(id)) {
+			return
+		}
+		if ids = append(ids, id); len(ids) == exactChunk {
+			fn(ids)
+			ids = ids[:0]
 		}
 	}
-	b.sorted = b.res.drainDesc(b.sorted[:0])
-	out := make([]Result, len(b.sorted))
-	for i, c := range b.sorted {
-		out[i] = Result{ID: c.id, Score: c.score}
+	if sv.allow == nil {
+		for i := range g.state {
+			add(uint32(i))
+		}
+	} else {
+		if cap(b.bits) < 256 {
+			b.bits = make([]uint, 256)
+		}
+		n := uint(len(g.state))
+		for i, set := sv.allow.NextSetMany(0, b.bits[:256]); len(set) > 0; i, set = sv.allow.NextSetMany(i+1, set) {
+			for _, x := range set {
+				if x >= n {
+					break
+				}
+				add(uint32(x))
+			}
+			if set[len(set)-1] >= n {
+				break
+			}
+		}
+	}
+	if len(ids) > 0 {
+		fn(ids)
+	}
+	b.nbr = ids
+}
+
+// sieve is what a search may return: ids that pass filter and, when allow
+// is set, have their bit set.
+type sieve struct {
+	allow  *bitset.BitSet
+	filter func(uint32) bool
+}
+
+func (s sieve) none() bool { return s.allow == nil && s.filter == nil }
+
+func (s sieve) pass(id uint32) bool {
+	return (s.allow == nil || s.allow.Test(uint(id))) && (s.filter == nil || s.filter(id))
+}
+
+// walkFilter is the per-id test a graph walk applies (nil: none).
+func (s sieve) walkFilter() func(uint32) bool {
+	if s.allow == nil {
+		return s.filter
+	}
+	return s.pass
+}
+
+// results copies the best k candidates out of the pooled buffer.
+func results(sorted []cand, k int) []Result {
+	out := make([]Result, min(k, len(sorted)))
+	for i := range out {
+		out[i] = Result{ID: sorted[i].id, Score: sorted[i].score}
 	}
 	return out
 }

@@ -135,3 +135,120 @@ l2done:
 	VZEROUPPER
 	MOVSS X0, ret+48(FP)
 	RET
+
+// func dotInt8AVX2(q *float32, c *int8, n int) float32
+// n is a multiple of 8. Each group of 8 bytes is sign-extended to int32,
+// converted to float32 and multiply-added with 8 query floats; 32 elements
+// per iteration into four accumulators, then 8 at a time.
+TEXT ·dotInt8AVX2(SB), NOSPLIT, $0-28
+	MOVQ q+0(FP), SI
+	MOVQ c+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+i8loop32:
+	CMPQ CX, $32
+	JL   i8loop8
+	VPMOVSXBD (DI), Y4
+	VPMOVSXBD 8(DI), Y5
+	VPMOVSXBD 16(DI), Y6
+	VPMOVSXBD 24(DI), Y7
+	VCVTDQ2PS Y4, Y4
+	VCVTDQ2PS Y5, Y5
+	VCVTDQ2PS Y6, Y6
+	VCVTDQ2PS Y7, Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS 64(SI), Y6, Y2
+	VFMADD231PS 96(SI), Y7, Y3
+	ADDQ $32, DI
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  i8loop32
+
+i8loop8:
+	CMPQ CX, $8
+	JL   i8reduce
+	VPMOVSXBD (DI), Y4
+	VCVTDQ2PS Y4, Y4
+	VFMADD231PS (SI), Y4, Y0
+	ADDQ $8, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  i8loop8
+
+i8reduce:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVHLPS X0, X1, X1
+	VADDPS X1, X0, X0
+	VMOVSHDUP X0, X1
+	VADDSS X1, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotInt16x8AVX2(q *int16, c *int8, n int) int32
+// n is a multiple of 16. Sixteen code bytes are sign-extended to int16 and
+// VPMADDWD multiplies them with sixteen query words, adding adjacent
+// products into eight int32 lanes; 64 elements per iteration into four
+// accumulators, then 16 at a time.
+TEXT ·dotInt16x8AVX2(SB), NOSPLIT, $0-28
+	MOVQ q+0(FP), SI
+	MOVQ c+8(FP), DI
+	MOVQ n+16(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+
+w8loop64:
+	CMPQ CX, $64
+	JL   w8loop16
+	VPMOVSXBW (DI), Y4
+	VPMOVSXBW 16(DI), Y5
+	VPMOVSXBW 32(DI), Y6
+	VPMOVSXBW 48(DI), Y7
+	VPMADDWD (SI), Y4, Y4
+	VPMADDWD 32(SI), Y5, Y5
+	VPMADDWD 64(SI), Y6, Y6
+	VPMADDWD 96(SI), Y7, Y7
+	VPADDD Y4, Y0, Y0
+	VPADDD Y5, Y1, Y1
+	VPADDD Y6, Y2, Y2
+	VPADDD Y7, Y3, Y3
+	ADDQ $64, DI
+	ADDQ $128, SI
+	SUBQ $64, CX
+	JMP  w8loop64
+
+w8loop16:
+	CMPQ CX, $16
+	JL   w8reduce
+	VPMOVSXBW (DI), Y4
+	VPMADDWD (SI), Y4, Y4
+	VPADDD Y4, Y0, Y0
+	ADDQ $16, DI
+	ADDQ $32, SI
+	SUBQ $16, CX
+	JMP  w8loop16
+
+w8reduce:
+	VPADDD Y1, Y0, Y0
+	VPADDD Y3, Y2, Y2
+	VPADDD Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4E, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xB1, X0, X1
+	VPADDD X1, X0, X0
+	VZEROUPPER
+	MOVL X0, ret+24(FP)
+	RET

@@ -1,0 +1,140 @@
+package index
+
+import "math"
+
+// Columns is a read-only view of a collection's field values by slot,
+// handed to SearchOptions.Columns while a search holds the collection's
+// read lock. Filters bind to it once per search, so testing a row costs an
+// array read instead of a map lookup and an interface type switch. A slot
+// past a column's end has no value.
+type Columns interface {
+	// Values returns field's values as stored (nil where a row has none).
+	Values(field string) []any
+	// Numbers returns field's numeric values (NaN where a row's value is
+	// missing or not a number), or nil when the collection keeps no
+	// numeric column for field.
+	Numbers(field string) []float64
+	// Strings returns field's single-string values dictionary-coded:
+	// dict[codes[slot]] is the row's value, and code 0 (dict[0] is "")
+	// means the value is not a single string (missing, a list, another
+	// type: read Values). It returns nil when the collection keeps no
+	// string column for field.
+	Strings(field string) (codes []uint32, dict []string)
+}
+
+// column holds one field's values by slot. Filter fields (see
+// Options.FilterFields) also get a typed copy, chosen by the first value
+// seen: numbers as float64, strings dictionary-coded. Dictionaries only
+// grow; a filter field has few distinct values by design (categories,
+// brands, numbers).
+type column struct {
+	vals  []any
+	typed bool
+	nums  []float64
+	codes []uint32
+	dict  []string
+	code  map[string]uint32
+}
+
+func (col *column) set(s uint32, v any) {
+	if int(s) >= len(col.vals) {
+		col.vals = append(col.vals, make([]any, int(s)+1-len(col.vals))...)
+	}
+	col.vals[s] = v
+	if !col.typed {
+		return
+	}
+	if col.nums == nil && col.codes == nil && v != nil {
+		if _, ok := number(v); ok {
+			col.nums = []float64{}
+		} else if _, ok := v.(string); ok {
+			col.codes, col.dict, col.code = []uint32{}, []string{""}, map[string]uint32{}
+		}
+	}
+	switch {
+	case col.nums != nil:
+		for int(s) >= len(col.nums) {
+			col.nums = append(col.nums, math.NaN())
+		}
+		x, ok := number(v)
+		if !ok {
+			x = math.NaN()
+		}
+		col.nums[s] = x
+	case col.codes != nil:
+		if int(s) >= len(col.codes) {
+			col.codes = append(col.codes, make([]uint32, int(s)+1-len(col.codes))...)
+		}
+		str, ok := v.(string)
+		if !ok {
+			col.codes[s] = 0
+			return
+		}
+		c, seen := col.code[str]
+		if !seen {
+			c = uint32(len(col.dict))
+			col.dict = append(col.dict, str)
+			col.code[str] = c
+		}
+		col.codes[s] = c
+	}
+}
+
+// number is a stored value as a float64, if it is a number.
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x)
+	case float32:
+		return float64(x), !math.IsNaN(float64(x))
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// setColumnsLocked moves slot s's column values from old to fields; c.mu
+// must be held for writing.
+func (c *Collection) setColumnsLocked(s uint32, old, fields map[string]any) {
+	for f := range old {
+		if _, still := fields[f]; !still {
+			if col := c.cols[f]; col != nil {
+				col.set(s, nil)
+			}
+		}
+	}
+	for f, v := range fields {
+		col := c.cols[f]
+		if col == nil {
+			col = &column{typed: c.filterFields[f]}
+			c.cols[f] = col
+		}
+		col.set(s, v)
+	}
+}
+
+// columnView is the Columns of a collection whose read lock is held.
+type columnView struct{ c *Collection }
+
+func (v columnView) Values(field string) []any {
+	if col := v.c.cols[field]; col != nil {
+		return col.vals
+	}
+	return nil
+}
+
+func (v columnView) Numbers(field string) []float64 {
+	if col := v.c.cols[field]; col != nil {
+		return col.nums
+	}
+	return nil
+}
+
+func (v columnView) Strings(field string) ([]uint32, []string) {
+	if col := v.c.cols[field]; col != nil && col.codes != nil {
+		return col.codes, col.dict
+	}
+	return nil, nil
+}
