@@ -52,6 +52,10 @@ func TestQuantizeInt8Error(t *testing.T) {
 	if s := QuantizeInt8(zero, []float32{0, 0, 0, 0}); s != 0 {
 		t.Fatalf("zero vector scale %v", s)
 	}
+	// A NaN element must not poison the scale of the others.
+	if s := QuantizeInt8(zero, []float32{0.5, float32(math.NaN()), -1, 0}); s != float32(1)/127 || zero[0] != 64 || zero[2] != -127 {
+		t.Fatalf("NaN element: scale %v codes %v", s, zero)
+	}
 }
 
 func BenchmarkDotInt8_476(b *testing.B) {
@@ -120,5 +124,15 @@ func BenchmarkDotInt16x8_476(b *testing.B) {
 	b.SetBytes(476)
 	for i := 0; i < b.N; i++ {
 		DotInt16x8(q, c)
+	}
+}
+
+func BenchmarkQuantizeInt8_476(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	v := randVec(r, 476)
+	c := make([]int8, 476)
+	b.SetBytes(476 * 4)
+	for i := 0; i < b.N; i++ {
+		QuantizeInt8(c, v)
 	}
 }
