@@ -15,8 +15,7 @@ type searchBuf struct {
 	ids     []uint32 // the new node's selected neighbours
 	nbr     []uint32 // one node's unseen neighbours
 	sc      []float32
-	q16     []int16 // the query quantized, for scans of byte codes
-	bits    []uint  // set-bit buffer for scans of an Allow bitset
+	bits    []uint // set-bit buffer for scans of an Allow bitset
 }
 
 // scores returns a scratch slice for n scores.

@@ -156,7 +156,7 @@ func (g *Graph) exact(q []float32, k int, sv sieve) []Result {
 
 // scan answers a search whose filter passes few rows by scoring every
 // passing row. An inner-product graph scores the rows' byte codes (a
-// quarter of the memory of their vectors, in integer arithmetic) and
+// quarter of the memory of their vectors) and
 // rescores the best 4k+scanRerank candidates exactly, so the results carry
 // exact scores and the pool absorbs the quantization error
 // (TestAllowBitsetScanAndWalk checks the top k against an exact scan).
@@ -168,11 +168,6 @@ func (g *Graph) scan(q []float32, k int, sv sieve) []Result {
 	defer g.pool.Put(b)
 	b.res = b.res[:0]
 	pool := 4*k + scanRerank
-	if cap(b.q16) < len(q) {
-		b.q16 = make([]int16, len(q))
-	}
-	q16 := b.q16[:len(q)]
-	qscale := vec.QueryInt16(q16, q)
 	base := unsafe.Pointer(unsafe.SliceData(g.codes))
 	g.eachPassing(b, sv, func(ids []uint32) {
 		prefetchVecs(base, ids[:min(len(ids), scanAhead)], uintptr(g.dim), uintptr(g.dim))
@@ -180,7 +175,7 @@ func (g *Graph) scan(q []float32, k int, sv sieve) []Result {
 			if j+scanAhead < len(ids) {
 				prefetchVecs(base, ids[j+scanAhead:j+scanAhead+1], uintptr(g.dim), uintptr(g.dim))
 			}
-			b.res.keep(cand{id: id, score: qscale * g.scales[id] * float32(vec.DotInt16x8(q16, g.code(id)))}, pool)
+			b.res.keep(cand{id: id, score: g.scales[id] * vec.DotInt8(q, g.code(id))}, pool)
 		}
 	})
 	b.sorted = b.res.drainDesc(b.sorted[:0])

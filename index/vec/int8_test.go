@@ -58,81 +58,24 @@ func TestQuantizeInt8Error(t *testing.T) {
 	}
 }
 
-func BenchmarkDotInt8_476(b *testing.B) {
+// BenchmarkInt8 measures the kernels of quantized scans at the demo
+// schema's 476 dimensions.
+func BenchmarkInt8(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
-	q := randVec(r, 476)
+	q, v := randVec(r, 476), randVec(r, 476)
 	c := make([]int8, 476)
-	QuantizeInt8(c, randVec(r, 476))
-	b.SetBytes(476)
-	for i := 0; i < b.N; i++ {
-		DotInt8(q, c)
-	}
-}
-
-func TestDotInt16x8MatchesNaive(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 1))
-	for _, n := range []int{1, 15, 16, 17, 63, 64, 65, 100, 476, 1000, maxInt8Dim + 37} {
-		q := make([]int16, n)
-		c := make([]int8, n)
-		var want int64
-		for i := range q {
-			q[i] = int16(r.IntN(2*queryLevels+1) - queryLevels)
-			c[i] = int8(r.IntN(256) - 128)
-			want += int64(q[i]) * int64(c[i])
-		}
-		if got := DotInt16x8(q, c); got != want {
-			t.Errorf("n=%d: DotInt16x8 = %d, want %d", n, got, want)
-		}
-	}
-	// The extremes must not overflow the kernel's int32 lanes.
-	n := maxInt8Dim
-	q, c := make([]int16, n), make([]int8, n)
-	for i := range q {
-		q[i], c[i] = -queryLevels, -128
-	}
-	if got, want := DotInt16x8(q, c), int64(n)*queryLevels*128; got != want {
-		t.Errorf("extremes: %d, want %d", got, want)
-	}
-}
-
-func TestQuantizedDotError(t *testing.T) {
-	r := rand.New(rand.NewPCG(6, 1))
-	for trial := 0; trial < 200; trial++ {
-		n := 8 + r.IntN(600)
-		q, v := randVec(r, n), randVec(r, n)
-		c, q16 := make([]int8, n), make([]int16, n)
-		vs, qs := QuantizeInt8(c, v), QueryInt16(q16, q)
-		exact := float64(Dot(q, v))
-		approx := float64(qs) * float64(vs) * float64(DotInt16x8(q16, c))
-		var qn float64
-		for _, x := range q {
-			qn += float64(x) * float64(x)
-		}
-		bound := (float64(vs)/2*math.Sqrt(qn) + float64(qs)/2*math.Sqrt(float64(n))) * math.Sqrt(float64(n))
-		if math.Abs(exact-approx) > bound {
-			t.Fatalf("n=%d: |%v - %v| > %v", n, exact, approx, bound)
-		}
-	}
-}
-
-func BenchmarkDotInt16x8_476(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 1))
-	q := make([]int16, 476)
-	QueryInt16(q, randVec(r, 476))
-	c := make([]int8, 476)
-	QuantizeInt8(c, randVec(r, 476))
-	b.SetBytes(476)
-	for i := 0; i < b.N; i++ {
-		DotInt16x8(q, c)
-	}
-}
-
-func BenchmarkQuantizeInt8_476(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 1))
-	v := randVec(r, 476)
-	c := make([]int8, 476)
-	b.SetBytes(476 * 4)
-	for i := 0; i < b.N; i++ {
-		QuantizeInt8(c, v)
+	QuantizeInt8(c, v)
+	for _, bench := range []struct {
+		name string
+		fn   func()
+	}{
+		{"DotInt8", func() { DotInt8(q, c) }},
+		{"QuantizeInt8", func() { QuantizeInt8(c, v) }},
+	} {
+		b.Run(bench.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				bench.fn()
+			}
+		})
 	}
 }

@@ -43,20 +43,3 @@ func dotInt8(q []float32, c []int8) float32 {
 	}
 	return s
 }
-
-// dotInt16x8AVX2 handles the first n elements, n a multiple of 16.
-//
-//go:noescape
-func dotInt16x8AVX2(q *int16, c *int8, n int) int32
-
-func dotInt16x8(q []int16, c []int8) int64 {
-	if !useAVX2 || len(q) < 16 {
-		return dotInt16x8Go(q, c)
-	}
-	n := len(q) &^ 15
-	s := int64(dotInt16x8AVX2(&q[0], &c[0], n))
-	if n < len(q) {
-		s += dotInt16x8Go(q[n:], c[n:])
-	}
-	return s
-}

@@ -9,5 +9,3 @@ func dot(a, b []float32) float32  { return dotGo(a, b) }
 func l2sq(a, b []float32) float32 { return l2sqGo(a, b) }
 
 func dotInt8(q []float32, c []int8) float32 { return dotInt8Go(q, c) }
-
-func dotInt16x8(q []int16, c []int8) int64 { return dotInt16x8Go(q, c) }
