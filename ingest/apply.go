@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,26 @@ type Problem struct {
 	Column string `json:"column,omitempty"`
 	Value  string `json:"value,omitempty"`
 	Reason string `json:"reason"`
+}
+
+// String is the problem for people: "row 2, column price, value "twelve":
+// not a number", leaving out what is not known.
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Row > 0 {
+		fmt.Fprintf(&b, "row %d, ", p.Row)
+	}
+	if p.Column != "" {
+		fmt.Fprintf(&b, "column %s, ", p.Column)
+	}
+	if p.Value != "" {
+		fmt.Fprintf(&b, "value %q, ", p.Value)
+	}
+	s := strings.TrimSuffix(b.String(), ", ")
+	if s == "" {
+		return p.Reason
+	}
+	return s + ": " + p.Reason
 }
 
 // Result is what happened to one Event.

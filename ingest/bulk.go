@@ -267,7 +267,11 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 		}
 		var rowErr *read.RowError
 		if errors.As(err, &rowErr) {
-			rowErrs = append(rowErrs, Problem{File: name, Row: rowErr.Row, Reason: rowErr.Error()})
+			// Row and column have fields of their own; the reason keeps
+			// the physical line, which a ragged row's row number may not
+			// find.
+			rowErrs = append(rowErrs, Problem{File: name, Row: rowErr.Row, Column: rowErr.Column,
+				Reason: fmt.Sprintf("line %d: %v", rowErr.Line, rowErr.Err)})
 		} else if err != nil {
 			flush(0)
 			return fmt.Errorf("%s: %w", name, err)

@@ -216,10 +216,10 @@ func TestMalformedCSVRejectsRowsAndKeepsGoodOnes(t *testing.T) {
 		byRow[p.Row] = p
 	}
 	want := map[int]struct{ column, value, reason string }{
-		2: {"", "", "has 3 fields, header has 9"},
+		2: {"category", "", "has 3 fields, header has 9"}, // the first column missing
 		3: {"price", "ten dollars", ""},
 		4: {"", "", "quote"},
-		6: {"", "", "has 11 fields, header has 9"},
+		6: {"10", "", "has 11 fields, header has 9"}, // where the extra fields begin
 		7: {"rating", "9 out of 5", "not a number"},
 		8: {"id", "", "missing id"},
 	}
@@ -231,6 +231,16 @@ func TestMalformedCSVRejectsRowsAndKeepsGoodOnes(t *testing.T) {
 		}
 		if p.Column != w.column || p.Value != w.value || !strings.Contains(p.Reason, w.reason) {
 			t.Errorf("row %d: reject %+v, want column %q value %q reason containing %q", row, p, w.column, w.value, w.reason)
+		}
+	}
+	// What `tessera ingest` prints: what is known, nothing empty.
+	for row, want := range map[int]string{
+		2: "row 2, column category: line 3: has 3 fields, header has 9",
+		3: `row 3, column price, value "ten dollars": `,
+		8: "row 8, column id: ",
+	} {
+		if got := byRow[row].String(); !strings.HasPrefix(got, want) {
+			t.Errorf("row %d prints %q, want it to start %q", row, got, want)
 		}
 	}
 	if len(sum.Problems) != len(probs) {

@@ -90,7 +90,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 					fmt.Fprintf(stdout, "  … and %d more\n", len(sum.Problems)-5)
 					break
 				}
-				fmt.Fprintf(stdout, "  row %d, column %s, value %q: %s\n", p.Row, p.Column, p.Value, p.Reason)
+				fmt.Fprintln(stdout, " ", p)
 			}
 		}
 	}

@@ -79,7 +79,11 @@ func (r *csvReader) Next(ctx context.Context) (Record, error) {
 	r.row++
 	line, _ := r.cr.FieldPos(0)
 	if len(fields) != len(r.cols) {
-		return Record{}, &RowError{Row: r.row, Line: line,
+		col := fmt.Sprintf("%d", len(r.cols)+1) // where the extra fields begin
+		if len(fields) < len(r.cols) {
+			col = r.cols[len(fields)] // the first one missing
+		}
+		return Record{}, &RowError{Row: r.row, Line: line, Column: col,
 			Err: fmt.Errorf("has %d fields, header has %d", len(fields), len(r.cols))}
 	}
 	values := make(map[string]any, len(r.cols))

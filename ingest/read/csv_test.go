@@ -58,10 +58,10 @@ func TestCSVRaggedRows(t *testing.T) {
 	if len(rowErrs) != 2 {
 		t.Fatalf("row errors %v", rowErrs)
 	}
-	if e := rowErrs[0]; e.Row != 2 || e.Line != 3 || !strings.Contains(e.Error(), "has 2 fields, header has 3") {
+	if e := rowErrs[0]; e.Row != 2 || e.Line != 3 || e.Column != "c" || !strings.Contains(e.Error(), "column c: has 2 fields, header has 3") {
 		t.Errorf("first row error %v (row %d line %d)", e, e.Row, e.Line)
 	}
-	if e := rowErrs[1]; e.Row != 3 || e.Line != 4 || !strings.Contains(e.Error(), "has 4 fields, header has 3") {
+	if e := rowErrs[1]; e.Row != 3 || e.Line != 4 || e.Column != "4" || !strings.Contains(e.Error(), "has 4 fields, header has 3") {
 		t.Errorf("second row error %v", e)
 	}
 }

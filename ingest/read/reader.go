@@ -61,13 +61,20 @@ type Options struct {
 // RowError reports one bad row. The reader has skipped it; the caller
 // records it and calls Next again.
 type RowError struct {
-	Row  int   // 1-based data row number
-	Line int   // line (or sheet row) where the row starts
-	Err  error // what is wrong
+	Row  int // 1-based data row number
+	Line int // line (or sheet row) where the row starts
+	// Column is the column at fault when one is: the first missing column
+	// of a short row, or where a long row's extra fields begin ("column 10"
+	// in a CSV file, the sheet's column letter in a workbook).
+	Column string
+	Err    error // what is wrong
 }
 
-// Error names the row and line.
+// Error names the row, line and column.
 func (e *RowError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("row %d (line %d), column %s: %v", e.Row, e.Line, e.Column, e.Err)
+	}
 	return fmt.Sprintf("row %d (line %d): %v", e.Row, e.Line, e.Err)
 }
 

@@ -227,7 +227,14 @@ func (x *xlsxReader) Next(ctx context.Context) (rec Record, err error) {
 		}
 		x.row++
 		if len(cells) > len(x.cols) {
-			return Record{}, &RowError{Row: x.row, Line: line,
+			// Name the first extra cell that holds something: the sheet's
+			// own column letter is what the user can find.
+			first := len(x.cols)
+			for cells[first] == nil {
+				first++
+			}
+			col, _ := excelize.ColumnNumberToName(first + 1)
+			return Record{}, &RowError{Row: x.row, Line: line, Column: col,
 				Err: fmt.Errorf("has %d fields, header has %d", len(cells), len(x.cols))}
 		}
 		values := make(map[string]any, len(x.cols))
