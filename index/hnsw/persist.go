@@ -12,22 +12,25 @@ import (
 	"unsafe"
 )
 
-// File layout (little-endian), version 1:
+// File layout (little-endian), version 2:
 //
 //	header  (84 bytes): magic "TESSHNSW", version, dim, M, efConstruction,
 //	        efSearch, metric (uint32 each), seed (int64), slots, live,
 //	        deleted (uint64 each), entry (uint32), top (int32),
 //	        upper length in uint32s (uint64), CRC-32C of the preceding bytes
 //	payload: state [slots]u8, level [slots]u8, vectors [slots*dim]f32,
+//	        inner-product graphs only: byte codes [slots*dim]i8 and their
+//	        scales [slots]f32,
 //	        layer-0 links [slots*(2M+1)]u32, upper links [upper length]u32
 //	        (each node's blocks in id order)
 //	trailer: CRC-32C of the payload (uint32)
 //
-// The header has its own checksum so a corrupt count is caught before it
-// sizes an allocation.
+// Version 1 files (no codes) still load: the codes are computed then,
+// which halves the load speed. The header has its own checksum so a
+// corrupt count is caught before it sizes an allocation.
 const (
 	magic      = "TESSHNSW"
-	version    = 1
+	version    = 2
 	headerSize = 84
 )
 
@@ -90,6 +93,14 @@ func (g *Graph) WriteTo(w io.Writer) (int64, error) {
 	if err := put("vectors", leBytes(g.vecs)); err != nil {
 		return cw.n, err
 	}
+	if g.quantized() {
+		if err := put("codes", int8Bytes(g.codes)); err != nil {
+			return cw.n, err
+		}
+		if err := put("scales", leBytes(g.scales)); err != nil {
+			return cw.n, err
+		}
+	}
 	if err := put("links", leBytes(g.links0)); err != nil {
 		return cw.n, err
 	}
@@ -124,8 +135,9 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 		return nil, fmt.Errorf("hnsw: not an hnsw graph file (magic %q)", h[:8])
 	}
 	le := binary.LittleEndian
-	if v := le.Uint32(h[8:]); v != version {
-		return nil, fmt.Errorf("hnsw: unsupported format version %d (want %d)", v, version)
+	ver := le.Uint32(h[8:])
+	if ver != 1 && ver != version {
+		return nil, fmt.Errorf("hnsw: unsupported format version %d (want 1 or %d)", ver, version)
 	}
 	if got, want := crc32.Checksum(h[:80], castagnoli), le.Uint32(h[80:]); got != want {
 		return nil, fmt.Errorf("hnsw: checksum mismatch in header (got %08x, stored %08x)", got, want)
@@ -162,17 +174,20 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 	g.links0 = make([]uint32, n*(g.m0+1))
 	g.upper = make([][]uint32, n)
 	upper := make([]uint32, upperLen)
-	crc := crc32.New(castagnoli)
-	for _, part := range []struct {
+	type part struct {
 		what string
 		p    []byte
-	}{
-		{"state", state},
-		{"levels", g.level},
-		{"vectors", rawBytes(g.vecs)},
-		{"links", rawBytes(g.links0)},
-		{"upper links", rawBytes(upper)},
-	} {
+	}
+	parts := []part{{"state", state}, {"levels", g.level}, {"vectors", rawBytes(g.vecs)}}
+	storedCodes := ver >= 2 && g.quantized()
+	if storedCodes {
+		g.codes = make([]int8, n*dim)
+		g.scales = make([]float32, n)
+		parts = append(parts, part{"codes", int8Bytes(g.codes)}, part{"scales", rawBytes(g.scales)})
+	}
+	parts = append(parts, part{"links", rawBytes(g.links0)}, part{"upper links", rawBytes(upper)})
+	crc := crc32.New(castagnoli)
+	for _, part := range parts {
 		if err := readHashed(r, crc, part.p); err != nil {
 			return nil, readErr(part.what, err)
 		}
@@ -186,6 +201,7 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 	}
 	if !littleEndian {
 		swap32(g.vecs)
+		swap32(g.scales)
 		swap32(g.links0)
 		swap32(upper)
 	}
@@ -196,7 +212,9 @@ func ReadFrom(r io.Reader) (*Graph, error) {
 	if err := g.adopt(upper, int(live), int(deleted), entry, top); err != nil {
 		return nil, err
 	}
-	g.quantizeAll()
+	if !storedCodes {
+		g.quantizeAll()
+	}
 	g.upperWords.Store(int64(len(upper)))
 	return g, nil
 }
@@ -315,6 +333,14 @@ func leBytes[T float32 | uint32](s []T) []byte {
 		c[i], c[i+1], c[i+2], c[i+3] = b[i+3], b[i+2], b[i+1], b[i]
 	}
 	return c
+}
+
+// int8Bytes views byte codes as bytes (no byte order to mind).
+func int8Bytes(s []int8) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // rawBytes views a 4-byte-element slice as its in-memory bytes, the target

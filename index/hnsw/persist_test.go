@@ -2,11 +2,15 @@ package hnsw
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bits-and-blooms/bitset"
 )
 
 func TestPersistRoundTrip(t *testing.T) {
@@ -113,6 +117,45 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		if _, err := ReadFrom(bytes.NewReader(shared.blob)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Files written before byte codes were stored (version 1) still load, and
+// the codes computed on load equal the stored ones.
+func TestPersistReadsVersion1(t *testing.T) {
+	g, _, queries := cloneShared(t)
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	v2 := buf.Bytes()
+	le := binary.LittleEndian
+	n, dim := int(le.Uint64(v2[40:])), int(le.Uint32(v2[12:]))
+	// Version 1 is version 2 without the codes and scales after the vectors.
+	codesAt := headerSize + 2*n + 4*n*dim
+	codesEnd := codesAt + n*dim + 4*n
+	v1 := append([]byte(nil), v2[:codesAt]...)
+	v1 = append(v1, v2[codesEnd:len(v2)-4]...)
+	le.PutUint32(v1[8:], 1)
+	le.PutUint32(v1[80:], crc32.Checksum(v1[:80], castagnoli))
+	v1 = le.AppendUint32(v1, crc32.Checksum(v1[headerSize:], castagnoli))
+
+	h, err := ReadFrom(bytes.NewReader(v1))
+	if err != nil {
+		t.Fatalf("version 1 file: %v", err)
+	}
+	if !slices.Equal(h.codes, g.codes) || !slices.Equal(h.scales, g.scales) || !slices.Equal(h.vecs, g.vecs) {
+		t.Fatal("version 1 load: vectors or computed codes differ")
+	}
+	allow := bitset.New(uint(n))
+	for i := 0; i < n; i += 20 {
+		allow.Set(uint(i))
+	}
+	opt := SearchOptions{Allow: allow, FilterCount: int(allow.Count())}
+	for _, q := range queries[:10] {
+		if got, want := h.Search(q, 10, opt), g.Search(q, 10, opt); !slices.Equal(got, want) {
+			t.Fatalf("scan after a version 1 load: %v, want %v", got, want)
 		}
 	}
 }
