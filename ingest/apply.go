@@ -122,7 +122,7 @@ func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
 	s := enc.Schema()
 	a := &Applier{schema: s, enc: enc, coll: coll, specs: map[string]clean.Spec{}}
 	for _, name := range s.FieldNames() {
-		spec := SpecOf(s.Fields[name])
+		spec := clean.Spec(*s.Fields[name])
 		if err := spec.Validate(); err != nil {
 			return nil, s.KeyError("fields."+name, err)
 		}
@@ -142,12 +142,6 @@ func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
 		a.vocabSeen = string(raw)
 	}
 	return a, nil
-}
-
-// SpecOf is the cleaning rule a schema field declares.
-func SpecOf(f *spaces.Field) clean.Spec {
-	return clean.Spec{Type: f.Type, Format: f.Format, Null: f.Null, Missing: f.Missing, Default: f.Default,
-		Separator: f.Separator, DecimalComma: f.DecimalComma, Layouts: f.Layouts}
 }
 
 // Encoder returns the encoder the applier encodes with.

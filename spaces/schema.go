@@ -51,17 +51,32 @@ type Schema struct {
 }
 
 // Field declares one document field: its type, where it is read from and how
-// raw values are cleaned.
+// raw values are cleaned. It is the single declaration of a cleaning rule:
+// ingest/clean cleans by it (clean.Spec is this type), so a schema key means
+// the same to the schema loader and to the cleaner.
 type Field struct {
-	Type         string   `yaml:"type" json:"type"`
-	Column       string   `yaml:"column,omitempty" json:"column,omitempty"`
-	Format       string   `yaml:"format,omitempty" json:"format,omitempty"`
-	Null         []string `yaml:"null,omitempty" json:"null,omitempty"`
-	Missing      string   `yaml:"missing,omitempty" json:"missing,omitempty"`
-	Default      any      `yaml:"default,omitempty" json:"default,omitempty"`
-	Separator    string   `yaml:"separator,omitempty" json:"separator,omitempty"`
-	DecimalComma bool     `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
-	Layouts      []string `yaml:"layouts,omitempty" json:"layouts,omitempty"`
+	// Type is the output type: text, number, integer, bool, time, category
+	// or category_list.
+	Type string `yaml:"type" json:"type"`
+	// Column is the source column; the field's name when empty.
+	Column string `yaml:"column,omitempty" json:"column,omitempty"`
+	// Format picks the parser of a number or integer field: "" (plain),
+	// money, percent, rating or count.
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
+	// Null lists extra null tokens on top of the cleaner's defaults.
+	Null []string `yaml:"null,omitempty" json:"null,omitempty"`
+	// Missing is the null policy: null (the default), default or reject.
+	Missing string `yaml:"missing,omitempty" json:"missing,omitempty"`
+	// Default replaces null values when Missing is "default"; it is
+	// cleaned like a raw value, so 0, "0" and 0.0 all suit an integer.
+	Default any `yaml:"default,omitempty" json:"default,omitempty"`
+	// Separator splits category_list values; "|" when empty.
+	Separator string `yaml:"separator,omitempty" json:"separator,omitempty"`
+	// DecimalComma reads "1.234,56" as 1234.56.
+	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
+	// Layouts are extra time layouts tried first: Go reference layouts
+	// or excel, excel1904, unix, unix_ms.
+	Layouts []string `yaml:"layouts,omitempty" json:"layouts,omitempty"`
 }
 
 // SourceColumn is the column a field is read from in source files.

@@ -6,17 +6,19 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tessera-search/tessera/spaces"
 )
 
-// Field types.
+// Field types, as the schema spells them.
 const (
-	TypeText         = "text"
-	TypeNumber       = "number"
-	TypeInteger      = "integer"
-	TypeBool         = "bool"
-	TypeTime         = "time"
-	TypeCategory     = "category"
-	TypeCategoryList = "category_list"
+	TypeText         = spaces.TypeText
+	TypeNumber       = spaces.TypeNumber
+	TypeInteger      = spaces.TypeInteger
+	TypeBool         = spaces.TypeBool
+	TypeTime         = spaces.TypeTime
+	TypeCategory     = spaces.TypeCategory
+	TypeCategoryList = spaces.TypeCategoryList
 )
 
 // Formats select the parser for number and integer fields.
@@ -40,30 +42,10 @@ const (
 // Amazon pages spell an absent rating.
 var DefaultNullTokens = []string{"", "NaN", "null", "N/A", "-", "No rating available"}
 
-// Spec declares how one field's raw values are cleaned. The schema inlines
-// it into each field definition (`yaml:",inline"`).
-type Spec struct {
-	// Type is the output type: text, number, integer, bool, time, category
-	// or category_list.
-	Type string `yaml:"type" json:"type"`
-	// Format picks the parser of a number or integer field: "" (plain),
-	// money, percent, rating or count.
-	Format string `yaml:"format,omitempty" json:"format,omitempty"`
-	// Null lists extra null tokens on top of DefaultNullTokens.
-	Null []string `yaml:"null,omitempty" json:"null,omitempty"`
-	// Missing is the null policy: null (the default), default or reject.
-	Missing string `yaml:"missing,omitempty" json:"missing,omitempty"`
-	// Default replaces null values when Missing is "default"; it is
-	// cleaned like a raw value, so 0, "0" and 0.0 all suit an integer.
-	Default any `yaml:"default,omitempty" json:"default,omitempty"`
-	// Separator splits category_list values; "|" when empty.
-	Separator string `yaml:"separator,omitempty" json:"separator,omitempty"`
-	// DecimalComma reads "1.234,56" as 1234.56.
-	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
-	// Layouts are extra time layouts tried first: Go reference layouts
-	// or excel, excel1904, unix, unix_ms.
-	Layouts []string `yaml:"layouts,omitempty" json:"layouts,omitempty"`
-}
+// Spec is how one field's raw values are cleaned: the schema's field
+// declaration itself (see spaces.Field for its keys), so that cleaning
+// rules are declared once. Column is not the cleaner's concern.
+type Spec spaces.Field
 
 // Validate reports an unknown type, format or missing policy, a format on
 // a type that has none, and a missing or ill-typed default, naming the

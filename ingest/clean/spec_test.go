@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/tessera-search/tessera/spaces"
 )
 
 func TestSpecValidate(t *testing.T) {
@@ -53,51 +53,35 @@ func TestSpecValidate(t *testing.T) {
 	}
 }
 
-func TestSpecYAMLInline(t *testing.T) {
-	// The schema inlines Spec into a field definition next to its own keys.
-	var field struct {
-		Spec   `yaml:",inline"`
-		Column string `yaml:"column"`
-	}
-	src := `{type: integer, column: rating_count, format: count, missing: default, default: 0, null: ["|"]}`
-	var node yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &node); err != nil {
+// A field declared in a schema is the cleaning rule: the schema loader's
+// keys (a bare null: key included, which YAML would drop) reach Clean.
+func TestSpecIsTheSchemaField(t *testing.T) {
+	schema, err := spaces.ParseSchema([]byte(`
+name: t
+id: id
+fields:
+  id: {type: text}
+  rating_count: {type: integer, column: ratings, format: count, missing: default, default: 0, null: ["|"]}
+spaces:
+  - {name: n, kind: number, field: rating_count, min: 0, max: 10, mode: maximum}
+`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	QuoteNullKeys(&node)
-	if err := node.Decode(&field); err != nil {
+	spec := Spec(*schema.Fields["rating_count"])
+	if spec.Column != "ratings" || spec.Type != TypeInteger || spec.Format != FormatCount || spec.Missing != MissingDefault || !reflect.DeepEqual(spec.Null, []string{"|"}) {
+		t.Fatalf("spec %+v", spec)
+	}
+	if err := spec.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if field.Column != "rating_count" || field.Type != TypeInteger || field.Format != FormatCount || field.Missing != MissingDefault || !reflect.DeepEqual(field.Null, []string{"|"}) {
-		t.Fatalf("decoded %+v", field)
+	for _, raw := range []any{"", "|"} {
+		if got, err := spec.Clean(raw); err != nil || got != int64(0) {
+			t.Fatalf("Clean(%q) = %#v, %v; want int64(0) from the YAML default", raw, got, err)
+		}
 	}
-	if err := field.Spec.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := field.Spec.Clean(""); err != nil || got != int64(0) {
-		t.Fatalf("Clean(\"\") = %#v, %v; want int64(0) from the YAML default", got, err)
-	}
-}
-
-func TestQuoteNullKeysNeeded(t *testing.T) {
-	// Without QuoteNullKeys yaml.v3 drops the bare null key; this documents
-	// why the helper exists and fails if a yaml.v3 upgrade changes that.
-	var s Spec
-	if err := yaml.Unmarshal([]byte("type: number\nnull: ['|']\n"), &s); err != nil {
-		t.Fatal(err)
-	}
-	if len(s.Null) != 0 {
-		t.Fatalf("yaml.v3 now keeps bare null keys (%q); QuoteNullKeys may be unnecessary", s.Null)
-	}
-	var node yaml.Node
-	_ = yaml.Unmarshal([]byte("fields:\n  r: {type: number, null: ['|', 'none']}\n  ok: {type: text, 'null': ['x']}\n"), &node)
-	QuoteNullKeys(&node)
-	var doc struct{ Fields map[string]Spec }
-	if err := node.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(doc.Fields["r"].Null, []string{"|", "none"}) || !reflect.DeepEqual(doc.Fields["ok"].Null, []string{"x"}) {
-		t.Fatalf("after QuoteNullKeys: %+v", doc.Fields)
+	if got, err := spec.Clean("1,234"); err != nil || got != int64(1234) {
+		t.Fatalf("Clean(1,234) = %#v, %v", got, err)
 	}
 }
 
