@@ -3,8 +3,8 @@ package index
 import "math"
 
 // Columns is a read-only view of a collection's field values by slot,
-// handed to SearchOptions.Columns while a search holds the collection's
-// read lock. Filters bind to it once per search, so testing a row costs an
+// handed to SearchOptions.Select while a search holds the collection's
+// read lock. A filter reads it column by column, so testing a row costs an
 // array read instead of a map lookup and an interface type switch. A slot
 // past a column's end has no value.
 type Columns interface {

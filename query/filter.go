@@ -331,6 +331,8 @@ func number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, !math.IsNaN(x)
+	case float32:
+		return float64(x), !math.IsNaN(float64(x))
 	case int64:
 		return float64(x), true
 	case int:
