@@ -10,6 +10,7 @@ import (
 
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/spaces"
 )
 
 // randomDoc draws a document with the filter schema's fields, each
@@ -49,11 +50,12 @@ func randomDoc(r *rand.Rand) map[string]any {
 func TestSelectAgreesWithMatch(t *testing.T) {
 	s := mustSchema(t, filterSchema)
 	ctx := context.Background()
-	c, err := index.Open(t.TempDir(), 2, index.Options{NoSync: true, FilterFields: s.Filters})
+	dir := t.TempDir()
+	c, err := index.Open(dir, 2, index.Options{NoSync: true, FilterFields: s.Filters})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { c.Close() }()
 	r := rand.New(rand.NewPCG(11, 12))
 	live := map[string]map[string]any{}
 	for round := 0; round < 6; round++ {
@@ -85,29 +87,53 @@ func TestSelectAgreesWithMatch(t *testing.T) {
 		`{"and":[{"cat":{"ne":"Toys"}},{"or":[{"ok":false},{"n":{"lt":10}},{"tags":"usb"}]}]}`,
 		`{"or":[]}`, `{"and":[]}`, `{}`,
 	}
-	for _, js := range filters {
-		f, err := query.Compile(s, parse(t, js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
+	check := func(when string) {
+		t.Helper()
+		for _, js := range filters {
+			checkSelect(t, s, c, live, js, when)
 		}
-		var want []string
-		for id, d := range live {
-			if f.Match(d) {
-				want = append(want, id)
-			}
+	}
+	check("after writes")
+	// The columns are rebuilt from the snapshot and the WAL on reopen.
+	if err := c.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(ctx, []index.Record{{ID: "d1", Deleted: true}, {ID: "late", Fields: map[string]any{"cat": "Toys", "price": 7.0}, Vector: []float32{1, 0}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	delete(live, "d1")
+	live["late"] = map[string]any{"cat": "Toys", "price": 7.0}
+	c.Close()
+	if c, err = index.Open(dir, 2, index.Options{NoSync: true, FilterFields: s.Filters}); err != nil {
+		t.Fatal(err)
+	}
+	check("after reopening")
+}
+
+// checkSelect compares Select, through Collection.Search, with Match.
+func checkSelect(t *testing.T, s *spaces.Schema, c *index.Collection, live map[string]map[string]any, js, when string) {
+	t.Helper()
+	f, err := query.Compile(s, parse(t, js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	var want []string
+	for id, d := range live {
+		if f.Match(d) {
+			want = append(want, id)
 		}
-		hits, err := c.Search([]float32{1, 1}, 10_000, index.SearchOptions{Select: f.Select})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := make([]string, len(hits))
-		for i, h := range hits {
-			got[i] = h.ID
-		}
-		slices.Sort(want)
-		slices.Sort(got)
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: Select passed %d rows, Match %d\n got %v\nwant %v", js, len(got), len(want), got, want)
-		}
+	}
+	hits, err := c.Search([]float32{1, 1}, 10_000, index.SearchOptions{Select: f.Select})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(hits))
+	for i, h := range hits {
+		got[i] = h.ID
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s %s: Select passed %d rows, Match %d\n got %v\nwant %v", when, js, len(got), len(want), got, want)
 	}
 }
