@@ -390,3 +390,27 @@ func TestAllowBitsetScanAndWalk(t *testing.T) {
 		}
 	}
 }
+
+// A scan split across cores returns what the same scan on one core does.
+func TestParallelScanMatchesSerial(t *testing.T) {
+	g, data, queries := sharedGraph(t)
+	n := len(data)
+	defer func(v int) { parallelScanRows = v }(parallelScanRows)
+	for _, mod := range []int{3, 10, 97} {
+		allow := bitset.New(uint(n))
+		for i := 0; i < n; i += mod {
+			allow.Set(uint(i))
+		}
+		sv := sieve{allow: allow}
+		count := int(allow.Count())
+		for _, q := range queries[:20] {
+			parallelScanRows = 1 << 30
+			serial := g.scan(q, 10, sv, count)
+			parallelScanRows = 64 // every core, tiny parts
+			par := g.scan(q, 10, sv, count)
+			if !slices.Equal(serial, par) {
+				t.Fatalf("1 in %d allowed: parallel %v, serial %v", mod, par, serial)
+			}
+		}
+	}
+}

@@ -2,7 +2,9 @@ package hnsw
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/bits-and-blooms/bitset"
@@ -67,8 +69,8 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 	if top < 0 || g.live.Load() < exactBelow {
 		return g.exact(q, k, sv)
 	}
-	if g.useScan(opt, sv) {
-		return g.scan(q, k, sv)
+	if scan, passing := g.useScan(opt, sv); scan {
+		return g.scan(q, k, sv, passing)
 	}
 	ef := opt.Ef
 	if ef <= 0 {
@@ -89,23 +91,23 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 	if len(b.sorted) < k && int64(len(b.sorted)) < g.live.Load() {
 		// The walk ran out of reachable matches (a very selective filter or
 		// a region cut off by deletes): only a scan can prove the answer.
-		return g.scan(q, k, sv)
+		return g.scan(q, k, sv, 0)
 	}
 	return results(b.sorted, k)
 }
 
 // useScan decides between the graph walk and a scan of the rows a filter
-// passes.
-func (g *Graph) useScan(opt SearchOptions, sv sieve) bool {
+// passes, and returns its estimate of how many pass.
+func (g *Graph) useScan(opt SearchOptions, sv sieve) (bool, int) {
 	live := g.live.Load()
 	if sv.none() {
-		return false
+		return false, int(live)
 	}
 	est := opt.FilterCount
 	if est < 0 || (est == 0 && opt.Allow == nil) {
 		est = g.estimatePassing(sv.pass)
 	}
-	return est < exactFilterRows || float64(est) < exactFilterFrac*float64(live)
+	return est < exactFilterRows || float64(est) < exactFilterFrac*float64(live), est
 }
 
 // estimatePassing samples evenly spaced slots to estimate how many live ids
@@ -145,7 +147,7 @@ func (g *Graph) exact(q []float32, k int, sv sieve) []Result {
 	defer g.pool.Put(b)
 	b.res = b.res[:0]
 	sc := b.scores(exactChunk)
-	g.eachPassing(b, sv, func(ids []uint32) {
+	g.eachPassing(b, sv, 0, len(g.state), func(ids []uint32) {
 		g.prefetch(ids)
 		g.scoreMany(q, ids, sc)
 		for j, id := range ids {
@@ -162,16 +164,55 @@ func (g *Graph) exact(q []float32, k int, sv sieve) []Result {
 // rescores the best 4k+scanRerank candidates exactly, so the results carry
 // exact scores and the pool absorbs the quantization error
 // (TestAllowBitsetScanAndWalk checks the top k against an exact scan).
-func (g *Graph) scan(q []float32, k int, sv sieve) []Result {
+func (g *Graph) scan(q []float32, k int, sv sieve, passing int) []Result {
 	if !g.quantized() {
 		return g.exact(q, k, sv)
 	}
-	b := g.pool.Get().(*searchBuf)
-	defer g.pool.Put(b)
-	b.res = b.res[:0]
 	pool := 4*k + scanRerank
+	// A large scan splits the id range across cores, each part keeping its
+	// own candidate pool; the pools are merged and rescored below.
+	workers := 1
+	if passing >= parallelScanRows {
+		workers = min(runtime.GOMAXPROCS(0), passing/(parallelScanRows/2))
+	}
+	n := len(g.state)
+	per := (n + workers - 1) / workers
+	bufs := make([]*searchBuf, workers)
+	var wg sync.WaitGroup
+	for w := range bufs {
+		b := g.pool.Get().(*searchBuf)
+		defer g.pool.Put(b)
+		bufs[w] = b
+		lo, hi := min(w*per, n), min((w+1)*per, n)
+		if w == len(bufs)-1 {
+			g.scanRange(b, q, sv, pool, lo, hi)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.scanRange(b, q, sv, pool, lo, hi)
+		}()
+	}
+	wg.Wait()
+	all := bufs[0].sorted[:0]
+	for _, b := range bufs {
+		all = append(all, b.res...)
+	}
+	for i := range all {
+		all[i].score = g.score(q, all[i].id)
+	}
+	slices.SortFunc(all, func(x, y cand) int { return cmp.Compare(y.score, x.score) })
+	bufs[0].sorted = all
+	return results(all, k)
+}
+
+// scanRange keeps in b.res the pool passing ids in [lo, hi) that score
+// best on their byte codes.
+func (g *Graph) scanRange(b *searchBuf, q []float32, sv sieve, pool, lo, hi int) {
+	b.res = b.res[:0]
 	base := unsafe.Pointer(unsafe.SliceData(g.codes))
-	g.eachPassing(b, sv, func(ids []uint32) {
+	g.eachPassing(b, sv, lo, hi, func(ids []uint32) {
 		prefetchVecs(base, ids[:min(len(ids), scanAhead)], uintptr(g.dim), uintptr(g.dim))
 		for j, id := range ids {
 			if j+scanAhead < len(ids) {
@@ -180,13 +221,11 @@ func (g *Graph) scan(q []float32, k int, sv sieve) []Result {
 			b.res.keep(cand{id: id, score: g.scales[id] * vec.DotInt8(q, g.code(id))}, pool)
 		}
 	})
-	b.sorted = b.res.drainDesc(b.sorted[:0])
-	for i := range b.sorted {
-		b.sorted[i].score = g.score(q, b.sorted[i].id)
-	}
-	slices.SortFunc(b.sorted, func(x, y cand) int { return cmp.Compare(y.score, x.score) })
-	return results(b.sorted, k)
 }
+
+// parallelScanRows is how many passing rows make a scan worth splitting
+// across cores: below it, starting goroutines costs more than it saves.
+var parallelScanRows = 32 << 10
 
 // scanAhead is how many rows ahead of the kernel a scan prefetches.
 const scanAhead = 4
@@ -200,9 +239,9 @@ const scanRerank = 64
 // 100k×476 with 12 % passing: 3.7 ms → 2.6 ms per float scan.
 const exactChunk = 32
 
-// eachPassing calls fn with the live ids that pass sv, in id order,
-// exactChunk at a time.
-func (g *Graph) eachPassing(b *searchBuf, sv sieve, fn func(ids []uint32)) {
+// eachPassing calls fn with the live ids in [lo, hi) that pass sv, in id
+// order, exactChunk at a time.
+func (g *Graph) eachPassing(b *searchBuf, sv sieve, lo, hi int, fn func(ids []uint32)) {
 	ids := b.nbr[:0]
 	add := func(id uint32) {
 		if g.stateOf(id) != slotLive || (sv.filter != nil && !sv.filter(id)) {
@@ -214,15 +253,15 @@ func (g *Graph) eachPassing(b *searchBuf, sv sieve, fn func(ids []uint32)) {
 		}
 	}
 	if sv.allow == nil {
-		for i := range g.state {
+		for i := lo; i < hi; i++ {
 			add(uint32(i))
 		}
-	} else {
+	} else if lo < hi {
 		if cap(b.bits) < 256 {
 			b.bits = make([]uint, 256)
 		}
-		n := uint(len(g.state))
-		for i, set := sv.allow.NextSetMany(0, b.bits[:256]); len(set) > 0; i, set = sv.allow.NextSetMany(i+1, set) {
+		n := uint(hi)
+		for i, set := sv.allow.NextSetMany(uint(lo), b.bits[:256]); len(set) > 0; i, set = sv.allow.NextSetMany(i+1, set) {
 			for _, x := range set {
 				if x >= n {
 					break
