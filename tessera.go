@@ -102,6 +102,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
 	a.Schema, err = spaces.ParseSchema(raw)
+	if err == nil {
+		// Before anything is written: a schema the cleaner rejects must
+		// not become the data directory's saved copy.
+		err = ingest.ValidateCleaning(a.Schema)
+	}
 	if err != nil {
 		name := o.SchemaPath
 		if name == "" {

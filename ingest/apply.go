@@ -120,13 +120,12 @@ const metaVocabulary = "vocabulary"
 // collection's learned category vocabulary into the encoder.
 func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
 	s := enc.Schema()
+	if err := ValidateCleaning(s); err != nil {
+		return nil, err
+	}
 	a := &Applier{schema: s, enc: enc, coll: coll, specs: map[string]clean.Spec{}}
 	for _, name := range s.FieldNames() {
-		spec := clean.Spec(*s.Fields[name])
-		if err := spec.Validate(); err != nil {
-			return nil, s.KeyError("fields."+name, err)
-		}
-		a.specs[name] = spec
+		a.specs[name] = clean.Spec(*s.Fields[name])
 	}
 	if coll.Dim() != enc.Dim() {
 		return nil, fmt.Errorf("ingest: collection has %d dims, schema encodes %d", coll.Dim(), enc.Dim())
@@ -142,6 +141,18 @@ func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
 		a.vocabSeen = string(raw)
 	}
 	return a, nil
+}
+
+// ValidateCleaning checks every field's cleaning keys (format, missing,
+// default, separator, layouts) the way the cleaner will read them, and
+// names the field's key and schema line in the error.
+func ValidateCleaning(s *spaces.Schema) error {
+	for _, name := range s.FieldNames() {
+		if err := clean.Spec(*s.Fields[name]).Validate(); err != nil {
+			return s.KeyError("fields."+name, err)
+		}
+	}
+	return nil
 }
 
 // Encoder returns the encoder the applier encodes with.

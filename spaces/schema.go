@@ -300,19 +300,9 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		if !validFieldTypes[f.Type] {
 			return fail("fields."+name+".type", "unknown type %q (want one of text, number, integer, bool, time, category, category_list)", f.Type)
 		}
-		switch f.Format {
-		case "", "money", "percent", "rating", "count":
-		default:
-			return fail("fields."+name+".format", "unknown format %q (want money, percent, rating or count)", f.Format)
-		}
-		switch f.Missing {
-		case "", "null", "default", "reject":
-		default:
-			return fail("fields."+name+".missing", "unknown policy %q (want null, default or reject)", f.Missing)
-		}
-		if f.Missing == "default" && f.Default == nil {
-			return fail("fields."+name+".default", "missing: default needs a default value")
-		}
+		// The cleaning keys (format, missing, default, separator, layouts)
+		// are checked by the cleaner that reads them (clean.Spec.Validate,
+		// when tessera opens the schema), with this key's line.
 	}
 	if len(s.Spaces) == 0 {
 		return fail("spaces", "at least one space is required")
