@@ -45,7 +45,7 @@ func (col *column) set(s uint32, v any) {
 		return
 	}
 	if col.nums == nil && col.codes == nil && v != nil {
-		if _, ok := number(v); ok {
+		if _, ok := Number(v); ok {
 			col.nums = []float64{}
 		} else if _, ok := v.(string); ok {
 			col.codes, col.dict, col.code = []uint32{}, []string{""}, map[string]uint32{}
@@ -56,7 +56,7 @@ func (col *column) set(s uint32, v any) {
 		for int(s) >= len(col.nums) {
 			col.nums = append(col.nums, math.NaN())
 		}
-		x, ok := number(v)
+		x, ok := Number(v)
 		if !ok {
 			x = math.NaN()
 		}
@@ -80,8 +80,10 @@ func (col *column) set(s uint32, v any) {
 	}
 }
 
-// number is a stored value as a float64, if it is a number.
-func number(v any) (float64, bool) {
+// Number is a stored value as a float64, if it is a number (not NaN): what
+// a typed column holds for it. Filters use it for their own rows too, so a
+// condition means the same on a column as on a document.
+func Number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, !math.IsNaN(x)

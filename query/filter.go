@@ -327,20 +327,6 @@ func compileCond(field, typ, op string, v any, path string) (leaf, error) {
 	}
 }
 
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, !math.IsNaN(x)
-	case float32:
-		return float64(x), !math.IsNaN(float64(x))
-	case int64:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	}
-	return 0, false
-}
-
 // asList accepts the lists JSON decodes ([]any) and the typed lists that
 // Go callers such as the natural-language parser build.
 func asList(v any) ([]any, bool) {
@@ -375,12 +361,12 @@ func numberCond(field, op string, v any, path string) (leaf, error) {
 		return leaf{}, err
 	}
 	l := leaf{num: num, test: func(val any) bool {
-		x, ok := number(val)
+		x, ok := index.Number(val)
 		return num(x, ok)
 	}}
 	if c, ok := numOps[op]; ok {
 		l.cmp = c
-		l.y, _ = number(v)
+		l.y, _ = index.Number(v)
 	}
 	return l, nil
 }
@@ -395,7 +381,7 @@ func numberTest(op string, v any, path string) (func(x float64, ok bool) bool, e
 		}
 		set := make([]float64, 0, len(list))
 		for _, e := range list {
-			x, ok := number(e)
+			x, ok := index.Number(e)
 			if !ok {
 				return nil, fieldErr(path, fmt.Sprintf("%v is not a number", e))
 			}
@@ -409,7 +395,7 @@ func numberTest(op string, v any, path string) (func(x float64, ok bool) bool, e
 			return !want
 		}, nil
 	}
-	y, ok := number(v)
+	y, ok := index.Number(v)
 	if !ok {
 		return nil, fieldErr(path, fmt.Sprintf("%v is not a number", v))
 	}
