@@ -39,7 +39,7 @@ go test -count=1 -race -timeout 25m ./index/... ./ingest/... ./query/... ./space
 
 step "fuzz (short, bounded runs)"
 fuzz() { # package target seconds
-  go test -run '^$' -fuzz "^$2\$" -fuzztime "${3}s" "$1" >/dev/null 2>"$TESSERA_ARTIFACTS/fuzz-$2.log" \
+  go test -run '^$' -fuzz "^$2\$" -fuzztime "${3}s" "$1" >"$TESSERA_ARTIFACTS/fuzz-$2.log" 2>&1 \
     && echo "fuzz $2: ok (${3}s)" || { echo "fuzz $2 FAILED:"; tail -30 "$TESSERA_ARTIFACTS/fuzz-$2.log"; return 1; }
 }
 for spec in $(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./.ci/' | sort); do
