@@ -38,9 +38,26 @@ step "go test -race (concurrent packages)"
 go test -count=1 -race -timeout 25m ./index/... ./ingest/... ./query/... ./spaces/... ./web 2>&1 | grep -v '^{"time"'
 
 step "fuzz (short, bounded runs)"
+# A crashing input is always written to testdata/fuzz/<target>/. Go 1.26's
+# fuzz coordinator can also fail a target with a bare "context deadline
+# exceeded" when -fuzztime ends while a worker is mid-call (golang/go#75804,
+# fixed in Go 1.27); that failure, with no new input written, is reported
+# and not counted.
 fuzz() { # package target seconds
-  go test -run '^$' -fuzz "^$2\$" -fuzztime "${3}s" "$1" >"$TESSERA_ARTIFACTS/fuzz-$2.log" 2>&1 \
-    && echo "fuzz $2: ok (${3}s)" || { echo "fuzz $2 FAILED:"; tail -30 "$TESSERA_ARTIFACTS/fuzz-$2.log"; return 1; }
+  local log="$TESSERA_ARTIFACTS/fuzz-$2.log" corpus="$1/testdata/fuzz/$2" before after
+  before=$(ls "$corpus" 2>/dev/null | wc -l)
+  if go test -run '^$' -fuzz "^$2\$" -fuzztime "${3}s" "$1" >"$log" 2>&1; then
+    echo "fuzz $2: ok (${3}s)"
+    return 0
+  fi
+  after=$(ls "$corpus" 2>/dev/null | wc -l)
+  if [ "$after" = "$before" ] && grep -qx '    context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+    echo "fuzz $2: ok (${3}s; go's fuzztime deadline race golang/go#75804 ended the run, no crasher)"
+    return 0
+  fi
+  echo "fuzz $2 FAILED:"
+  tail -30 "$log"
+  return 1
 }
 for spec in $(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./.ci/' | sort); do
   pkg=./$(dirname "${spec#./}")
