@@ -19,7 +19,6 @@ package hnsw
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -222,8 +221,9 @@ func (g *Graph) setVec(id uint32, v []float32) {
 	}
 }
 
-// quantizeAll computes every slot's codes from its vector (after a load),
-// on all cores: it runs at about 1.2 GB/s of vectors per core.
+// quantizeAll computes every slot's codes from its vector, for graph files
+// written before the codes were stored (version 1); the next save stores
+// them.
 func (g *Graph) quantizeAll() {
 	if !g.quantized() {
 		return
@@ -231,19 +231,9 @@ func (g *Graph) quantizeAll() {
 	n := len(g.state)
 	g.codes = make([]int8, n*g.dim)
 	g.scales = make([]float32, n)
-	workers := runtime.GOMAXPROCS(0)
-	per := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += per {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			for id := lo; id < hi; id++ {
-				g.scales[id] = vec.QuantizeInt8(g.code(uint32(id)), g.vec(uint32(id)))
-			}
-		}(lo, min(lo+per, n))
+	for id := range n {
+		g.scales[id] = vec.QuantizeInt8(g.code(uint32(id)), g.vec(uint32(id)))
 	}
-	wg.Wait()
 }
 
 // score compares a query with a stored node.

@@ -26,7 +26,7 @@ import (
 //	trailer: CRC-32C of the payload (uint32)
 //
 // Version 1 files (no codes) still load: the codes are computed then,
-// which halves the load speed. The header has its own checksum so a
+// which halved the load speed at 20k×386. The header has its own checksum so a
 // corrupt count is caught before it sizes an allocation.
 const (
 	magic      = "TESSHNSW"

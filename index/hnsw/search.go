@@ -45,8 +45,9 @@ const (
 	// have to visit about ef/selectivity nodes to find enough matches.
 	// Measured at 100k×476 (tessera bench query, filtered queries): 15 %
 	// cut the filtered p99 from 32 ms to 10 ms against 2 %. Re-measured
-	// with column bitsets: at 13 % (one category) a walk took 6–9 ms, the
-	// scan 3.5 ms (1.3–1.9 ms once it read int8 codes), so 15 % stays.
+	// with typed columns: at 13 % (one category) a walk took 6–9 ms, the
+	// float scan 3.5 ms (1.3–1.9 ms with column bitsets and int8 codes);
+	// at 1M rows 77–102 ms against 14–18 ms. So 15 % stays.
 	exactFilterRows = 2000
 	exactFilterFrac = 0.15
 	// filterSamples is how many slots are probed to estimate selectivity.
@@ -160,10 +161,10 @@ func (g *Graph) exact(q []float32, k int, sv sieve) []Result {
 
 // scan answers a search whose filter passes few rows by scoring every
 // passing row. An inner-product graph scores the rows' byte codes (a
-// quarter of the memory of their vectors) and
-// rescores the best 4k+scanRerank candidates exactly, so the results carry
-// exact scores and the pool absorbs the quantization error
-// (TestAllowBitsetScanAndWalk checks the top k against an exact scan).
+// quarter of the memory of their vectors) and rescores the best
+// 4k+scanRerank candidates exactly, so the results carry exact scores and
+// the pool absorbs the quantization error (TestAllowBitsetScanAndWalk
+// checks the top k against an exact scan).
 func (g *Graph) scan(q []float32, k int, sv sieve, passing int) []Result {
 	if !g.quantized() {
 		return g.exact(q, k, sv)

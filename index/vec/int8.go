@@ -4,8 +4,8 @@ import "math"
 
 // QuantizeInt8 writes v to dst (len(dst) >= len(v)) as signed bytes with
 // one scale for the whole vector, and returns the scale:
-// v[i] ≈ scale × dst[i]. Scanning bytes instead of float32s moves a quarter
-// of the memory, which is what bounds a scan over many stored vectors.
+// v[i] ≈ scale × dst[i]. Scanning bytes instead of float32s reads a quarter
+// of the memory.
 func QuantizeInt8(dst []int8, v []float32) float32 {
 	var m float32
 	for _, x := range v {
@@ -23,8 +23,8 @@ func QuantizeInt8(dst []int8, v []float32) float32 {
 	inv := 127 / m
 	dst = dst[:len(v)]
 	for i, x := range v {
-		// Round half away from zero in float32: no float64 round trip,
-		// which made loading a saved graph three times slower.
+		// Round half away from zero in float32, without a float64
+		// round trip through math.Round.
 		y := x * inv
 		if y >= 0 {
 			dst[i] = int8(y + 0.5)
