@@ -86,22 +86,7 @@ func (h *minHeap) pop() cand {
 	n := len(s) - 1
 	s[0] = s[n]
 	s = s[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		j := l
-		if r := l + 1; r < n && s[r].score < s[l].score {
-			j = r
-		}
-		if s[i].score <= s[j].score {
-			break
-		}
-		s[i], s[j] = s[j], s[i]
-		i = j
-	}
+	s.fix0()
 	*h = s
 	return top
 }
