@@ -140,9 +140,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := os.WriteFile(saved, raw, 0o644); err != nil {
 		return nil, fmt.Errorf("save schema copy: %w", err)
 	}
+	textFields, labelFields := query.LexicalFields(a.Schema)
 	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
 		Graph:        hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1},
-		FilterFields: a.Schema.Filters})
+		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields})
 	if err != nil {
 		return nil, err
 	}

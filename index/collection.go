@@ -14,6 +14,7 @@ import (
 	"github.com/bits-and-blooms/bitset"
 
 	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/index/lexical"
 )
 
 // Options configure a Collection.
@@ -36,6 +37,11 @@ type Options struct {
 	// FilterFields are the fields searches filter on: the collection keeps
 	// typed columns of them (see Columns).
 	FilterFields []string
+	// TextFields are indexed lexically, each as its own field;
+	// LabelFields (category values) are joined into one, LabelsField.
+	// Neither set: no lexical index.
+	TextFields  []string
+	LabelFields []string
 }
 
 // Filter selects documents during a search.
@@ -90,6 +96,7 @@ type Collection struct {
 	cols    map[string]*column // field values by slot, for filters
 	// filterFields get typed columns (Options.FilterFields).
 	filterFields map[string]bool
+	lex          *lexical.Index // nil without TextFields or LabelFields
 	updated      time.Time
 
 	wal           *wal
@@ -128,6 +135,13 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		pending: map[uint32][]float32{}, buildWake: make(chan struct{}, 1), buildStop: make(chan struct{}), buildDone: make(chan struct{})}
 	for _, f := range opts.FilterFields {
 		c.filterFields[f] = true
+	}
+	if len(opts.TextFields)+len(opts.LabelFields) > 0 {
+		fields := append([]string(nil), opts.TextFields...)
+		if len(opts.LabelFields) > 0 {
+			fields = append(fields, LabelsField)
+		}
+		c.lex = lexical.New(fields)
 	}
 	start := time.Now()
 	if err := c.loadSnapshot(); err != nil {
@@ -349,6 +363,7 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 				t.Version = c.vers[s]
 			}
 			c.setColumnsLocked(s, c.docs[s], nil)
+			c.setLexicalLocked(s, c.docs[s], nil)
 			c.docs[s], c.ids[s] = nil, ""
 			c.alive.Clear(uint(s))
 			delete(c.slots, r.ID)
@@ -385,6 +400,7 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 		delete(c.tombs, r.ID)
 	}
 	c.setColumnsLocked(s, c.docs[s], r.Fields)
+	c.setLexicalLocked(s, c.docs[s], r.Fields)
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
 	c.pending[s] = r.Vector
 	return out, graphOp{}
@@ -409,54 +425,7 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	// The graph may briefly hold a slot whose document was just deleted
-	// (graph changes follow document changes): such slots never pass.
-	slotFilter := func(s uint32) bool { return c.ids[s] != "" }
-	if opt.Exclude != "" {
-		slotFilter = func(s uint32) bool { return c.ids[s] != "" && c.ids[s] != opt.Exclude }
-	}
-	passing := len(c.slots)
-	var allow *bitset.BitSet
-	if opt.Select != nil {
-		allow = bitset.New(uint(len(c.ids)))
-		opt.Select(columnView{c}, allow)
-		allow.InPlaceIntersection(c.alive)
-		if s, ok := c.slots[opt.Exclude]; ok {
-			allow.Clear(uint(s))
-		}
-		passing = int(allow.Count())
-		slotFilter = func(s uint32) bool { return allow.Test(uint(s)) }
-	}
-	if opt.Filter != nil {
-		prev := slotFilter
-		slotFilter = func(s uint32) bool { return prev(s) && opt.Filter(c.ids[s], c.docs[s]) }
-		passing = -1
-	}
-	// The graph needs no test of its own where Allow says it all.
-	graphFilter := slotFilter
-	if allow != nil && opt.Filter == nil {
-		graphFilter = nil
-	}
-	ef := opt.Ef
-	if ef <= 0 {
-		ef = c.graph.Config().EfSearch
-	}
-	if len(opt.Weights) > 1 {
-		ef = hnsw.EfForWeights(ef, opt.Weights)
-	}
-	var res []hnsw.Result
-	if len(c.pending) == 0 {
-		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: graphFilter, Allow: allow, FilterCount: passing})
-	} else {
-		// The graph's copy of a pending slot is missing or stale: take
-		// pending slots from an exact scan instead, and merge.
-		inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && (graphFilter == nil || graphFilter(s)) }
-		if passing >= 0 {
-			passing = max(passing-len(c.pending), 0)
-		}
-		res = c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: allow, FilterCount: passing})
-		res = mergeTop(res, c.scanPending(q, k, slotFilter), k)
-	}
+	res := c.searchLocked(q, k, opt, c.planLocked(opt))
 	hits := make([]Hit, len(res))
 	// Vectors are copied: an upsert replaces the graph's vector in place.
 	flat := make([]float32, len(res)*c.dim)
@@ -466,6 +435,29 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 		hits[i] = Hit{ID: c.ids[r.ID], Score: r.Score, Fields: c.docs[r.ID], Vector: v}
 	}
 	return hits, nil
+}
+
+// searchLocked runs the dense search under plan; c.mu must be held.
+func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan filterPlan) []hnsw.Result {
+	ef := opt.Ef
+	if ef <= 0 {
+		ef = c.graph.Config().EfSearch
+	}
+	if len(opt.Weights) > 1 {
+		ef = hnsw.EfForWeights(ef, opt.Weights)
+	}
+	if len(c.pending) == 0 {
+		return c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing})
+	}
+	// The graph's copy of a pending slot is missing or stale: take
+	// pending slots from an exact scan instead, and merge.
+	inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && (plan.graph == nil || plan.graph(s)) }
+	passing := plan.passing
+	if passing >= 0 {
+		passing = max(passing-len(c.pending), 0)
+	}
+	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing})
+	return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 }
 
 // Each calls fn for every live document until fn returns false. It holds a

@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -47,20 +48,34 @@ type Request struct {
 	MinScore *float64 `json:"min_score,omitempty"`
 	// IncludeVectors returns each result's per-space vector parts.
 	IncludeVectors bool `json:"include_vectors,omitempty"`
+	// Rank is RankRelevance (the default) or RankLinear.
+	Rank string `json:"rank,omitempty"`
+	// Sort orders the on-topic results by a filter field.
+	Sort *Sort `json:"sort,omitempty"`
 }
 
 // Result is one ranked document.
 type Result struct {
-	ID      string               `json:"id"`
-	Score   float64              `json:"score"`
-	Scores  map[string]float64   `json:"scores"`
-	Fields  map[string]any       `json:"fields"`
-	Vectors map[string][]float32 `json:"vectors,omitempty"`
+	ID string `json:"id"`
+	// Score is the sum of Scores: each space's effective weight times its
+	// similarity (a text space's hybrid dense + lexical score).
+	Score  float64            `json:"score"`
+	Scores map[string]float64 `json:"scores"`
+	// Relevance (0–1) is how well the item matches the query text, and
+	// OnTopic whether that is close enough to the best match to count;
+	// Matched lists the query words found in it. Relevance ranking only.
+	Relevance float64              `json:"relevance,omitempty"`
+	OnTopic   bool                 `json:"on_topic,omitempty"`
+	Matched   []string             `json:"matched,omitempty"`
+	Fields    map[string]any       `json:"fields"`
+	Vectors   map[string][]float32 `json:"vectors,omitempty"`
 }
 
 // Response is the answer to a Request.
 type Response struct {
-	Results     []Result           `json:"results"`
+	Results []Result `json:"results"`
+	// Total is the number of matching items: the on-topic ones under
+	// relevance ranking, else every item the filter passes.
 	Total       int                `json:"total"`
 	NextCursor  string             `json:"next_cursor,omitempty"`
 	TookMS      float64            `json:"took_ms"`
@@ -107,20 +122,39 @@ func (e *Engine) Searches() int64 { return e.searches.Load() }
 // Encoder returns the engine's encoder.
 func (e *Engine) Encoder() *spaces.Encoder { return e.enc }
 
-// Prepared is a request turned into a query vector and a predicate.
+// Prepared is a request turned into a query vector and a predicate, with
+// everything Run needs.
 type Prepared struct {
 	Vector      *spaces.QueryVector
 	Filter      *Filter
 	Interpreted *nl.Interpretation
 	Offset      int
 	Limit       int
+	Rank        string
+	Sort        *Sort
+	MinScore    *float64
+	WithVectors bool
 	exclude     string
 	filterJSON  map[string]any
+	texts       []string // each space's query text (text spaces only)
 }
 
 // Prepare validates a request and encodes its query vector.
 func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
-	p := &Prepared{Limit: req.Limit, Offset: req.Offset}
+	p := &Prepared{Limit: req.Limit, Offset: req.Offset, Rank: req.Rank, MinScore: req.MinScore, WithVectors: req.IncludeVectors}
+	switch p.Rank {
+	case "":
+		p.Rank = RankRelevance
+	case RankRelevance, RankLinear:
+	default:
+		return nil, fieldErr("rank", fmt.Sprintf("must be %q or %q", RankRelevance, RankLinear))
+	}
+	if req.Sort != nil {
+		if err := checkSort(e.enc.Schema(), req.Sort); err != nil {
+			return nil, err
+		}
+		p.Sort = req.Sort
+	}
 	if p.Limit == 0 {
 		p.Limit = 10
 	}
@@ -192,6 +226,17 @@ func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.texts = make([]string, len(e.enc.Segments()))
+	for i, seg := range e.enc.Segments() {
+		if seg.Kind != spaces.KindText {
+			continue
+		}
+		p.texts[i] = q.Text
+		if v, ok := q.Values[seg.Name].(string); ok {
+			p.texts[i] = v
+		}
+		p.texts[i] = strings.TrimSpace(p.texts[i])
+	}
 	if len(qv.Degraded) > 0 {
 		slog.WarnContext(ctx, "search degraded: text embedder failed", "spaces", qv.Degraded, "err", qv.DegradedErr)
 	}
@@ -230,7 +275,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.Run(ctx, p, req.MinScore, req.IncludeVectors)
+	resp, err := e.Run(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -238,36 +283,62 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	return resp, nil
 }
 
-// Run searches with a prepared query.
-func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVectors bool) (*Response, error) {
+// Run searches with a prepared query: relevance first when the query has
+// text and the request did not ask for the linear mix.
+func (e *Engine) Run(ctx context.Context, p *Prepared) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	e.searches.Add(1)
+	if p.Rank == RankRelevance {
+		resp, ok, err := e.runRelevance(ctx, p)
+		if ok || err != nil {
+			return resp, err
+		}
+	}
+	return e.runLinear(ctx, p)
+}
+
+// searchOptions are the collection options for a prepared query.
+func (e *Engine) searchOptions(p *Prepared) index.SearchOptions {
+	opt := index.SearchOptions{Weights: p.Vector.Weights, Exclude: p.exclude}
+	if p.Filter != nil {
+		opt.Select = p.Filter.Select
+	}
+	return opt
+}
+
+// runLinear ranks by Superlinked's linear mix: the inner product of the
+// weighted query vector with each item vector.
+func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) {
 	// One hit beyond the page tells whether a next page exists. The liked
 	// item needs no extra room: the filter below excludes it.
 	page := p.Offset + p.Limit
 	k := page + 1
-	opt := index.SearchOptions{Weights: p.Vector.Weights}
-	opt.Exclude = p.exclude
-	if p.Filter != nil {
-		opt.Select = p.Filter.Select
-	}
 	var hits []index.Hit
-	var err error
+	total := 0
 	if e.remote != nil {
+		var err error
 		hits, err = e.remote.SearchVector(ctx, p.Vector.Vector, k, p.filterJSON)
+		if err != nil {
+			return nil, err
+		}
 		if p.exclude != "" {
 			hits = slices.DeleteFunc(hits, func(h index.Hit) bool { return h.ID == p.exclude })
 		}
+		total = len(hits)
 	} else {
-		hits, err = e.coll.Search(p.Vector.Vector, k, opt)
-	}
-	if err != nil {
-		return nil, err
+		got, err := e.coll.SearchHybrid(p.Vector.Vector, k, nil, e.searchOptions(p))
+		if err != nil {
+			return nil, err
+		}
+		hits, total = got.Hits, got.Passing
+		if total < 0 {
+			total = len(hits)
+		}
 	}
 	segs := e.enc.Segments()
-	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted, Degraded: p.Vector.Degraded}
+	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted, Degraded: p.Vector.Degraded, Total: total}
 	for i, seg := range segs {
 		resp.Weights[seg.Name] = p.Vector.Weights[i]
 	}
@@ -285,33 +356,69 @@ func (e *Engine) Run(ctx context.Context, p *Prepared, minScore *float64, withVe
 			r.Scores[seg.Name] = parts[j]
 			r.Score += parts[j]
 		}
-		if minScore != nil && r.Score < *minScore {
+		if p.MinScore != nil && r.Score < *p.MinScore {
 			break
 		}
-		if withVectors {
-			r.Vectors = make(map[string][]float32, len(segs))
-			for j, seg := range segs {
-				r.Vectors[seg.Name] = e.enc.Part(h.Vector, j)
-			}
+		if p.WithVectors {
+			r.Vectors = e.vectorParts(h.Vector)
 		}
 		resp.Results = append(resp.Results, r)
 	}
-	resp.Total = min(len(hits), page)
 	if len(resp.Results) == p.Limit && len(hits) > page && page < MaxLimit {
 		// min_score may end the list right at the page boundary too.
-		more := minScore == nil
+		more := p.MinScore == nil
 		if !more {
 			var next float64
 			for _, x := range e.enc.Explain(p.Vector.Vector, hits[page].Vector, parts) {
 				next += x
 			}
-			more = next >= *minScore
+			more = next >= *p.MinScore
 		}
 		if more {
 			resp.NextCursor = encodeCursor(page)
 		}
 	}
 	return resp, nil
+}
+
+// vectorParts splits an item vector into its spaces' parts.
+func (e *Engine) vectorParts(v []float32) map[string][]float32 {
+	segs := e.enc.Segments()
+	out := make(map[string][]float32, len(segs))
+	for j, seg := range segs {
+		out[seg.Name] = e.enc.Part(v, j)
+	}
+	return out
+}
+
+// LexicalFields are the fields a collection indexes lexically for a
+// schema: every text space's field, and as labels every category field.
+func LexicalFields(s *spaces.Schema) (text, labels []string) {
+	for _, sp := range s.Spaces {
+		if sp.Kind == spaces.KindText && !slices.Contains(text, sp.Field) {
+			text = append(text, sp.Field)
+		}
+	}
+	for _, name := range s.FieldNames() {
+		if t := s.Fields[name].Type; (t == spaces.TypeCategory || t == spaces.TypeCategoryList) && !slices.Contains(text, name) {
+			labels = append(labels, name)
+		}
+	}
+	return text, labels
+}
+
+// checkSort validates a sort against the schema's filter fields.
+func checkSort(s *spaces.Schema, srt *Sort) error {
+	if srt.Field == "" {
+		return fieldErr("sort.field", "is required")
+	}
+	if !slices.Contains(s.Filters, srt.Field) {
+		return fieldErr("sort.field", fmt.Sprintf("%q is not a filter field (filters: %s)", srt.Field, strings.Join(s.Filters, ", ")))
+	}
+	if srt.Order != "" && srt.Order != "asc" && srt.Order != "desc" {
+		return fieldErr("sort.order", `must be "asc" or "desc"`)
+	}
+	return nil
 }
 
 func encodeCursor(off int) string {

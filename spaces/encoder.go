@@ -314,6 +314,9 @@ type QueryVector struct {
 	// DegradedErr is the last such failure.
 	Degraded    []string
 	DegradedErr error
+	// Scale is the factor every weighted part was multiplied by
+	// (√(n/n_nz)/√(Σ wᵢ²)); Similarities divides it back out.
+	Scale float64
 }
 
 // EncodeQuery builds the weighted query vector. Unknown spaces and bad
@@ -437,7 +440,32 @@ func (e *Encoder) EncodeQuery(ctx context.Context, q Query) (*QueryVector, error
 			part[k] *= f
 		}
 	}
-	return &QueryVector{Vector: vec, Weights: weights, Degraded: degraded, DegradedErr: degradedErr}, nil
+	return &QueryVector{Vector: vec, Weights: weights, Degraded: degraded, DegradedErr: degradedErr, Scale: scale}, nil
+}
+
+// Similarities writes each active space's own similarity between the query
+// and an item into sims: the cosine of its parts (in [−1, 1]) before any
+// weighting, 0 for spaces the query leaves out. penalties gets each space's
+// negative-filter dimensions (out-of-range values the mode penalises),
+// which add to a score unweighted.
+func (e *Encoder) Similarities(qv *QueryVector, item []float32, sims, penalties []float64) {
+	rootN := math.Sqrt(float64(len(e.segments)))
+	for si, seg := range e.segments {
+		sims[si], penalties[si] = 0, 0
+		w := qv.Weights[si]
+		if w == 0 {
+			continue
+		}
+		var s, pen float64
+		end := seg.Offset + seg.Dim - seg.NegDims
+		for k := seg.Offset; k < end; k++ {
+			s += float64(qv.Vector[k]) * float64(item[k])
+		}
+		for k := end; k < seg.Offset+seg.Dim; k++ {
+			pen += float64(qv.Vector[k]) * float64(item[k])
+		}
+		sims[si], penalties[si] = s*rootN/(w*qv.Scale), pen
+	}
 }
 
 // Explain splits query·item into each space's contribution; they sum to the

@@ -102,6 +102,26 @@ type SpaceSpec struct {
 	Periods        []Period `yaml:"periods,omitempty" json:"periods,omitempty"`
 	OffsetHours    float64  `yaml:"offset_hours,omitempty" json:"offset_hours,omitempty"`
 	Weight         *float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
+	// Lexical is a text space's lexical share ℓ in [0, 1]: its similarity
+	// is (1−ℓ)·cosine + ℓ·lexical match. Unset means DefaultLexical; 0
+	// turns lexical matching off for the space.
+	Lexical *float64 `yaml:"lexical,omitempty" json:"lexical,omitempty"`
+}
+
+// DefaultLexical is a text space's lexical share when the schema sets none.
+// Measured on the judged Amazon queries (tessera bench relevance).
+const DefaultLexical = 0.5
+
+// LexicalShare is the space's lexical share: its lexical key, or
+// DefaultLexical for a text space, or 0 for other kinds.
+func (sp *SpaceSpec) LexicalShare() float64 {
+	if sp.Kind != KindText {
+		return 0
+	}
+	if sp.Lexical != nil {
+		return *sp.Lexical
+	}
+	return DefaultLexical
 }
 
 // Period is one time window of a recency space.
@@ -327,6 +347,9 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		if sp.NegativeFilter > 0 {
 			return fail(at+".negative_filter", "must be ≤ 0")
 		}
+		if sp.Lexical != nil && (sp.Kind != KindText || !(*sp.Lexical >= 0 && *sp.Lexical <= 1)) {
+			return fail(at+".lexical", "is a text space's lexical share, a number from 0 to 1")
+		}
 		switch sp.Kind {
 		case KindText:
 			if f.Type != TypeText && f.Type != TypeCategory && f.Type != TypeCategoryList {
@@ -444,11 +467,18 @@ func (s *Schema) Space(name string) (*SpaceSpec, bool) {
 // and the embedder's name. Stores keep it so a changed schema is detected
 // instead of mixing vectors.
 func (s *Schema) Fingerprint(embedderName string) string {
+	// The lexical share changes no vector.
+	specs := make([]*SpaceSpec, len(s.Spaces))
+	for i, sp := range s.Spaces {
+		c := *sp
+		c.Lexical = nil
+		specs[i] = &c
+	}
 	b, _ := json.Marshal(struct {
 		Fields   map[string]*Field
 		Spaces   []*SpaceSpec
 		Embedder string
-	}{s.Fields, s.Spaces, embedderName})
+	}{s.Fields, specs, embedderName})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }

@@ -96,14 +96,19 @@ func (s *testServer) get(t testing.TB, path string, out any) int {
 
 type searchResp struct {
 	Results []struct {
-		ID     string             `json:"id"`
-		Score  float64            `json:"score"`
-		Scores map[string]float64 `json:"scores"`
-		Fields map[string]any     `json:"fields"`
+		ID        string             `json:"id"`
+		Score     float64            `json:"score"`
+		Scores    map[string]float64 `json:"scores"`
+		Fields    map[string]any     `json:"fields"`
+		Relevance float64            `json:"relevance"`
+		OnTopic   bool               `json:"on_topic"`
+		Matched   []string           `json:"matched"`
 	} `json:"results"`
-	Interpreted map[string]any `json:"interpreted"`
-	NextCursor  string         `json:"next_cursor"`
-	Error       *web.APIError  `json:"error"`
+	Total       int                `json:"total"`
+	Weights     map[string]float64 `json:"weights"`
+	Interpreted map[string]any     `json:"interpreted"`
+	NextCursor  string             `json:"next_cursor"`
+	Error       *web.APIError      `json:"error"`
 }
 
 func allWeights(except string, w float64) map[string]float64 {
@@ -166,9 +171,20 @@ func TestScoresSumToScore(t *testing.T) {
 			t.Fatalf("%s: Σ scores %v != score %v", res.ID, sum, res.Score)
 		}
 	}
+	// Relevance ranking: the on-topic results lead, best score first.
+	for i := 1; i < len(r.Results); i++ {
+		if r.Results[i].OnTopic && !r.Results[i-1].OnTopic {
+			t.Fatalf("on-topic result %d after an off-topic one", i)
+		}
+		if r.Results[i].OnTopic && r.Results[i].Score > r.Results[i-1].Score+1e-6 {
+			t.Fatalf("on-topic results not sorted by score at %d", i)
+		}
+	}
+	// The linear mix: one order, by score.
+	s.post(t, "/v1/search", map[string]any{"text": "yoga mat", "weights": map[string]float64{"price": 0.5, "rating": 2, "title": 1, "description": -0.3}, "limit": 30, "rank": "linear"}, &r)
 	for i := 1; i < len(r.Results); i++ {
 		if r.Results[i].Score > r.Results[i-1].Score+1e-6 {
-			t.Fatalf("results not sorted by score at %d", i)
+			t.Fatalf("linear results not sorted by score at %d", i)
 		}
 	}
 }

@@ -346,7 +346,7 @@ func testFilters(t *testing.T, c *catalogue) {
 			if len(want) >= 1000 {
 				t.Fatalf("case matches %d rows: pick one under the 1000 limit", len(want))
 			}
-			r := c.search(t, "/v1/search", map[string]any{"text": "usb cable", "filter": fc.filter, "limit": 1000})
+			r := c.search(t, "/v1/search", map[string]any{"text": "usb cable", "filter": fc.filter, "limit": 1000, "rank": "linear"})
 			for _, res := range r.Results {
 				if !fc.match(res.Fields) {
 					t.Fatalf("%s does not match %v: %v", res.ID, fc.filter, res.Fields)
@@ -669,7 +669,8 @@ func testIncludeVectors(t *testing.T, c *catalogue) {
 }
 
 func testNamed(t *testing.T, c *catalogue) {
-	def := c.search(t, "/v1/search/cheap_cables", nil)
+	// The linear mix shows the merged request weights as they are.
+	def := c.search(t, "/v1/search/cheap_cables", map[string]any{"rank": "linear"})
 	if len(def.Results) != 5 {
 		t.Fatalf("template limit 5: %d results", len(def.Results))
 	}
@@ -683,12 +684,12 @@ func testNamed(t *testing.T, c *catalogue) {
 	}
 	// The same as spelling the template out.
 	spelled := c.search(t, "/v1/search", map[string]any{"text": "usb charging cable", "weights": map[string]float64{"price": 2, "rating": 0.5},
-		"filter": map[string]any{"type": map[string]any{"eq": "Computers&Accessories"}}, "limit": 5})
+		"filter": map[string]any{"type": map[string]any{"eq": "Computers&Accessories"}}, "limit": 5, "rank": "linear"})
 	if !slices.Equal(ids(def.Results), ids(spelled.Results)) {
 		t.Errorf("named query %v != spelled out %v", ids(def.Results), ids(spelled.Results))
 	}
 	// Request values override; weights merge; filters AND.
-	over := c.search(t, "/v1/search/cheap_cables", map[string]any{"limit": 3, "weights": map[string]float64{"price": 0}, "filter": map[string]any{"price": map[string]any{"lte": 300}}})
+	over := c.search(t, "/v1/search/cheap_cables", map[string]any{"limit": 3, "rank": "linear", "weights": map[string]float64{"price": 0}, "filter": map[string]any{"price": map[string]any{"lte": 300}}})
 	if len(over.Results) != 3 || over.Weights["price"] != 0 || over.Weights["rating"] != 0.5 {
 		t.Errorf("override: %d results, weights %v", len(over.Results), over.Weights)
 	}
@@ -761,7 +762,9 @@ func testEncodeQuery(t *testing.T, c *catalogue) {
 	if norm(q.Query.Parts["rating"]) != 0 {
 		t.Error("a weight-0 space has a non-zero query part")
 	}
+	// /v1/encode's vectors reproduce the linear mix's scores exactly.
 	body["limit"] = 20
+	body["rank"] = "linear"
 	r := c.search(t, "/v1/search", body)
 	for _, res := range r.Results {
 		rec, _ := c.db.Collection.Get(res.ID)

@@ -41,6 +41,8 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	nlq := fs.Bool("nl", false, "treat the text as a natural-language query")
 	limit := fs.Int("limit", 10, "results")
 	asJSON := fs.Bool("json", false, "print the JSON response")
+	rank := fs.String("rank", "", `"relevance" (default: weights reorder what matches the text) or "linear" (Superlinked's plain mix)`)
+	sortBy := fs.String("sort", "", `order the on-topic results by a filter field: FIELD or FIELD:desc`)
 	words, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -54,7 +56,11 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := a.LoadDemo(ctx); err != nil {
 		return err
 	}
-	req := query.Request{Weights: query.Weights(weights), Limit: *limit}
+	req := query.Request{Weights: query.Weights(weights), Limit: *limit, Rank: *rank}
+	if *sortBy != "" {
+		field, order, _ := strings.Cut(*sortBy, ":")
+		req.Sort = &query.Sort{Field: field, Order: order}
+	}
 	text := strings.Join(words, " ")
 	if *nlq {
 		req.Q = text
@@ -85,14 +91,19 @@ func printTable(w io.Writer, a *tessera.DB, resp *query.Response) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	segs := a.Encoder.Segments()
-	head := []string{"#", "score"}
+	head := []string{"#", "score", "relevance"}
 	for _, s := range segs {
 		head = append(head, s.Name)
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\tid\t"+"title\t")
 	titleField := titleField(a)
+	divided := false
 	for i, r := range resp.Results {
-		row := []string{strconv.Itoa(i + 1), fmt.Sprintf("%.4f", r.Score)}
+		if !r.OnTopic && r.Relevance > 0 && !divided {
+			fmt.Fprintln(tw, "\t\t-- less relevant --\t")
+			divided = true
+		}
+		row := []string{strconv.Itoa(i + 1), fmt.Sprintf("%.4f", r.Score), fmt.Sprintf("%.2f", r.Relevance)}
 		for _, s := range segs {
 			row = append(row, fmt.Sprintf("%+.3f", r.Scores[s.Name]))
 		}
@@ -105,7 +116,7 @@ func printTable(w io.Writer, a *tessera.DB, resp *query.Response) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d results in %.2f ms\n", len(resp.Results), resp.TookMS)
+	fmt.Fprintf(w, "%d of %d matching in %.2f ms\n", len(resp.Results), resp.Total, resp.TookMS)
 	return nil
 }
 

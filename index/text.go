@@ -1,0 +1,225 @@
+package index
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+
+	"github.com/bits-and-blooms/bitset"
+
+	"github.com/tessera-search/tessera/index/lexical"
+)
+
+// LabelsField is the lexical field that holds a row's category labels
+// (Options.LabelFields, joined): a query word that names a category the row
+// is in matches there even when the row's own text never says it.
+const LabelsField = "\x00labels"
+
+// TextQuery asks the lexical index about one query text: each field in
+// Fields is scored for every candidate, and each field's best matches
+// become candidates too.
+type TextQuery struct {
+	Text   string
+	Fields []string
+}
+
+// Candidates is what SearchHybrid found.
+type Candidates struct {
+	// Hits come from the graph (nearest to the dense query) and from the
+	// lexical index (best matches of each text query's fields), each once.
+	// Hit.Lex holds the lexical scores, query by query and field by field.
+	Hits []Hit
+	// Passing is the number of live rows the filter lets through (every
+	// live row without a filter), or -1 when a row-by-row Filter makes it
+	// unknown.
+	Passing int
+}
+
+// lexicalOf is the part of a document the lexical index reads: the text
+// fields as they are, the label fields joined into LabelsField.
+func (c *Collection) lexicalOf(fields map[string]any) map[string]any {
+	doc := make(map[string]any, len(c.opts.TextFields)+1)
+	for _, f := range c.opts.TextFields {
+		if v, ok := fields[f]; ok {
+			doc[f] = v
+		}
+	}
+	var labels []any
+	for _, f := range c.opts.LabelFields {
+		switch v := fields[f].(type) {
+		case nil:
+		case []any:
+			labels = append(labels, v...)
+		case []string:
+			for _, s := range v {
+				labels = append(labels, s)
+			}
+		default:
+			labels = append(labels, v)
+		}
+	}
+	if len(labels) > 0 {
+		doc[LabelsField] = labels
+	}
+	return doc
+}
+
+// setLexicalLocked re-indexes slot s when its indexed fields changed; c.mu
+// must be held for writing. Unchanged text (a recency refresh, a price
+// update) costs one comparison.
+func (c *Collection) setLexicalLocked(s uint32, old, fields map[string]any) {
+	if c.lex == nil {
+		return
+	}
+	if fields == nil {
+		c.lex.Delete(s)
+		return
+	}
+	doc := c.lexicalOf(fields)
+	if old != nil && lexicalEqual(c.lexicalOf(old), doc) {
+		return
+	}
+	c.lex.Set(s, doc)
+}
+
+func lexicalEqual(a, b map[string]any) bool {
+	return maps.EqualFunc(a, b, func(x, y any) bool { return reflect.DeepEqual(x, y) })
+}
+
+// LexicalBytes estimates the lexical index's memory (0 when there is none).
+func (c *Collection) LexicalBytes() int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.lex == nil {
+		return 0
+	}
+	return c.lex.Bytes()
+}
+
+// SearchHybrid gathers a candidate pool: the k nearest rows to the dense
+// query q from the graph, and for each text query the k best lexical
+// matches of each of its fields, all under one filter plan. Every candidate
+// carries its vector, fields and lexical scores (Hit.Lex: for text query i
+// and its field j, at i·len(Fields)+j in order) and the query words it
+// contains (Hit.Matched). Without a lexical index it returns the graph's
+// hits with zero lexical scores.
+func (c *Collection) SearchHybrid(q []float32, k int, texts []TextQuery, opt SearchOptions) (Candidates, error) {
+	if len(q) != c.dim {
+		return Candidates{}, fmt.Errorf("index: query has %d dims, collection has %d", len(q), c.dim)
+	}
+	if k <= 0 {
+		return Candidates{}, nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	plan := c.planLocked(opt)
+	dense := c.searchLocked(q, k, opt, plan)
+	slots := make([]uint32, 0, len(dense)+k)
+	seen := make(map[uint32]bool, len(dense)+k)
+	for _, r := range dense {
+		slots = append(slots, r.ID)
+		seen[r.ID] = true
+	}
+	var queries []*lexical.Query
+	nLex := 0
+	if c.lex != nil {
+		for _, t := range texts {
+			lq := c.lex.Prepare(t.Text)
+			queries = append(queries, lq)
+			nLex += len(t.Fields)
+			for _, f := range t.Fields {
+				for _, h := range c.lex.Top(lq, f, k, plan.pass) {
+					if !seen[h.Slot] {
+						seen[h.Slot] = true
+						slots = append(slots, h.Slot)
+					}
+				}
+			}
+		}
+	}
+	hits := make([]Hit, len(slots))
+	flat := make([]float32, len(slots)*c.dim)
+	lex := make([]float64, len(slots)*nLex)
+	for i, s := range slots {
+		v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
+		copy(v, c.vectorLocked(s))
+		hits[i] = Hit{ID: c.ids[s], Fields: c.docs[s], Vector: v}
+		if i < len(dense) {
+			hits[i].Score = dense[i].Score
+		}
+		if nLex == 0 {
+			continue
+		}
+		hl := lex[i*nLex : (i+1)*nLex : (i+1)*nLex]
+		j := 0
+		var matched []string
+		for qi, t := range texts {
+			for _, f := range t.Fields {
+				hl[j] = c.lex.Score(queries[qi], f, s)
+				j++
+			}
+			for _, w := range c.lex.Matched(queries[qi], s) {
+				if !containsString(matched, w) {
+					matched = append(matched, w)
+				}
+			}
+		}
+		hits[i].Lex, hits[i].Matched = hl, matched
+	}
+	return Candidates{Hits: hits, Passing: plan.passing}, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// filterPlan is how one search decides which slots pass: allow holds the
+// passing slots when a Select ran; pass tests one slot in every case.
+type filterPlan struct {
+	allow   *bitset.BitSet
+	pass    func(s uint32) bool
+	passing int // rows that pass, or -1 when only pass can tell
+	// graph is the test the graph needs beyond allow (nil: none).
+	graph func(s uint32) bool
+}
+
+// planLocked builds the filter plan for opt; c.mu must be held.
+func (c *Collection) planLocked(opt SearchOptions) filterPlan {
+	// The graph may briefly hold a slot whose document was just deleted
+	// (graph changes follow document changes): such slots never pass.
+	p := filterPlan{passing: len(c.slots)}
+	p.pass = func(s uint32) bool { return c.ids[s] != "" }
+	if opt.Exclude != "" {
+		p.pass = func(s uint32) bool { return c.ids[s] != "" && c.ids[s] != opt.Exclude }
+		if _, ok := c.slots[opt.Exclude]; ok {
+			p.passing--
+		}
+	}
+	if opt.Select != nil {
+		allow := bitset.New(uint(len(c.ids)))
+		opt.Select(columnView{c}, allow)
+		allow.InPlaceIntersection(c.alive)
+		if s, ok := c.slots[opt.Exclude]; ok {
+			allow.Clear(uint(s))
+		}
+		p.allow = allow
+		p.passing = int(allow.Count())
+		p.pass = func(s uint32) bool { return uint(s) < allow.Len() && allow.Test(uint(s)) }
+	}
+	if opt.Filter != nil {
+		prev := p.pass
+		p.pass = func(s uint32) bool { return prev(s) && opt.Filter(c.ids[s], c.docs[s]) }
+		p.passing = -1
+	}
+	// The graph needs no test of its own where allow says it all.
+	p.graph = p.pass
+	if p.allow != nil && opt.Filter == nil {
+		p.graph = nil
+	}
+	return p
+}

@@ -1,0 +1,396 @@
+package query
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/spaces"
+)
+
+// Rank modes of a request.
+const (
+	// RankRelevance (the default) ranks by how well an item matches the
+	// query text first; weights reorder items of equal relevance.
+	RankRelevance = "relevance"
+	// RankLinear is Superlinked's plain mix: Σ wᵢ·simᵢ over the one
+	// concatenated vector, exactly what /v1/encode's vectors reproduce.
+	RankLinear = "linear"
+)
+
+// The relevance ranking's constants. Each was chosen on the judged queries
+// of bench/relevance (tessera bench relevance); comments give what the
+// alternatives scored there.
+const (
+	// poolMin is the least number of candidates taken from the graph and
+	// from each lexical field. 100 and 200 scored the same.
+	poolMin = 100
+	// bandRatio splits candidates into relevance bands: band 0 holds those
+	// within this fraction of the best relevance, band 1 the next step
+	// down, and so on. Weights reorder within a band, never across.
+	bandRatio = 0.8
+	// relevanceFloor is the least relevance an item needs to be on topic
+	// at all: below it a query matched nothing (a nonsense query's best
+	// item scores about 0.15–0.2 on the built-in embedder).
+	relevanceFloor = 0.25
+	// spreadFloor bounds a space's measured spread from below, so a space
+	// whose similarities barely differ among the candidates cannot take
+	// the whole ranking by being divided by almost nothing.
+	spreadFloor = 0.05
+)
+
+// Sort orders the on-topic results by a filter field instead of by score.
+type Sort struct {
+	Field string `json:"field"`
+	// Order is "asc" (the default) or "desc". Items without a value come
+	// last either way.
+	Order string `json:"order,omitempty"`
+}
+
+// candidate is one item of the relevance ranking's pool.
+type candidate struct {
+	hit       index.Hit
+	sims      []float64 // per space; a text space holds its hybrid score
+	penalties []float64 // per space, unweighted
+	rel       float64
+	band      int
+	onTopic   bool
+	score     float64
+}
+
+// textPlan says where a text space's lexical scores sit in Hit.Lex.
+type textPlan struct {
+	space   int
+	share   float64 // ℓ; 0 = dense only
+	own     int     // index into Hit.Lex of the space's own field
+	labels  int     // index of the labels field, -1 when there is none
+	dynamic bool    // the space has query text to match lexically
+}
+
+// runRelevance answers a request whose query has active text spaces:
+// candidates from the graph (text spaces alone) and the lexical index,
+// hybrid text scores, relevance bands, then calibrated weights within each
+// band. It returns false when the query has no text to be relevant to,
+// and the caller falls back to the linear mix.
+func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool, error) {
+	segs := e.enc.Segments()
+	sch := e.enc.Schema()
+	var plans []textPlan
+	for si, seg := range segs {
+		if seg.Kind == spaces.KindText && p.Vector.Weights[si] > 0 {
+			plans = append(plans, textPlan{space: si, share: sch.Spaces[si].LexicalShare(), labels: -1})
+		}
+	}
+	if len(plans) == 0 {
+		return nil, false, nil
+	}
+	// The pool: the dense query over the text spaces alone, so that no
+	// attribute drags off-topic items in, plus each text's lexical matches.
+	dense := slices.Clone(p.Vector.Vector)
+	textWeights := make([]float64, len(segs))
+	for si, seg := range segs {
+		if seg.Kind == spaces.KindText && p.Vector.Weights[si] > 0 {
+			textWeights[si] = p.Vector.Weights[si]
+			continue
+		}
+		clear(dense[seg.Offset : seg.Offset+seg.Dim])
+	}
+	_, labels := LexicalFields(sch)
+	var texts []index.TextQuery
+	nLex := 0
+	for i := range plans {
+		tp := &plans[i]
+		text := p.texts[tp.space]
+		if tp.share == 0 || text == "" || e.remote != nil {
+			tp.share = 0
+			continue
+		}
+		tp.dynamic = true
+		fields := []string{sch.Spaces[tp.space].Field}
+		if len(labels) > 0 {
+			fields = append(fields, index.LabelsField)
+		}
+		tp.own = nLex
+		if len(fields) > 1 {
+			tp.labels = nLex + 1
+		}
+		nLex += len(fields)
+		texts = append(texts, index.TextQuery{Text: text, Fields: fields})
+	}
+	page := p.Offset + p.Limit
+	k := max(poolMin, 2*page)
+	var hits []index.Hit
+	if e.remote != nil {
+		var err error
+		hits, err = e.remote.SearchVector(ctx, dense, k, p.filterJSON)
+		if err != nil {
+			return nil, true, err
+		}
+		if p.exclude != "" {
+			hits = slices.DeleteFunc(hits, func(h index.Hit) bool { return h.ID == p.exclude })
+		}
+	} else {
+		opt := e.searchOptions(p)
+		opt.Weights = textWeights
+		got, err := e.coll.SearchHybrid(dense, k, texts, opt)
+		if err != nil {
+			return nil, true, err
+		}
+		hits = got.Hits
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, true, err
+	}
+
+	cands := make([]candidate, len(hits))
+	flat := make([]float64, 2*len(hits)*len(segs))
+	var textWeight float64
+	for _, tp := range plans {
+		textWeight += p.Vector.Weights[tp.space]
+	}
+	best := 0.0
+	for i, h := range hits {
+		c := &cands[i]
+		c.hit = h
+		c.sims = flat[2*i*len(segs) : (2*i+1)*len(segs) : (2*i+1)*len(segs)]
+		c.penalties = flat[(2*i+1)*len(segs) : (2*i+2)*len(segs) : (2*i+2)*len(segs)]
+		e.enc.Similarities(p.Vector, h.Vector, c.sims, c.penalties)
+		for _, tp := range plans {
+			if tp.dynamic && len(h.Lex) > 0 {
+				lex := h.Lex[tp.own]
+				if tp.labels >= 0 {
+					// A category label that names the query counts as
+					// much as the text saying it: "smartphone" finds a
+					// phone titled "Redmi Note 12" in Smartphones.
+					lex = (lex + h.Lex[tp.labels]) / 2
+				}
+				c.sims[tp.space] = (1-tp.share)*c.sims[tp.space] + tp.share*lex
+			}
+			c.rel += p.Vector.Weights[tp.space] * c.sims[tp.space]
+		}
+		c.rel /= textWeight
+		best = max(best, c.rel)
+	}
+	onTopic := 0
+	for i := range cands {
+		c := &cands[i]
+		c.band = relevanceBand(c.rel, best)
+		c.onTopic = c.band == 0 && c.rel >= relevanceFloor
+		if c.onTopic {
+			onTopic++
+		}
+	}
+	e.fillMissing(p, cands)
+	eff := calibrate(p.Vector.Weights, segs, cands)
+	for i := range cands {
+		c := &cands[i]
+		for si := range segs {
+			c.score += eff[si]*c.sims[si] + c.penalties[si]
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if a.onTopic != b.onTopic {
+			if a.onTopic {
+				return -1
+			}
+			return 1
+		}
+		if a.band != b.band {
+			return cmp.Compare(a.band, b.band)
+		}
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return cmp.Compare(a.hit.ID, b.hit.ID)
+	})
+	if p.Sort != nil {
+		sortOnTopic(cands[:onTopic], p.Sort)
+	}
+
+	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted, Degraded: p.Vector.Degraded, Total: onTopic}
+	for si, seg := range segs {
+		resp.Weights[seg.Name] = eff[si]
+	}
+	for i := p.Offset; i < len(cands) && len(resp.Results) < p.Limit; i++ {
+		c := &cands[i]
+		if p.MinScore != nil && c.score < *p.MinScore {
+			break
+		}
+		r := Result{ID: c.hit.ID, Score: c.score, Scores: make(map[string]float64, len(segs)), Fields: c.hit.Fields,
+			Relevance: round4(c.rel), OnTopic: c.onTopic, Matched: c.hit.Matched}
+		if r.Matched == nil {
+			r.Matched = []string{}
+		}
+		for si, seg := range segs {
+			r.Scores[seg.Name] = eff[si]*c.sims[si] + c.penalties[si]
+		}
+		if p.WithVectors {
+			r.Vectors = e.vectorParts(c.hit.Vector)
+		}
+		resp.Results = append(resp.Results, r)
+	}
+	if len(resp.Results) == p.Limit && len(cands) > page && page < MaxLimit &&
+		(p.MinScore == nil || cands[page].score >= *p.MinScore) {
+		resp.NextCursor = encodeCursor(page)
+	}
+	return resp, true, nil
+}
+
+// relevanceBand is 0 for relevance within bandRatio of the best, 1 for the
+// next step of bandRatio down, and so on.
+func relevanceBand(rel, best float64) int {
+	if best <= 0 {
+		return 0
+	}
+	if rel <= 0 {
+		return math.MaxInt32
+	}
+	return int(math.Floor(math.Log(best/rel) / math.Log(1/bandRatio)))
+}
+
+// fillMissing gives an item without a value for a number or recency space
+// the median similarity of the on-topic items that have one, so that an
+// unrated item ranks as a typical one: never the worst (a 1★ item must
+// not beat it), never the best (a missing price must not win under a
+// negative price weight).
+func (e *Engine) fillMissing(p *Prepared, cands []candidate) {
+	sch := e.enc.Schema()
+	var vals []float64
+	for si, seg := range e.enc.Segments() {
+		if p.Vector.Weights[si] == 0 || (seg.Kind != spaces.KindNumber && seg.Kind != spaces.KindRecency) {
+			continue
+		}
+		field := sch.Spaces[si].Field
+		vals = vals[:0]
+		missing := false
+		for i := range cands {
+			if cands[i].hit.Fields[field] == nil {
+				missing = true
+			} else if cands[i].band == 0 {
+				vals = append(vals, cands[i].sims[si])
+			}
+		}
+		if !missing {
+			continue
+		}
+		if len(vals) == 0 {
+			for i := range cands {
+				if cands[i].hit.Fields[field] != nil {
+					vals = append(vals, cands[i].sims[si])
+				}
+			}
+		}
+		med := median(vals)
+		for i := range cands {
+			if cands[i].hit.Fields[field] == nil {
+				cands[i].sims[si], cands[i].penalties[si] = med, 0
+			}
+		}
+	}
+}
+
+// calibrate turns request weights into effective ones: each weight is
+// divided by the spread (standard deviation) of its space's similarities,
+// so that weight 1 gives a space the same say whatever the width of its
+// similarity band, then all are scaled to Σ|w| = 1. Text spaces are
+// measured over the whole pool (their spread is what separates on-topic
+// from off-topic); the other spaces over the top band, the items they
+// will actually reorder.
+func calibrate(weights []float64, segs []spaces.Segment, cands []candidate) []float64 {
+	eff := make([]float64, len(weights))
+	var vals []float64
+	var total float64
+	for si, w := range weights {
+		if w == 0 {
+			continue
+		}
+		vals = vals[:0]
+		for i := range cands {
+			if segs[si].Kind == spaces.KindText || cands[i].band == 0 {
+				vals = append(vals, cands[i].sims[si])
+			}
+		}
+		if len(vals) < 3 {
+			vals = vals[:0]
+			for i := range cands {
+				vals = append(vals, cands[i].sims[si])
+			}
+		}
+		eff[si] = w / max(stddev(vals), spreadFloor)
+		total += math.Abs(eff[si])
+	}
+	if total > 0 {
+		for si := range eff {
+			eff[si] /= total
+		}
+	}
+	return eff
+}
+
+// sortOnTopic orders the on-topic candidates by a field's value; items
+// without one come last, ties keep their ranking.
+func sortOnTopic(head []candidate, s *Sort) {
+	desc := s.Order == "desc"
+	sort.SliceStable(head, func(i, j int) bool {
+		a, b := head[i].hit.Fields[s.Field], head[j].hit.Fields[s.Field]
+		if a == nil || b == nil {
+			return a != nil && b == nil
+		}
+		c := compareValues(a, b)
+		if desc {
+			c = -c
+		}
+		return c < 0
+	})
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func stddev(v []float64) float64 {
+	if len(v) < 2 {
+		return 0
+	}
+	var sum, sq float64
+	for _, x := range v {
+		sum += x
+	}
+	mean := sum / float64(len(v))
+	for _, x := range v {
+		sq += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(sq / float64(len(v)))
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// compareValues orders two field values of one field: numbers by value,
+// times by instant, anything else by its text.
+func compareValues(a, b any) int {
+	if x, ok := index.Number(a); ok {
+		if y, ok := index.Number(b); ok {
+			return cmp.Compare(x, y)
+		}
+	}
+	if x, ok := a.(time.Time); ok {
+		if y, ok := b.(time.Time); ok {
+			return x.Compare(y)
+		}
+	}
+	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
