@@ -1,0 +1,252 @@
+package tessera_test
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/query"
+)
+
+const shopSchema = `
+name: shop
+id: id
+fields:
+  id:       {type: text}
+  title:    {type: text}
+  category: {type: category}
+  price:    {type: number, format: money}
+  rating:   {type: number, format: rating}
+  stock:    {type: integer}
+spaces:
+  - {name: title,  kind: text,   field: title}
+  - {name: price,  kind: number, field: price, min: 0, max: 1000, mode: minimum, scale: log}
+  - {name: rating, kind: number, field: rating, min: 0, max: 5, mode: maximum}
+filters: [category, price, rating, stock]
+`
+
+// shopRows: a handful of earbuds at ordinary prices, and cheap items that
+// share a word or two with the query but are something else.
+var shopRows = []map[string]any{
+	{"id": "buds-1", "title": "Voltiq True Wireless Earbuds with Charging Case", "category": "Headphones", "price": 89.0, "rating": 4.1, "stock": 3},
+	{"id": "buds-2", "title": "Pixmere Wireless Earbuds Bluetooth 5.3", "category": "Headphones", "price": 59.0, "rating": 4.6, "stock": 9},
+	{"id": "buds-3", "title": "Auralis Sport Wireless Earbuds, Ear Hooks", "category": "Headphones", "price": 129.0, "rating": 3.2, "stock": 1},
+	{"id": "buds-4", "title": "Korvane Noise Cancelling Wireless Earbuds", "category": "Headphones", "price": 199.0, "stock": 5},
+	{"id": "buds-5", "title": "Strandline Budget Wireless Earbuds", "category": "Headphones", "price": 25.0, "rating": 1.2, "stock": 7},
+	{"id": "mouse-1", "title": "Silent Wireless Mouse 1600 DPI", "category": "Computer Accessories", "price": 6.0, "rating": 4.4, "stock": 40},
+	{"id": "cards-1", "title": "Index Cards, Pack of 100", "category": "Office Products", "price": 2.0, "rating": 4.8, "stock": 99},
+	{"id": "cable-1", "title": "USB-C Charging Cable for Earbuds and Phones", "category": "Cables", "price": 3.0, "rating": 4.5, "stock": 50},
+	{"id": "lamp-1", "title": "LED Desk Lamp with USB Port", "category": "Lighting", "price": 15.0, "rating": 4.0, "stock": 12},
+	{"id": "mat-1", "title": "Yoga Mat, Non-Slip, 6mm", "category": "Sports", "price": 19.0, "rating": 4.3, "stock": 20},
+}
+
+func openShop(t *testing.T) *tessera.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(shopSchema), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	events := make([]ingest.Event, len(shopRows))
+	for i, r := range shopRows {
+		events[i] = ingest.Event{Op: "upsert", ID: r["id"].(string), Fields: r}
+	}
+	res, err := db.Applier.Apply(ctx, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if len(r.Problems) > 0 {
+			t.Fatalf("%s: %v", r.ID, r.Problems)
+		}
+	}
+	return db
+}
+
+func search(t *testing.T, db *tessera.DB, req query.Request) *query.Response {
+	t.Helper()
+	if req.Limit == 0 {
+		req.Limit = 10
+	}
+	resp, err := db.Engine.Search(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func resultIDs(rs []query.Result) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// TestCheapOffTopicNeverOutranksOnTopic is the issue's own example: with the
+// price weight turned up, a cheap mouse or pack of cards must not rise
+// above any earbuds, while the earbuds themselves are reordered by price.
+func TestCheapOffTopicNeverOutranksOnTopic(t *testing.T) {
+	db := openShop(t)
+	for _, w := range []float64{0, 1, 3, 10} {
+		resp := search(t, db, query.Request{Text: "wireless earbuds", Weights: query.Weights{"price": w}})
+		ids := resultIDs(resp.Results)
+		for i, id := range ids[:5] {
+			if !strings.HasPrefix(id, "buds-") {
+				t.Fatalf("price weight %v: #%d is %s, want earbuds first: %v", w, i+1, id, ids)
+			}
+			if !resp.Results[i].OnTopic {
+				t.Errorf("price weight %v: %s not marked on topic", w, id)
+			}
+		}
+		if resp.Total != 5 {
+			t.Errorf("price weight %v: total %d, want the 5 earbuds", w, resp.Total)
+		}
+		if w >= 3 && ids[0] != "buds-5" {
+			t.Errorf("price weight %v: #1 is %s, want the cheapest earbuds (buds-5): %v", w, ids[0], ids)
+		}
+	}
+	// The plain linear mix is still there for callers who want it, and
+	// there price does pull cheap off-topic items up.
+	lin := search(t, db, query.Request{Text: "wireless earbuds", Weights: query.Weights{"price": 10}, Rank: query.RankLinear})
+	if strings.HasPrefix(lin.Results[0].ID, "buds-") {
+		t.Errorf("linear mix with price 10: #1 is %s; expected a cheap off-topic item, or the test shows nothing", lin.Results[0].ID)
+	}
+}
+
+// TestScoreIsTheSumOfCalibratedParts: score = Σ scores, the effective
+// weights come back normalised (Σ|w| = 1), and a space whose similarities
+// spread less gets a larger effective weight for the same request weight.
+func TestScoreIsTheSumOfCalibratedParts(t *testing.T) {
+	db := openShop(t)
+	resp := search(t, db, query.Request{Text: "wireless earbuds", Weights: query.Weights{"price": 1, "rating": 1}})
+	var sum float64
+	for _, w := range resp.Weights {
+		sum += math.Abs(w)
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("Σ|effective weights| = %v, want 1: %v", sum, resp.Weights)
+	}
+	for _, r := range resp.Results {
+		var s float64
+		for _, x := range r.Scores {
+			s += x
+		}
+		if math.Abs(s-r.Score) > 1e-9 {
+			t.Fatalf("%s: Σ scores %v != score %v", r.ID, s, r.Score)
+		}
+	}
+	if resp.Weights["price"] == resp.Weights["rating"] {
+		t.Errorf("price and rating got the same effective weight %v: no calibration", resp.Weights["price"])
+	}
+}
+
+// TestMissingValuesRankAsTypical: an unrated item is neither the worst nor
+// the best by rating, and an item with no price never wins under a
+// negative price weight.
+func TestMissingValuesRankAsTypical(t *testing.T) {
+	db := openShop(t)
+	resp := search(t, db, query.Request{Text: "wireless earbuds", Weights: query.Weights{"rating": 5, "price": 0}})
+	ids := resultIDs(resp.Results)
+	pos := slices.Index(ids, "buds-4") // unrated
+	worst := slices.Index(ids, "buds-5")
+	if pos < 0 || worst < 0 || pos > worst {
+		t.Errorf("unrated buds-4 at %d, the 1.2★ buds-5 at %d: the unrated item must beat the worst-rated: %v", pos, worst, ids)
+	}
+	if ids[0] == "buds-4" {
+		t.Errorf("the unrated item ranks first by rating: %v", ids)
+	}
+	// Remove a price: with a negative price weight (dearest first) it must
+	// not take the top.
+	ctx := context.Background()
+	row := map[string]any{"id": "buds-6", "title": "Lumen Wireless Earbuds", "category": "Headphones", "rating": 4.0}
+	if _, err := db.Applier.Apply(ctx, []ingest.Event{{Op: "upsert", ID: "buds-6", Fields: row}}); err != nil {
+		t.Fatal(err)
+	}
+	resp = search(t, db, query.Request{Text: "wireless earbuds", Weights: query.Weights{"price": -1, "rating": 0}})
+	if resp.Results[0].ID == "buds-6" {
+		t.Errorf("an item without a price wins under a negative price weight: %v", resultIDs(resp.Results))
+	}
+}
+
+// TestSortOrdersOnTopicResults: sort orders the relevant results by a
+// filter field and leaves the off-topic ones after them.
+func TestSortOrdersOnTopicResults(t *testing.T) {
+	db := openShop(t)
+	resp := search(t, db, query.Request{Text: "wireless earbuds", Sort: &query.Sort{Field: "stock", Order: "desc"}})
+	got := resultIDs(resp.Results)[:5]
+	want := []string{"buds-2", "buds-5", "buds-4", "buds-1", "buds-3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sorted by stock desc: %v, want %v", got, want)
+	}
+	resp = search(t, db, query.Request{Text: "wireless earbuds", Sort: &query.Sort{Field: "price"}})
+	if got := resultIDs(resp.Results)[:5]; !slices.Equal(got, []string{"buds-5", "buds-2", "buds-1", "buds-3", "buds-4"}) {
+		t.Errorf("sorted by price asc: %v", got)
+	}
+	for _, bad := range []query.Sort{{Field: "title"}, {Field: ""}, {Field: "price", Order: "up"}} {
+		_, err := db.Engine.Search(context.Background(), query.Request{Text: "earbuds", Sort: &bad})
+		if err == nil || !strings.Contains(err.Error(), "sort.") {
+			t.Errorf("sort %+v: error %v, want one naming sort.field or sort.order", bad, err)
+		}
+	}
+}
+
+// TestTotalCountsMatches: total is the number of matching items, not the
+// page size: on-topic items for a text query, items passing the filter
+// otherwise.
+func TestTotalCountsMatches(t *testing.T) {
+	db := openShop(t)
+	resp := search(t, db, query.Request{Text: "wireless earbuds", Limit: 2})
+	if len(resp.Results) != 2 || resp.Total != 5 || resp.NextCursor == "" {
+		t.Errorf("limit 2: %d results, total %d, cursor %q; want 2, 5, a cursor", len(resp.Results), resp.Total, resp.NextCursor)
+	}
+	resp = search(t, db, query.Request{Filter: map[string]any{"price": map[string]any{"lte": 20}}, Limit: 1})
+	if resp.Total != 5 {
+		t.Errorf("filter price ≤ 20: total %d, want 5", resp.Total)
+	}
+}
+
+// TestNonsenseQueryIsNotOnTopic: a query that matches nothing marks
+// nothing on topic and has low relevance everywhere.
+func TestNonsenseQueryIsNotOnTopic(t *testing.T) {
+	db := openShop(t)
+	resp := search(t, db, query.Request{Text: "zxqv blorft"})
+	for _, r := range resp.Results {
+		if r.OnTopic || r.Relevance > 0.5 {
+			t.Errorf("%s: on_topic %v, relevance %v for a nonsense query", r.ID, r.OnTopic, r.Relevance)
+		}
+	}
+	if resp.Total != 0 {
+		t.Errorf("nonsense query: total %d, want 0", resp.Total)
+	}
+}
+
+// TestLexicalShareFromSchema: `lexical: 0` turns the lexical signal off
+// (relevance is then the dense similarity alone) without changing the
+// vectors, so it is not a schema change that needs a rebuild.
+func TestLexicalShareFromSchema(t *testing.T) {
+	db := openShop(t)
+	on := search(t, db, query.Request{Text: "wireless earbuds"})
+	if len(on.Results[0].Matched) == 0 {
+		t.Errorf("no matched words with lexical on: %+v", on.Results[0])
+	}
+	off := strings.Replace(shopSchema, "{name: title,  kind: text,   field: title}", "{name: title,  kind: text,   field: title, lexical: 0}", 1)
+	ctx := context.Background()
+	db2, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(off), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if db2.Encoder.Fingerprint() != db.Encoder.Fingerprint() {
+		t.Error("the lexical share changed the encoder's fingerprint")
+	}
+	bad := strings.Replace(shopSchema, "field: title}", "field: title, lexical: 2}", 1)
+	if _, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(bad)}); err == nil || !strings.Contains(err.Error(), "lexical") {
+		t.Errorf("lexical: 2 accepted or unnamed: %v", err)
+	}
+}
