@@ -57,6 +57,10 @@ type queryRunRep struct {
 	Index        latencies `json:"index"`  // Collection.Search with the engine's query vectors and filters
 	Engine       latencies `json:"engine"` // Engine.Search in process
 	HTTP         latencies `json:"http"`   // POST /v1/search on loopback
+	// HTTPLinear is the same mix with "rank": "linear", measured in
+	// alternating rounds with HTTP.
+	HTTPLinear         latencies `json:"http_linear"`
+	LexicalBytesPerRow float64   `json:"lexical_bytes_per_row"`
 	// ByKind is each kind of query's fastest index and engine time, one
 	// query at a time.
 	ByKind map[string]kindCost `json:"by_kind"`
@@ -252,10 +256,18 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 		run.OverheadMeanPct = (run.Engine.MeanMS/run.Index.MeanMS - 1) * 100
 	}
 	run.ByKind, run.OverheadPct = pairedProfile(ctx, 3, indexOp, engineOp, kinds)
-	run.HTTP, err = measureHTTP(ctx, db, reqs, cfg.dur, cfg.conc)
+	// The same mix under the linear mix, side by side: what relevance
+	// ranking (lexical candidates, hybrid scores, calibration) costs.
+	linear := slices.Clone(reqs)
+	for i := range linear {
+		linear[i].Rank = query.RankLinear
+	}
+	lat, err := measureHTTP(ctx, db, [][]query.Request{reqs, linear}, cfg.dur, cfg.conc)
 	if err != nil {
 		return run, err
 	}
+	run.HTTP, run.HTTPLinear = lat[0], lat[1]
+	run.LexicalBytesPerRow = float64(db.Collection.LexicalBytes()) / float64(run.Rows)
 	run.MeetsP99 = run.HTTP.P99MS <= targetHTTPP99MS && run.HTTP.Errors == 0
 	run.MeetsOver = run.OverheadPct <= targetOverheadPct
 	return run, nil
@@ -546,51 +558,70 @@ func summarize(per [][]time.Duration, errs []int, wall time.Duration) latencies 
 
 // measureHTTP serves the collection on a loopback port and drives it with
 // conc keep-alive connections.
-func measureHTTP(ctx context.Context, db *tessera.DB, reqs []query.Request, d time.Duration, conc int) (latencies, error) {
+// measureHTTP times POST /v1/search for each request set in alternating
+// rounds on one server, so drift in the machine's load falls on every set
+// alike and their latencies compare side by side.
+func measureHTTP(ctx context.Context, db *tessera.DB, sets [][]query.Request, d time.Duration, conc int) ([]latencies, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lb, err := startLoopback(ctx, db)
 	if err != nil {
-		return latencies{}, err
+		return nil, err
 	}
 	defer lb.Close()
 	url := lb.URL + "/v1/search"
-	bodies := make([][]byte, len(reqs))
-	for i, r := range reqs {
-		if bodies[i], err = json.Marshal(r); err != nil {
-			return latencies{}, err
+	bodies := make([][][]byte, len(sets))
+	for si, reqs := range sets {
+		bodies[si] = make([][]byte, len(reqs))
+		for i, r := range reqs {
+			if bodies[si][i], err = json.Marshal(r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
 	defer client.CloseIdleConnections()
 	var firstErr error
 	var once sync.Once
-	l := measure(ctx, d, conc, func(i int) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bodies[i%len(bodies)]))
-		if err != nil {
+	op := func(set [][]byte) func(i int) error {
+		return func(i int) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(set[i%len(set)]))
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			// Read the whole body: the client decodes what it asked for, and
+			// the connection goes back to the pool.
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			if err != nil && ctx.Err() == nil {
+				once.Do(func() { firstErr = err })
+			}
 			return err
 		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		// Read the whole body: the client decodes what it asked for, and
-		// the connection goes back to the pool.
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-		if err != nil && ctx.Err() == nil {
-			once.Do(func() { firstErr = err })
-		}
-		return err
-	}).summary()
-	if l.Errors > 0 {
-		return l, fmt.Errorf("%d of %d HTTP searches failed, first: %w", l.Errors, l.Ops, firstErr)
 	}
-	return l, nil
+	const rounds = 5
+	all := make([]samples, len(sets))
+	for range rounds {
+		for si := range sets {
+			all[si].add(measure(ctx, d/rounds, conc, op(bodies[si])))
+		}
+	}
+	out := make([]latencies, len(sets))
+	for si := range sets {
+		out[si] = all[si].summary()
+		if out[si].Errors > 0 {
+			return out, fmt.Errorf("%d of %d HTTP searches failed, first: %w", out[si].Errors, out[si].Ops, firstErr)
+		}
+	}
+	return out, nil
 }
 
 func (r queryReport) writeText(w io.Writer) error {
@@ -602,7 +633,7 @@ func (r queryReport) writeText(w io.Writer) error {
 		for _, ph := range []struct {
 			name string
 			l    latencies
-		}{{"index", run.Index}, {"engine", run.Engine}, {"http", run.HTTP}} {
+		}{{"index", run.Index}, {"engine", run.Engine}, {"http", run.HTTP}, {"http linear", run.HTTPLinear}} {
 			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%s\t%.0f\t%.3f\t%.3f\t%.3f\t\n", run.Rows, run.Dim, run.BuildSeconds, ph.name, ph.l.QPS, ph.l.MeanMS, ph.l.P50MS, ph.l.P99MS)
 		}
 	}
@@ -633,6 +664,10 @@ func (r queryReport) writeText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%d rows: engine overhead beyond the index %.1f%% (%s target ≤ %.0f%%; %.1f%% from concurrent means); HTTP p99 %.3f ms (%s target ≤ %.0f ms at 100k rows)\n",
 			run.Rows, run.OverheadPct, verdict(run.MeetsOver), targetOverheadPct, run.OverheadMeanPct, run.HTTP.P99MS, verdict(run.MeetsP99), targetHTTPP99MS)
+		if run.HTTPLinear.P50MS > 0 {
+			fmt.Fprintf(w, "%d rows: relevance ranking against the linear mix, same run: p50 %.2f× (%.3f vs %.3f ms), p99 %.2f× (%.3f vs %.3f ms); lexical index %.0f B/row\n",
+				run.Rows, run.HTTP.P50MS/run.HTTPLinear.P50MS, run.HTTP.P50MS, run.HTTPLinear.P50MS, run.HTTP.P99MS/run.HTTPLinear.P99MS, run.HTTP.P99MS, run.HTTPLinear.P99MS, run.LexicalBytesPerRow)
+		}
 	}
 	return nil
 }
