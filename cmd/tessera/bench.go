@@ -10,7 +10,7 @@ import (
 
 func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("bench: want index, ingest, query, stream or load")
+		return fmt.Errorf("bench: want index, ingest, query, stream, load or relevance")
 	}
 	switch args[0] {
 	case "index":
@@ -23,8 +23,10 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return benchQueryCmd(ctx, args[1:], stdout)
 	case "load":
 		return benchLoadCmd(ctx, args[1:], stdout)
+	case "relevance":
+		return benchRelevanceCmd(ctx, args[1:], stdout)
 	}
-	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest, query, stream or load)", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q (want index, ingest, query, stream, load or relevance)", args[0])
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called; an

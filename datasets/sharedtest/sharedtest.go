@@ -10,8 +10,14 @@ import (
 	"testing"
 )
 
-// Root returns the shared datasets directory, whether or not it exists.
+// Root returns the shared datasets directory, whether or not it exists:
+// $TESSERA_SHARED_DATASETS when set (a checkout without ../shared beside
+// it, such as a git worktree), else ../shared/datasets beside the
+// repository root.
 func Root() string {
+	if d := os.Getenv("TESSERA_SHARED_DATASETS"); d != "" {
+		return d
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		return filepath.Join("..", "shared", "datasets")
