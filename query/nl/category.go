@@ -42,7 +42,8 @@ type catalog struct {
 	byFirst map[string][]*catKey
 }
 
-// genericParts never match as a single-word part.
+// genericParts never match as a single-word part, so they never shield
+// their word from a whole match.
 var genericParts = map[string]bool{
 	"accessory": true, "product": true, "supply": true, "item": true, "other": true, "general": true,
 	"misc": true, "miscellaneous": true, "care": true, "part": true, "in": true, "ear": true, "set": true,

@@ -32,8 +32,9 @@ func (o *Offline) Parse(_ context.Context, q string) (Interpretation, error) {
 }
 
 // parse runs the passes in a fixed order: numeric constraints first (so
-// "budget of 2000" is a price cap, not the word "budget"), then weight words,
-// then category names, then the leftover text.
+// "budget of 2000" is a price cap, not the word "budget"), then intent words,
+// then a lone price ceiling as the cheap intent, then category names, then
+// the leftover text.
 func (o *Offline) parse(q string) Interpretation {
 	s := &state{v: &o.v, weights: map[string]float64{}, ceil: -1}
 	cutNote := []string{}
