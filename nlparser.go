@@ -40,41 +40,12 @@ func (v *vocabParser) Parse(ctx context.Context, q string) (nl.Interpretation, e
 }
 
 // nlParser builds the offline parser from the schema's roles, and the
-// LLM parser in front of it when a chat endpoint is configured.
+// LLM parser in front of it when a chat endpoint is configured. The roles
+// (which space is the price, the rating, the recency) come from what the
+// fields hold, by format and name (nl.RolesFromSchema), never from a
+// space's position or mode alone.
 func (a *DB) nlParser() query.Parser {
-	v := nl.Vocab{Categories: map[string][]string{}}
-	for _, sp := range a.Schema.Spaces {
-		switch sp.Kind {
-		case spaces.KindText:
-			v.TextSpaces = append(v.TextSpaces, sp.Name)
-		case spaces.KindNumber:
-			switch {
-			case sp.Mode == "minimum" && v.PriceSpace == "":
-				v.PriceSpace, v.PriceField = sp.Name, sp.Field
-			case sp.Mode == "maximum" && v.RatingSpace == "":
-				v.RatingSpace, v.RatingField = sp.Name, sp.Field
-			}
-		case spaces.KindRecency:
-			v.RecencySpace = sp.Name
-		case spaces.KindCategory:
-			v.Categories[sp.Field] = a.Encoder.Categories(sp.Name)
-		}
-	}
-	filterable := map[string]bool{}
-	for _, f := range a.Schema.Filters {
-		filterable[f] = true
-	}
-	if !filterable[v.PriceField] {
-		v.PriceField = ""
-	}
-	if !filterable[v.RatingField] {
-		v.RatingField = ""
-	}
-	for f := range v.Categories {
-		if !filterable[f] {
-			delete(v.Categories, f)
-		}
-	}
+	v := nlVocab(a.Schema, a.Encoder.Categories)
 	var p query.Parser = nl.NewOffline(v)
 	if cfg := nl.LLMConfigFromEnv(); cfg.BaseURL != "" && cfg.Model != "" {
 		llm, err := nl.NewLLM(cfg, v, p)
@@ -85,4 +56,33 @@ func (a *DB) nlParser() query.Parser {
 		}
 	}
 	return p
+}
+
+// nlVocab describes schema s to the parsers; categories lists the known
+// values of a category space.
+func nlVocab(s *spaces.Schema, categories func(space string) []string) nl.Vocab {
+	v := nl.Vocab{Categories: map[string][]string{}}
+	filterable := map[string]bool{}
+	for _, f := range s.Filters {
+		filterable[f] = true
+	}
+	fields := make([]nl.SchemaField, 0, len(s.Fields))
+	for _, name := range s.FieldNames() {
+		f := s.Fields[name]
+		fields = append(fields, nl.SchemaField{Name: name, Type: f.Type, Format: f.Format, Filterable: filterable[name]})
+	}
+	sps := make([]nl.SchemaSpace, 0, len(s.Spaces))
+	for _, sp := range s.Spaces {
+		sps = append(sps, nl.SchemaSpace{Name: sp.Name, Kind: sp.Kind, Field: sp.Field, Mode: sp.Mode})
+		switch sp.Kind {
+		case spaces.KindText:
+			v.TextSpaces = append(v.TextSpaces, sp.Name)
+		case spaces.KindCategory:
+			if filterable[sp.Field] {
+				v.Categories[sp.Field] = categories(sp.Name)
+			}
+		}
+	}
+	nl.RolesFromSchema(fields, sps).Apply(&v)
+	return v
 }

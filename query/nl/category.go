@@ -9,16 +9,19 @@ import (
 // A catalogue's category values are matched in two ways:
 //
 //   - whole: the query names the entire value ("electronics", "home and
-//     kitchen", "Toys & Games", "homekitchen"). These taxonomy labels rarely
-//     occur in titles, so the words leave the text and become a filter.
-//   - part: the query names one piece of a value: a level of a path
-//     ("Headphones" in "Electronics|Headphones,Earbuds&Accessories|…"), a side
-//     of an "&" ("Kitchen" in "Home&Kitchen") or the head noun of a
+//     kitchen", "Toys & Games", "homekitchen"), or the top level of a path
+//     value ("electronics" for "Electronics|Headphones|In-Ear"), which names
+//     a department as plainly. These taxonomy labels rarely occur in titles,
+//     so the words leave the text and become a filter.
+//   - part: the query names one piece of a value: a lower level of a path
+//     ("Smartphones" in "Electronics|Mobiles&Accessories|Smartphones"), a
+//     side of an "&" ("Kitchen" in "Home&Kitchen") or the head noun of a
 //     CamelCase piece ("watches" in "SmartWatches"). A part is a product
-//     noun that titles also use, so it stays in the text and also becomes a
-//     filter, but only when it is the head of its noun phrase: "toys for
-//     kids" filters on Toys&Games, "car charger" and "kitchen knife" do not,
-//     because a modifier says little about the department.
+//     noun that titles also use, and a hard filter on it would drop the
+//     products filed elsewhere, so it stays in the text and adds no filter:
+//     the lexical index, which matches category labels, lets it steer the
+//     ranking instead. Matching it still keeps its words from being read as
+//     a whole value of some other category.
 //
 // Generic pieces ("accessories", "products", "care") never match alone.
 
@@ -39,7 +42,8 @@ type catalog struct {
 	byFirst map[string][]*catKey
 }
 
-// genericParts never match as a single-word part.
+// genericParts never match as a single-word part, so they never shield
+// their word from a whole match.
 var genericParts = map[string]bool{
 	"accessory": true, "product": true, "supply": true, "item": true, "other": true, "general": true,
 	"misc": true, "miscellaneous": true, "care": true, "part": true, "in": true, "ear": true, "set": true,
@@ -93,10 +97,10 @@ func newCatalog(cats map[string][]string) *catalog {
 		for _, value := range cats[f] {
 			levels := strings.FieldsFunc(value, func(r rune) bool { return r == '|' || r == '>' })
 			addBoth(categoryWords(value), catEntry{field: f, value: value, whole: true})
-			for _, level := range levels {
+			for n, level := range levels {
 				part := catEntry{field: f, value: value}
 				if len(levels) > 1 {
-					addBoth(categoryWords(level), part)
+					addBoth(categoryWords(level), catEntry{field: f, value: value, whole: n == 0})
 				}
 				pieces := strings.FieldsFunc(level, func(r rune) bool { return r == '&' || r == ',' || r == '/' || r == '+' })
 				for _, piece := range pieces {
@@ -166,7 +170,8 @@ func singular(w string) string {
 	return w
 }
 
-// match finds category names in the free tokens and adds "in" filters.
+// match finds whole category names in the free tokens and adds "in"
+// filters; parts stay in the text.
 func (c *catalog) match(s *state) {
 	if len(c.byFirst) == 0 {
 		return
@@ -179,18 +184,15 @@ func (c *catalog) match(s *state) {
 		if key == nil {
 			continue
 		}
+		start := i
+		i = end - 1
 		field, values, whole := pick(key.entries)
-		if !whole && s.modifies(end) {
-			continue // "car charger": a modifier, not the department
+		if !whole {
+			continue // "smartphones", "kitchen": text, not a filter
 		}
 		s.fb.in(field, values...)
-		if whole {
-			s.consume(i, end)
-			s.note(i, s.quote(i, end)+" → "+field+" in "+describeValues(values))
-		} else {
-			s.note(i, s.quote(i, end)+" → "+field+" in "+describeValues(values)+" (kept in text)")
-		}
-		i = end - 1
+		s.consume(start, end)
+		s.note(start, s.quote(start, end)+" → "+field+" in "+describeValues(values))
 	}
 }
 
@@ -217,34 +219,20 @@ func (c *catalog) longestAt(s *state, i int) (*catKey, int) {
 }
 
 // pick chooses one field for a key that several fields share: a whole match
-// wins, then the first field by name. It returns that field's values.
+// wins, then the first field by name. It returns that field's values: only
+// those the key names whole when there are any.
 func pick(entries []catEntry) (field string, values []string, whole bool) {
 	field = entries[0].field
 	for _, e := range entries {
 		if e.whole {
-			field = e.field
+			field, whole = e.field, true
 			break
 		}
 	}
 	for _, e := range entries {
-		if e.field == field {
+		if e.field == field && e.whole == whole {
 			values = append(values, e.value)
-			whole = whole || e.whole
 		}
 	}
 	return field, values, whole
-}
-
-// modifies reports whether the word at end continues the noun phrase, which
-// makes the matched words a modifier ("kitchen knife") rather than its head.
-func (s *state) modifies(end int) bool {
-	j := end
-	if s.free(j) && s.toks[j].low == "-" && s.toks[j].kind == tokSymbol {
-		j++
-	}
-	if !s.free(j) {
-		return false
-	}
-	t := s.toks[j]
-	return t.kind == tokWord && !stopWords[t.low] && !negations[t.low] && t.low != "without"
 }

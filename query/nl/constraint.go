@@ -233,6 +233,9 @@ func (s *state) apply(from, to int, op string, a amount, hint fieldHint) bool {
 	}
 	s.fb.number(name, op, a.v)
 	s.note(start, s.quote(start, end)+" → "+name+" "+opSymbols[op]+" "+formatNum(a.v))
+	if name == s.v.PriceField && isUpper(op) && s.ceil < 0 {
+		s.ceil, s.ceilEnd = start, end
+	}
 	return true
 }
 

@@ -31,22 +31,30 @@
 //     measurement ("10000 mah", "500 gb", "2 years", "50%") or a count
 //     ("1000 reviews") is left as text, as is any bare number ("iphone 15")
 //     and small numbers with only a postfix ("ages 4 and up").
-//  3. Weight words. "cheap", "budget", "affordable" … raise the price space
-//     to 2; "best/top/highly rated", "well reviewed" raise the rating space
-//     to 2; "newest", "latest", "new arrivals", "recent" raise the recency
-//     space to 2; "premium", "expensive", "luxury" set the price space to -1
-//     (prefer the expensive end). "not expensive" reads as cheap. When the
-//     catalogue lacks the space, the words stay in the text with a note.
+//  3. Intent words. "cheap", "budget", "affordable", "inexpensive",
+//     "low-cost" … ask for the cheap end of the price space; "premium",
+//     "expensive", "high-end", "luxury" for the expensive end; "best",
+//     "best/top/highest/well rated", "best reviewed" for the rated end of
+//     the rating space; "newest", "latest", "recent", "new" for the recency
+//     space. Each sets its space's weight to 1, or -1 when the space's mode
+//     ranks the other end first (a maximum-mode price space: cheap is -1).
+//     A lone price ceiling ("under 2000", "₹800 earbuds") is the cheap
+//     intent too, unless a word set the price weight or the price also has
+//     a floor. "not expensive" reads as cheap; "best seller", "brand new"
+//     and "New Balance" are not intents. The roles come from the schema by
+//     meaning (RolesFromSchema): a money or price-named field, a rating
+//     field, the recency space; when the catalogue lacks the space, the
+//     words stay in the text with a note.
 //  4. Category names, case-insensitive, tolerant of "&"/"and", plurals and
 //     glued spellings ("home & kitchen", "Home and Kitchen", "toysgames").
-//     A whole value ("electronics", "office products") becomes a filter and
-//     leaves the text: taxonomy labels rarely occur in titles. A part of a
-//     value (one side of "&", a level of a "|" path, the head noun of a
-//     CamelCase piece: "kitchen", "toys", "headphones", "watches") becomes a
-//     filter but stays in the text, because titles use those nouns too, and
-//     only when it heads its noun phrase: "toys for kids" filters on
-//     Toys&Games, "car charger" and "kitchen knife" do not. Generic parts
-//     ("accessories", "products", "care") never match alone.
+//     A whole value ("electronics", "office products"), or the top level
+//     of a path value, becomes a filter and leaves the text: taxonomy
+//     labels rarely occur in titles. A part of a value (a lower level of a
+//     "|" path, one side of "&", the head noun of a CamelCase piece:
+//     "smartphones", "kitchen", "toys", "watches") stays in the text and
+//     adds no filter: titles use those nouns too, and the lexical index,
+//     which matches category labels, lets them steer the ranking without
+//     dropping products filed elsewhere.
 //  5. Leftover text: unconsumed words in their original spelling, with
 //     stand-alone stop-words ("show me", "i want", "with", "and", "for")
 //     dropped; words written together ("wi-fi", "3-in-1") stay together.

@@ -135,41 +135,47 @@ var contextWords = map[string]fieldHint{
 // at least 4", "priced at 500", "price is below 300".
 var contextFillers = map[string]bool{"of": true, "is": true, "at": true, "=": true, "a": true}
 
-// weightPhrase raises or lowers one kind of space.
+// weightPhrase is an intent: it asks for the high (dir +1) or low (dir -1)
+// end of one kind of space. The weight it sets follows from the space's
+// mode, so "cheap" is +1 on a minimum-mode price space and -1 on a
+// maximum-mode one. A phrase with space hintNone is a set phrase that holds
+// an intent word but no intent ("best seller", "brand new"): it stays text.
 type weightPhrase struct {
-	words  []string
-	space  fieldHint // hintPrice, hintRating or hintRecency
-	weight float64
+	words []string
+	space fieldHint // hintPrice, hintRating, hintRecency or hintNone
+	dir   float64
 }
 
 const hintRecency fieldHint = 10
 
-// Weights set by words. 2 doubles a space's default weight of 1; -1 inverts
-// the price space, so "premium" prefers the expensive end.
-const (
-	weightUp      = 2.0
-	weightPremium = -1.0
-)
+// intentWeight is the magnitude of an intent's weight. Weights are
+// calibrated so that 1 gives a space an equal say to the text among the
+// relevant items: an intent breaks ties among matching products, it does not
+// outvote what the query is about.
+const intentWeight = 1.0
 
 var weightPhrases = func() []weightPhrase {
 	var out []weightPhrase
-	add := func(space fieldHint, w float64, texts ...string) {
+	add := func(space fieldHint, dir float64, texts ...string) {
 		for _, t := range texts {
-			out = append(out, weightPhrase{words: strings.Fields(t), space: space, weight: w})
+			out = append(out, weightPhrase{words: strings.Fields(t), space: space, dir: dir})
 		}
 	}
-	add(hintPrice, weightUp, "cheap", "cheaper", "cheapest", "budget", "affordable", "inexpensive", "low cost",
+	add(hintPrice, -1, "cheap", "cheaper", "cheapest", "budget", "affordable", "inexpensive", "low cost",
 		"low price", "low priced", "lowest price", "lowest priced", "economical", "value for money", "bargain",
 		"pocket friendly", "budget friendly", "wallet friendly", "least expensive", "less expensive",
-		"price low to high", "low to high")
-	add(hintPrice, weightPremium, "premium", "expensive", "luxury", "luxurious", "high end", "costly",
+		"price low to high", "low to high", "best price", "best prices", "best value", "best deal", "best deals")
+	add(hintPrice, +1, "premium", "expensive", "luxury", "luxurious", "high end", "costly",
 		"pricey", "top end", "most expensive", "upmarket", "price high to low", "high to low")
-	add(hintRating, weightUp, "best rated", "top rated", "highly rated", "high rated", "well rated",
+	add(hintRating, +1, "best rated", "top rated", "highly rated", "high rated", "well rated",
 		"highest rated", "well reviewed", "best reviewed", "highly reviewed", "top reviewed",
 		"good reviews", "great reviews", "good ratings", "good rating", "high rating", "high ratings",
-		"best ratings", "best rating", "highest rating")
-	add(hintRecency, weightUp, "newest", "latest", "new arrivals", "new arrival", "recent", "recently added",
-		"most recent", "new releases", "new release", "new launches", "newly launched", "just launched", "just arrived")
+		"best ratings", "best rating", "highest rating", "best")
+	add(hintRecency, +1, "newest", "latest", "new arrivals", "new arrival", "recent", "recently added",
+		"most recent", "new releases", "new release", "new launches", "newly launched", "just launched",
+		"just arrived", "new")
+	add(hintNone, 0, "best seller", "best sellers", "best selling", "best buy", "brand new", "new balance",
+		"new york", "new zealand", "new delhi", "new born")
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i].words) > len(out[j].words) })
 	return out
 }()

@@ -20,7 +20,7 @@ const (
 	llmPromptRules = `You turn a shopper's search query into a structured product search.
 Answer with JSON only, following the schema. Rules:
 - "text": the words that describe the product itself, for semantic text search. Leave out price, rating, recency and category constraints you express elsewhere, and filler like "show me", "I want".
-- "weights": only for spaces whose emphasis the query changes; the default weight is 1. Use 2 for emphasis ("cheap" → price space 2, "best rated" → rating space 2, "newest" → recency space 2). A negative weight inverts a space ("premium", "luxury" → price space -1). Weights lie in [-1, 3].
+- "weights": only for spaces the query states a preference on. Weight 1 gives a space an equal say to the text: use 1 for a preference in the direction the space ranks ("cheap" → the price space 1 when it prefers cheaper products, "best rated" → rating space 1, "newest" → recency space 1) and -1 for the opposite direction ("premium", "luxury" → price space -1). Weights lie in [-1, 3].
 - "filters": hard numeric limits the query states, e.g. "under 2000" → price lte 2000, "4 stars and up" → rating gte 4. Operators: lt, lte, gt, gte. Values are plain numbers (convert "1k" to 1000, "1.5 lakh" to 150000).
 - "categories": only when the query names one of the listed category values; copy values exactly.
 - "understood": one short note per thing you extracted, like "\"under 2000\" → price ≤ 2000".
@@ -37,9 +37,17 @@ func systemPrompt(v Vocab) string {
 			fmt.Fprintf(&b, "- space %q: %s\n", name, what)
 		}
 	}
-	space(v.PriceSpace, "price; a higher weight prefers cheaper products")
-	space(v.RatingSpace, "review rating; a higher weight prefers better rated products")
-	space(v.RecencySpace, "recency; a higher weight prefers newer products")
+	if v.PriceMode == "maximum" {
+		space(v.PriceSpace, "price; a positive weight prefers more expensive products")
+	} else {
+		space(v.PriceSpace, "price; a positive weight prefers cheaper products")
+	}
+	if v.RatingMode == "minimum" {
+		space(v.RatingSpace, "review rating; a positive weight prefers lower rated products")
+	} else {
+		space(v.RatingSpace, "review rating; a positive weight prefers better rated products")
+	}
+	space(v.RecencySpace, "recency; a positive weight prefers newer products")
 	for _, s := range v.TextSpaces {
 		space(s, "text, matched against \"text\"")
 	}

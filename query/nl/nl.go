@@ -13,10 +13,17 @@ type Vocab struct {
 	PriceField string
 	// RatingField is the filter field holding the review rating ("" if none).
 	RatingField string
-	// PriceSpace is the number space over price, mode minimum ("" if none).
+	// PriceSpace is the number space over price ("" if none).
 	PriceSpace string
-	// RatingSpace is the number space over rating, mode maximum ("" if none).
+	// PriceMode is PriceSpace's mode: "minimum" (the default when empty)
+	// ranks cheap items first, "maximum" expensive ones. "cheap" weights the
+	// space +1 under minimum and -1 under maximum.
+	PriceMode string
+	// RatingSpace is the number space over the review rating ("" if none).
 	RatingSpace string
+	// RatingMode is RatingSpace's mode: "maximum" (the default when empty)
+	// or "minimum".
+	RatingMode string
 	// RecencySpace is the recency space ("" if none).
 	RecencySpace string
 	// TextSpaces are the text spaces that Interpretation.Text is matched against.
@@ -28,7 +35,8 @@ type Vocab struct {
 type Interpretation struct {
 	// Text is what is left for the text spaces.
 	Text string `json:"text"`
-	// Weights are per-space weights, e.g. "cheap" raises the price space to 2.
+	// Weights are per-space weights, e.g. "cheap" sets the price space to 1
+	// (or -1 when that space ranks expensive items first).
 	Weights map[string]float64 `json:"weights,omitempty"`
 	// Filter has the JSON shape of the search API filter: one top-level key per
 	// field (implicit AND), or {"and": [...]} when a field has two conditions.

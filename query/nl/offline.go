@@ -32,10 +32,11 @@ func (o *Offline) Parse(_ context.Context, q string) (Interpretation, error) {
 }
 
 // parse runs the passes in a fixed order: numeric constraints first (so
-// "budget of 2000" is a price cap, not the word "budget"), then weight words,
-// then category names, then the leftover text.
+// "budget of 2000" is a price cap, not the word "budget"), then intent words,
+// then a lone price ceiling as the cheap intent, then category names, then
+// the leftover text.
 func (o *Offline) parse(q string) Interpretation {
-	s := &state{v: &o.v, weights: map[string]float64{}}
+	s := &state{v: &o.v, weights: map[string]float64{}, ceil: -1}
 	cutNote := []string{}
 	if len(q) > maxQueryBytes {
 		cut := maxQueryBytes
@@ -51,6 +52,7 @@ func (o *Offline) parse(q string) Interpretation {
 
 	s.constraints()
 	s.weightWords()
+	s.priceCeiling()
 	o.cats.match(s)
 
 	in := Interpretation{
@@ -75,6 +77,8 @@ type state struct {
 	fb      filterBuilder
 	weights map[string]float64
 	notes   []note
+	// ceil and ceilEnd span the first upper bound on the price, -1 if none.
+	ceil, ceilEnd int
 }
 
 // note is one Understood line and the token it is about, so that notes can
@@ -127,7 +131,9 @@ func (s *state) matchWords(i int, words []string) (int, bool) {
 	return k, true
 }
 
-// weightWords applies words such as "cheap", "top rated" and "newest".
+// weightWords applies intent words such as "cheap", "top rated" and
+// "newest": each sets its space's weight to ±intentWeight, the sign chosen
+// by the space's mode, and leaves the text.
 func (s *state) weightWords() {
 	for i := 0; i < len(s.toks); i++ {
 		if !s.free(i) || s.toks[i].kind == tokNumber {
@@ -138,46 +144,97 @@ func (s *state) weightWords() {
 			if !ok {
 				continue
 			}
-			space, kind := s.spaceFor(wp.space)
-			from, w := i, wp.weight
-			if neg := s.free(i-1) && negations[s.toks[i-1].low]; neg {
+			from, dir := i, wp.dir
+			i = end - 1
+			if wp.space == hintNone || (len(wp.words) == 1 && wp.words[0] == "new" && s.properNoun(from)) {
+				break // "best seller", "New Balance": an intent word in a set phrase
+			}
+			if s.free(from-1) && negations[s.toks[from-1].low] {
 				if wp.space != hintPrice {
 					break // "not latest": no sensible reading, keep it as text
 				}
-				from = i - 1
-				if w > 0 {
-					w = weightPremium
-				} else {
-					w = weightUp
-				}
+				from, dir = from-1, -dir
 			}
-			if space == "" {
-				s.note(from, s.quote(from, end)+" → kept as text: this catalogue has no "+kind+" space")
-				i = end - 1
-				break
-			}
-			if prev, ok := s.weights[space]; ok && prev != w {
-				s.note(from, s.quote(from, end)+" → ignored: conflicts with "+space+" weight "+formatNum(prev))
-			} else {
-				s.weights[space] = w
-				s.note(from, s.quote(from, end)+" → "+space+" weight "+formatNum(w))
-			}
-			s.consume(from, end)
-			i = end - 1
+			s.intent(from, end, wp.space, dir)
 			break
 		}
 	}
 }
 
-// spaceFor names the space a weight phrase targets, and its kind for notes.
-func (s *state) spaceFor(h fieldHint) (space, kind string) {
+// properNoun reports whether the intent word at i is capitalised inside the
+// query, or followed by a capitalised word: "New Balance", "new York".
+func (s *state) properNoun(i int) bool {
+	upper := func(j int) bool {
+		if j < 0 || j >= len(s.toks) || s.toks[j].kind != tokWord {
+			return false
+		}
+		w := s.q[s.toks[j].start:s.toks[j].end]
+		return w != strings.ToLower(w) && w != strings.ToUpper(w)
+	}
+	return (i > 0 && upper(i)) || upper(i+1)
+}
+
+// intent sets the weight of the space for hint h so that it prefers the high
+// (dir > 0) or low end, consuming tokens [from, end).
+func (s *state) intent(from, end int, h fieldHint, dir float64) {
+	space, kind, w := s.spaceFor(h, dir)
+	if space == "" {
+		s.note(from, s.quote(from, end)+" → kept as text: this catalogue has no "+kind+" space")
+		return
+	}
+	if prev, ok := s.weights[space]; ok && prev != w {
+		s.note(from, s.quote(from, end)+" → ignored: conflicts with "+space+" weight "+formatNum(prev))
+	} else {
+		s.weights[space] = w
+		s.note(from, s.quote(from, end)+" → "+space+" weight "+formatNum(w)+" ("+intentNames[h][dir > 0]+" first)")
+	}
+	s.consume(from, end)
+}
+
+// intentNames describe what an intent ranks first, by hint and direction.
+var intentNames = map[fieldHint]map[bool]string{
+	hintPrice:   {false: "cheaper", true: "pricier"},
+	hintRating:  {false: "lower rated", true: "better rated"},
+	hintRecency: {false: "older", true: "newer"},
+}
+
+// priceCeiling reads a lone upper bound on the price ("under 2000", "₹800
+// earbuds") as the cheap intent too, unless a word already set the price
+// weight ("premium phones under 50000") or the price also has a floor (a
+// range says where to look, not which end to prefer).
+func (s *state) priceCeiling() {
+	if s.ceil < 0 || s.v.PriceSpace == "" {
+		return
+	}
+	if _, set := s.weights[s.v.PriceSpace]; set {
+		return
+	}
+	for _, c := range s.fb.conds {
+		if c.field == s.v.PriceField && (c.op == opGT || c.op == opGTE) {
+			return
+		}
+	}
+	s.intent(s.ceil, s.ceilEnd, hintPrice, -1)
+}
+
+// spaceFor names the space an intent targets, its kind for notes, and the
+// weight that prefers the high (dir > 0) or low end of it under the space's
+// mode.
+func (s *state) spaceFor(h fieldHint, dir float64) (space, kind string, w float64) {
+	w = intentWeight * dir
 	switch h {
 	case hintPrice:
-		return s.v.PriceSpace, "price"
+		if s.v.PriceMode != "maximum" {
+			w = -w // a minimum-mode space ranks low prices first
+		}
+		return s.v.PriceSpace, "price", w
 	case hintRating:
-		return s.v.RatingSpace, "rating"
+		if s.v.RatingMode == "minimum" {
+			w = -w // a minimum-mode space ranks low ratings first
+		}
+		return s.v.RatingSpace, "rating", w
 	default:
-		return s.v.RecencySpace, "recency"
+		return s.v.RecencySpace, "recency", w
 	}
 }
 
