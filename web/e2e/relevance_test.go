@@ -94,7 +94,7 @@ type bar struct {
 func (tb *tab) bars() []bar {
 	tb.t.Helper()
 	return eval[[]bar](tb, `[...document.querySelectorAll('[data-testid="result-card"]')].flatMap((c, i) =>
-		[...c.querySelectorAll('.bar-row')].map(r => ({
+		[...c.querySelectorAll('.bar-row, .why-total')].map(r => ({
 			card: i, name: r.dataset.testid, value: Number(r.dataset.value),
 			frac: r.querySelector('.bar-fill').getBoundingClientRect().width / r.querySelector('.bar-track').getBoundingClientRect().width,
 		})))`)

@@ -93,7 +93,7 @@ function breakdown(r, spaceNames) {
   const total = Number(r.score) || 0;
   const rel = Number(r.relevance);
   return h("div", { class: "why", "aria-label": "Score breakdown" },
-    h("div", { class: "why-total bar-row", "data-testid": "score-total", "data-sign": signOf(total), "data-value": String(total) },
+    h("div", { class: "why-total", "data-testid": "score-total", "data-sign": signOf(total), "data-value": String(total) },
       h("span", { class: "bar-name", text: "Score" }),
       bar(total),
       h("strong", { class: "bar-val", "data-testid": "result-score", "data-value": String(total), text: total.toFixed(3) })),
