@@ -456,3 +456,33 @@ func TestSortControl(t *testing.T) {
 		t.Errorf("on-topic prices with price descending: %v", desc)
 	}
 }
+
+func TestValueAndSortRestoredFromURL(t *testing.T) {
+	e := setup(t)
+	sch := e.schema(t)
+	name := ""
+	for _, sp := range sch.Spaces {
+		if sp.Kind == "category" && slices.Contains(sp.Categories, "Electronics") {
+			name = sp.Name
+		}
+	}
+	if name == "" || !slices.Contains(sch.Filters, "price") {
+		t.Skip("the demo schema has no category space with Electronics or no price filter")
+	}
+	tb := newTab(t, e)
+	tb.hookSearch("")
+	tb.open("/?q=" + url.QueryEscape(query) + "&s." + name + "=Electronics&sort=price:desc")
+	got := eval[[]string](tb, `[document.querySelector('[data-testid="value-`+name+`"]').value,
+		document.querySelector('[data-testid="sort-select"]').value,
+		document.querySelector('[data-testid="space-`+name+`"]').dataset.needs]`)
+	if want := []string{"Electronics", "price:desc", "false"}; !slices.Equal(got, want) {
+		t.Errorf("value, sort and needs-a-value from the URL = %q, want %q", got, want)
+	}
+	req := tb.lastSearch().Req
+	if s, _ := req["similar"].(map[string]any); s[name] != "Electronics" {
+		t.Errorf("the first search sent similar = %v, want %s: Electronics", req["similar"], name)
+	}
+	if s, _ := req["sort"].(map[string]any); s["field"] != "price" || s["order"] != "desc" {
+		t.Errorf("the first search sent sort = %v, want price desc", req["sort"])
+	}
+}
