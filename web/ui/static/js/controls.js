@@ -124,6 +124,7 @@ function paintNeeds(row, needs) {
   input.hidden = needs;
   input.disabled = needs;
   row.querySelector("output").hidden = needs;
+  if (needs) row.querySelector(".share").hidden = true; // until the next answer repaints it
   const note = row.querySelector(".needs");
   if (note) note.hidden = !needs;
 }

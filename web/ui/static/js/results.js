@@ -91,7 +91,7 @@ function breakdown(r, spaceNames) {
       h("span", { class: "bar-val", text: formatScore(v) }));
   });
   const total = Number(r.score) || 0;
-  const rel = Number(r.relevance);
+  const rel = typeof r.relevance === "number" ? r.relevance : NaN;
   return h("div", { class: "why", "aria-label": "Score breakdown" },
     h("div", { class: "why-total", "data-testid": "score-total", "data-sign": signOf(total), "data-value": String(total) },
       h("span", { class: "bar-name", text: "Score" }),
@@ -163,7 +163,8 @@ export function renderResults(list, results, roles, spaces) {
       divided = true;
       items.push(h("li", { class: "divider", "data-testid": "relevance-divider" },
         h("h3", { text: "Less relevant results" }),
-        h("p", { text: "These match the words of the search weakly or not at all." })));
+        h("p", { text: i === 0 ? "Nothing matches the words of the search closely; these come nearest."
+          : "These match the words of the search weakly or not at all." })));
     }
     items.push(card(r, i + 1, roles, names));
   });
