@@ -131,7 +131,7 @@ func TestSearchShowsResultCards(t *testing.T) {
 	}
 
 	count := eval[string](tb, `document.querySelector('[data-testid="result-count"]').textContent`)
-	if !strings.Contains(count, "result") {
+	if !strings.Contains(count, "matching") {
 		t.Errorf("result count reads %q", count)
 	}
 	if live := eval[string](tb, `document.querySelector('[data-testid="result-count"]').getAttribute("aria-live")`); live != "polite" {

@@ -4,7 +4,7 @@
 import { ApiError, getSchema, search } from "./api.js";
 import { readSchema } from "./schema.js";
 import { emptyState, parseState, searchRequest, stateToParams } from "./state.js";
-import { buildFilters, buildSliders, syncFilters, syncSliders } from "./controls.js";
+import { buildFilters, buildSliders, h, paintShares, syncFilters, syncNeeds, syncSliders } from "./controls.js";
 import { renderInterpreted, renderResults } from "./results.js";
 import { startStatus } from "./status.js";
 import { startIngest } from "./ingest.js";
@@ -20,7 +20,7 @@ const els = {
   resetWeights: $("reset-weights"), clearFilters: $("clear-filters"),
   list: $("results"), count: $("result-count"), error: $("search-error"), more: $("load-more"),
   interpreted: $("interpreted"), interpretedBody: $("interpreted-body"),
-  catalogue: $("catalogue-name"),
+  catalogue: $("catalogue-name"), sortBox: $("sort-box"), sort: $("sort-select"),
 };
 
 let schema = null;
@@ -50,6 +50,8 @@ function markInvalid(field) {
   let el = null;
   if (head === "weights" && name) el = els.sliders.querySelector(`input[data-space="${CSS.escape(name)}"]`);
   else if (head === "filter" && name) el = els.filters.querySelector(`[data-field="${CSS.escape(name)}"]`);
+  else if (head === "similar" && name) el = els.sliders.querySelector(`.value [data-space="${CSS.escape(name)}"]`);
+  else if (head === "sort") el = els.sort;
   else if (head === "text" || head === "q") el = els.input;
   if (el) el.setAttribute("aria-invalid", "true");
 }
@@ -97,16 +99,17 @@ async function runSearch(append) {
       li.textContent = "Nothing matches. Loosen a filter or change the words.";
       els.list.append(li);
     }
-    // total may count only the hits fetched so far; next_cursor says
-    // whether there are more.
+    // next_cursor says whether there are more; total counts the matching
+    // items (an older server counts only those fetched so far).
     const more = Boolean(res.next_cursor) || total > shown.length;
     const took = Number(res.took_ms);
     const n = Math.max(total, shown.length);
     const words = !shown.length ? "No results"
-      : more && total <= shown.length ? `Top ${countFmt.format(shown.length)} results`
-        : `${countFmt.format(n)} result${n === 1 ? "" : "s"}`;
+      : more && total <= shown.length ? `${countFmt.format(shown.length)}+ matching`
+        : `${countFmt.format(n)} matching${n > shown.length ? `, showing ${countFmt.format(shown.length)}` : ""}`;
     els.count.textContent = `${words}${shown.length && Number.isFinite(took) ? ` in ${took.toFixed(1)} ms` : ""}`;
     els.count.dataset.total = String(total);
+    paintShares(els.sliders, res.weights);
     renderInterpreted(els.interpreted, els.interpretedBody, res.interpreted);
     els.more.hidden = !more || page.length === 0;
     els.list.dataset.state = "done";
@@ -115,6 +118,7 @@ async function runSearch(append) {
     shown = [];
     els.list.replaceChildren();
     els.count.textContent = "Search failed";
+    paintShares(els.sliders, null);
     els.more.hidden = true;
     renderInterpreted(els.interpreted, els.interpretedBody, null);
     showError(err);
@@ -133,6 +137,22 @@ function syncControls() {
   els.nl.checked = st.nl;
   syncSliders(els.sliders, st, schema);
   syncFilters(els.filters, schema.filters, st);
+  els.sort.value = st.sort ? `${st.sort.field}:${st.sort.order}` : "";
+}
+
+const SORT_WORDS = {
+  rating: { asc: "lowest first", desc: "highest first" },
+  range: { asc: "lowest first", desc: "highest first" },
+};
+
+/** Fills the sort menu: best match, then each numeric filter field both ways. */
+function buildSort() {
+  const opts = schema.sortFields.flatMap((f) => {
+    const orders = f.kind === "rating" ? ["desc", "asc"] : ["asc", "desc"];
+    return orders.map((o) => h("option", { value: `${f.field}:${o}`, text: `${f.label}, ${SORT_WORDS[f.kind][o]}` }));
+  });
+  els.sort.replaceChildren(h("option", { value: "", text: "Best match" }), ...opts);
+  els.sortBox.hidden = opts.length === 0;
 }
 
 function wire() {
@@ -159,6 +179,12 @@ function wire() {
     syncFilters(els.filters, schema.filters, st);
     runSearch(false);
   });
+  els.sort.addEventListener("change", () => {
+    const v = els.sort.value;
+    const at = v.lastIndexOf(":");
+    st.sort = at > 0 ? { field: v.slice(0, at), order: v.slice(at + 1) } : null;
+    runSearch(false);
+  });
   els.more.addEventListener("click", () => runSearch(true));
 }
 
@@ -174,7 +200,13 @@ async function init() {
   buildSliders(els.sliders, schema.spaces, (name, w) => {
     st.weights[name] = w;
     schedule(SLIDER_DEBOUNCE_MS);
+  }, (name, v) => {
+    if (v === null) delete st.similar[name];
+    else st.similar[name] = v;
+    syncNeeds(els.sliders, st, schema);
+    schedule(TYPING_DEBOUNCE_MS);
   });
+  buildSort();
   buildFilters(els.filters, schema.filters, (field, value, { debounce }) => {
     if (value) st.filter[field] = value;
     else delete st.filter[field];

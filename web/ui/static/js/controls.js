@@ -2,7 +2,7 @@
 // copies values between them and the search state.
 
 import { pretty } from "./schema.js";
-import { WEIGHT_MIN, WEIGHT_MAX, weightOf } from "./state.js";
+import { WEIGHT_MIN, WEIGHT_MAX, needsValue, weightOf } from "./state.js";
 
 /** Creates an element with attributes and children. */
 export function h(tag, attrs = {}, ...children) {
@@ -46,8 +46,28 @@ const weightState = (w) => (w === 0 ? "off" : w < 0 ? "neg" : "on");
 // The ids of generated controls use the index, because space and field
 // names may hold any character; data-testid keeps the readable name.
 
-/** Builds one slider per space; onInput(name, value) fires on every move. */
-export function buildSliders(container, spaces, onInput) {
+/** The query-value input of a space that takes one: a category or a number. */
+function valueInput(s, id) {
+  const attrs = { id, "data-testid": `value-${s.name}`, dataset: { space: s.name } };
+  if (s.kind === "category" && s.categories.length) {
+    return h("select", attrs,
+      h("option", { value: "", text: "Choose…" }),
+      s.categories.map((c) => h("option", { value: c, text: c })));
+  }
+  if (s.kind === "category") return h("input", { ...attrs, type: "text", placeholder: "e.g. Electronics" });
+  return h("input", { ...attrs, type: "number", inputmode: "decimal", step: "any", placeholder: "e.g. 100",
+    min: s.min ?? undefined, max: s.max ?? undefined });
+}
+
+/**
+ * Builds one row per space: a slider, the space's share of the ranking,
+ * and, for a space that scores nothing without a query value (a category,
+ * a number in "similar" mode), the input that gives it one. Such a space
+ * says "needs a value" instead of showing a slider that would do nothing.
+ * onInput(name, weight) fires on every move; onValue(name, value) when the
+ * query value changes, with null when it is cleared.
+ */
+export function buildSliders(container, spaces, onInput, onValue) {
   container.replaceChildren();
   spaces.forEach((s, i) => {
     const id = `w-${i}`;
@@ -56,9 +76,28 @@ export function buildSliders(container, spaces, onInput) {
       "data-testid": `slider-${s.name}`, dataset: { space: s.name },
     });
     const out = h("output", { for: id, id: `${id}-out`, "data-testid": `slider-${s.name}-value` });
-    const row = h("div", { class: "slider" },
+    const share = h("span", { class: "share", id: `${id}-share`, "data-testid": `share-${s.name}`, hidden: true });
+    input.setAttribute("aria-describedby", share.id);
+    let valueBox = null;
+    if (onValue && (s.kind === "category" || (s.kind === "number" && s.mode === "similar"))) {
+      const vid = `v-${i}`;
+      const field = valueInput(s, vid);
+      const note = h("span", { class: "needs", id: `${vid}-note`, "data-testid": `needs-${s.name}`, text: "needs a value" });
+      field.setAttribute("aria-describedby", note.id);
+      valueBox = h("div", { class: "value" },
+        h("label", { for: vid, text: s.kind === "category" ? `Match ${pretty(s.field || s.name).toLowerCase()}` : `Close to ${pretty(s.field || s.name).toLowerCase()}` }),
+        field, note);
+      const fire = () => {
+        const raw = field.value.trim();
+        let v = raw === "" ? null : raw;
+        if (v !== null && s.kind === "number") v = field.validity.valid && Number.isFinite(Number(raw)) ? Number(raw) : null;
+        onValue(s.name, v);
+      };
+      field.addEventListener(field.tagName === "SELECT" ? "change" : "input", fire);
+    }
+    const row = h("div", { class: "slider", "data-testid": `space-${s.name}`, dataset: { space: s.name } },
       h("label", { for: id }, pretty(s.name), h("span", { class: "kind", text: spaceHint(s) })),
-      out, input);
+      h("span", { class: "slider-nums" }, share, out), input, valueBox);
     input.addEventListener("input", () => {
       const v = Math.round(Number(input.value) * 10) / 10;
       paintSlider(row, input, out, v);
@@ -78,12 +117,71 @@ function paintSlider(row, input, out, w) {
   input.setAttribute("aria-valuetext", w === 0 ? "off" : w < 0 ? `${label}, inverted` : label);
 }
 
-/** Moves every slider to the weight in st. */
+/** Shows or hides the slider of a space by whether it still needs a value. */
+function paintNeeds(row, needs) {
+  row.dataset.needs = needs ? "true" : "false";
+  const input = row.querySelector("input[type=range]");
+  input.hidden = needs;
+  input.disabled = needs;
+  row.querySelector("output").hidden = needs;
+  if (needs) row.querySelector(".share").hidden = true; // until the next answer repaints it
+  const note = row.querySelector(".needs");
+  if (note) note.hidden = !needs;
+}
+
+/** Moves every slider to the weight in st, and every value input to its value. */
 export function syncSliders(container, st, schema) {
   for (const input of container.querySelectorAll("input[type=range]")) {
-    const w = weightOf(st, schema, input.dataset.space);
+    const name = input.dataset.space;
+    const w = weightOf(st, schema, name);
     input.value = String(w);
-    paintSlider(input.closest(".slider"), input, container.querySelector(`#${input.id}-out`), w);
+    const row = input.closest(".slider");
+    paintSlider(row, input, container.querySelector(`#${input.id}-out`), w);
+    const space = schema.spaces.find((x) => x.name === name);
+    const field = row.querySelector(".value [data-space]");
+    if (field) {
+      const v = Object.hasOwn(st.similar, name) ? String(st.similar[name]) : "";
+      if (field.tagName === "SELECT" && v !== "" && ![...field.options].some((o) => o.value === v)) {
+        field.append(h("option", { value: v, text: v })); // from a hand-made link
+      }
+      field.value = v;
+    }
+    paintNeeds(row, Boolean(space) && needsValue(st, space));
+  }
+}
+
+/** Shows "needs a value" or the slider of each space, by the values in st. */
+export function syncNeeds(container, st, schema) {
+  for (const row of container.querySelectorAll(".slider")) {
+    const space = schema.spaces.find((x) => x.name === row.dataset.space);
+    paintNeeds(row, Boolean(space) && needsValue(st, space));
+  }
+}
+
+/**
+ * Shows next to each slider its space's share of the ranking: |weight| over
+ * the sum of |weight| of the response's effective weights. Without weights
+ * in the response the shares are hidden.
+ */
+export function paintShares(container, weights) {
+  const ok = weights && typeof weights === "object";
+  const total = ok ? Object.values(weights).reduce((a, w) => a + (Number.isFinite(w) ? Math.abs(w) : 0), 0) : 0;
+  for (const row of container.querySelectorAll(".slider")) {
+    const share = row.querySelector(".share");
+    const w = ok ? weights[row.dataset.space] : undefined;
+    if (!Number.isFinite(w) || total <= 0 || row.dataset.needs === "true") {
+      share.hidden = true;
+      share.textContent = "";
+      delete share.dataset.value;
+      continue;
+    }
+    const frac = Math.abs(w) / total;
+    const pct = Math.round(frac * 100);
+    share.hidden = false;
+    share.dataset.value = String(frac);
+    share.dataset.state = w === 0 ? "off" : "on";
+    share.replaceChildren(w !== 0 && pct === 0 ? "<1%" : `${pct}%`, h("span", { class: "sr-only", text: " of the ranking" }));
+    share.title = `${pct}% of the ranking in the last search`;
   }
 }
 

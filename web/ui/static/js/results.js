@@ -1,6 +1,7 @@
 // Renders search results as cards. Each card shows, next to the product,
-// one bar per space with its contribution to the score, on a scale shared
-// by the whole list, so the reader can compare why items rank as they do.
+// one bar per space with its contribution to the score, on a fixed scale
+// (1.0 fills a bar), so the reader can compare why items rank as they do
+// and see at a glance how well the query matched at all.
 
 import { h } from "./controls.js";
 import { pretty } from "./schema.js";
@@ -60,64 +61,114 @@ function meta(fields, roles) {
   return h("div", { class: "meta" }, parts);
 }
 
-/** The largest absolute contribution in results, the scale of every bar. */
-export function scoreScale(results) {
-  let max = 0;
-  for (const r of results) {
-    for (const v of Object.values(r.scores || {})) max = Math.max(max, Math.abs(v));
-  }
-  return max;
+/**
+ * The contribution that fills a bar: scores are absolute (each space's
+ * part lies roughly within [-1, 1] and the parts sum to the score), so a
+ * bar is drawn on this fixed scale, never against the best result on the
+ * page. A query that matches nothing well draws short bars.
+ */
+export const BAR_FULL_SCALE = 1;
+
+/** The width of a bar for contribution v, in % of its track. */
+export const barWidth = (v) => Math.min(100, (Math.abs(Number(v) || 0) / BAR_FULL_SCALE) * 100);
+
+function bar(v) {
+  const fill = h("span", { class: "bar-fill" });
+  fill.style.width = `${barWidth(v)}%`;
+  return h("span", { class: "bar-track", "aria-hidden": "true" }, fill);
 }
 
-function breakdown(r, spaceNames, scale, diverging) {
+const signOf = (v) => (v < 0 ? "neg" : v > 0 ? "pos" : "off");
+
+function breakdown(r, spaceNames) {
   const scores = r.scores || {};
   const names = [...spaceNames, ...Object.keys(scores).filter((n) => !spaceNames.includes(n))];
   const rows = names.filter((n) => Object.hasOwn(scores, n)).map((name) => {
     const v = Number(scores[name]) || 0;
-    const sign = v < 0 ? "neg" : v > 0 ? "pos" : "off";
-    const span = diverging ? 50 : 100;
-    const width = scale > 0 ? (Math.abs(v) / scale) * span : 0;
-    const fill = h("span", { class: "bar-fill" });
-    fill.style.width = `${width}%`;
-    fill.style.left = `${diverging ? (v < 0 ? 50 - width : 50) : 0}%`;
-    const zero = diverging ? h("span", { class: "bar-zero" }) : null;
-    if (zero) zero.style.left = "50%";
-    return h("li", { class: "bar-row", "data-testid": `score-${name}`, "data-sign": sign, "data-value": String(v) },
+    return h("li", { class: "bar-row", "data-testid": `score-${name}`, "data-sign": signOf(v), "data-value": String(v) },
       h("span", { class: "bar-name", title: pretty(name), text: pretty(name) }),
-      h("span", { class: "bar-track", "aria-hidden": "true" }, zero, fill),
+      bar(v),
       h("span", { class: "bar-val", text: formatScore(v) }));
   });
   const total = Number(r.score) || 0;
+  const rel = typeof r.relevance === "number" ? r.relevance : NaN;
   return h("div", { class: "why", "aria-label": "Score breakdown" },
-    h("div", { class: "why-total" }, h("span", { text: "Score" }),
-      h("strong", { "data-testid": "result-score", "data-value": String(total), text: total.toFixed(3) })),
-    h("ul", { class: "bars" }, rows));
+    h("div", { class: "why-total", "data-testid": "score-total", "data-sign": signOf(total), "data-value": String(total) },
+      h("span", { class: "bar-name", text: "Score" }),
+      bar(total),
+      h("strong", { class: "bar-val", "data-testid": "result-score", "data-value": String(total), text: total.toFixed(3) })),
+    h("ul", { class: "bars" }, rows),
+    Number.isFinite(rel) ? h("p", { class: "relevance", "data-testid": "result-relevance", "data-value": String(rel),
+      text: `Matches the words: ${Math.round(Math.max(0, Math.min(1, rel)) * 100)}%` }) : null);
+}
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Splits text into text nodes and <mark> elements around the words of
+ * matched: case-insensitive, at word starts, and allowing a plural ending
+ * ("earbud" marks "Earbuds"). Builds nodes, never HTML, so nothing in the
+ * data is parsed as markup.
+ */
+export function highlight(text, matched) {
+  const words = Array.isArray(matched)
+    ? [...new Set(matched.map((w) => String(w).trim()).filter(Boolean))].sort((a, b) => b.length - a.length)
+    : [];
+  if (!words.length) return [text];
+  let re;
+  try {
+    re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.map(escapeRegExp).join("|")})(?:e?s)?(?![\\p{L}\\p{N}])`, "giu");
+  } catch {
+    return [text];
+  }
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (!m[0]) continue;
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push(h("mark", { text: m[0] }));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
 }
 
 /** Builds one result card; rank counts from 1. */
-function card(r, rank, roles, spaceNames, scale, diverging) {
+function card(r, rank, roles, spaceNames) {
   const fields = r.fields || {};
-  const title = fields[roles.title] || r.id;
+  const title = String(fields[roles.title] || r.id);
   const desc = fields[roles.description];
-  return h("li", { class: "card", "data-testid": "result-card", "data-id": String(r.id) },
-    h("div", { class: "card-main" },
-      h("div", { class: "card-head" },
-        h("span", { class: "rank", text: `#${rank}` }),
-        h("h3", { class: "card-title", "data-testid": "result-title", text: String(title) })),
-      meta(fields, roles),
-      desc ? h("p", { class: "desc", "data-testid": "result-description", text: String(desc) }) : null,
-      h("p", { class: "card-id", text: `${roles.id || "id"}: ${r.id}` })),
-    breakdown(r, spaceNames, scale, diverging));
+  return h("li", { class: "card", "data-testid": "result-card", "data-id": String(r.id),
+    "data-on-topic": typeof r.on_topic === "boolean" ? String(r.on_topic) : null },
+  h("div", { class: "card-main" },
+    h("div", { class: "card-head" },
+      h("span", { class: "rank", text: `#${rank}` }),
+      h("h3", { class: "card-title", "data-testid": "result-title" }, highlight(title, r.matched))),
+    meta(fields, roles),
+    desc ? h("p", { class: "desc", "data-testid": "result-description", text: String(desc) }) : null,
+    h("p", { class: "card-id", text: `${roles.id || "id"}: ${r.id}` })),
+  breakdown(r, spaceNames));
 }
 
-/** Replaces the list's content with cards for results. */
+/**
+ * Replaces the list's content with cards for results, with a "Less
+ * relevant results" divider before the first result that is off topic.
+ */
 export function renderResults(list, results, roles, spaces) {
   const names = spaces.map((s) => s.name);
-  const scale = scoreScale(results);
-  // Zero sits in the middle only when some contribution is negative, so
-  // the common all-positive case uses the full width.
-  const diverging = results.some((r) => Object.values(r.scores || {}).some((v) => v < 0));
-  list.replaceChildren(...results.map((r, i) => card(r, i + 1, roles, names, scale, diverging)));
+  const items = [];
+  let divided = false;
+  results.forEach((r, i) => {
+    if (!divided && r.on_topic === false) {
+      divided = true;
+      items.push(h("li", { class: "divider", "data-testid": "relevance-divider" },
+        h("h3", { text: "Less relevant results" }),
+        h("p", { text: i === 0 ? "Nothing matches the words of the search closely; these come nearest."
+          : "These match the words of the search weakly or not at all." })));
+    }
+    items.push(card(r, i + 1, roles, names));
+  });
+  list.replaceChildren(...items);
 }
 
 const INTERPRETED_LABELS = { text: "Searching for", understood: "Understood", filter: "Filter", weights: "Weights", source: "Read by" };

@@ -62,14 +62,19 @@ export function readSchema(schema) {
   if (!schema || !Array.isArray(schema.spaces)) {
     throw new Error("the schema from /v1/schema has no spaces");
   }
+  const filters = (schema.filters || []).map((f) => filterControl(f, schema)).filter(Boolean);
   return {
     name: schema.name || "",
     spaces: schema.spaces.map((s) => ({
       name: s.name, kind: s.kind || "", field: s.field || "", mode: s.mode || "",
+      categories: Array.isArray(s.categories) ? s.categories : [],
+      min: Number.isFinite(s.min) ? s.min : null, max: Number.isFinite(s.max) ? s.max : null,
       // A schema can give a space another default weight than 1.
       weight: Number.isFinite(s.weight) ? s.weight : DEFAULT_WEIGHT,
     })),
-    filters: (schema.filters || []).map((f) => filterControl(f, schema)).filter(Boolean),
+    filters,
+    // The numeric filter fields, which the results can be sorted by.
+    sortFields: filters.filter((c) => c.kind === "range" || c.kind === "rating").map((c) => ({ field: c.field, label: pretty(c.field), kind: c.kind })),
     roles: cardRoles(schema),
   };
 }

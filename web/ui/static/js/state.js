@@ -1,6 +1,6 @@
 // The whole search state lives in the URL, so a copied address reloads the
-// same search:  ?q=text&nl=1&w.<space>=0.5&f.<field>=A&f.<field>=B
-// &f.<field>_min=10&f.<field>_max=100. Defaults (the schema's weight, no
+// same search:  ?q=text&nl=1&w.<space>=0.5&s.<space>=value&f.<field>=A
+// &f.<field>=B&f.<field>_min=10&f.<field>_max=100&sort=<field>:asc. Defaults (the schema's weight, no
 // filter) are left out to keep addresses short, and are not sent either, so
 // the server applies its own defaults and a natural-language query may
 // change them.
@@ -11,8 +11,19 @@ export const WEIGHT_MAX = 3;
 
 /** A fresh state with every weight at its default and no filter. */
 export function emptyState() {
-  return { text: "", nl: false, weights: {}, filter: {} };
+  return { text: "", nl: false, weights: {}, similar: {}, filter: {}, sort: null };
 }
+
+/**
+ * Whether a space scores nothing until the query gives it a value: a
+ * category space, or a number space in "similar" mode.
+ */
+export const takesValue = (space) => space.kind === "category" || (space.kind === "number" && space.mode === "similar");
+
+/** Whether space still waits for its query value in st. */
+export const needsValue = (st, space) => takesValue(space) && !Object.hasOwn(st.similar, space.name);
+
+const SORT_ORDERS = new Set(["asc", "desc"]);
 
 const num = (s) => {
   if (s === null || s === undefined || String(s).trim() === "") return null;
@@ -31,6 +42,24 @@ export function parseState(params, schema) {
     // Unknown spaces are kept on purpose: the server rejects them with a
     // message naming the field, which beats silently dropping part of a link.
     if (n !== null) st.weights[key.slice(2)] = n;
+  }
+  for (const sp of schema.spaces) {
+    if (!takesValue(sp)) continue;
+    const v = params.get(`s.${sp.name}`);
+    if (v === null || v.trim() === "") continue;
+    if (sp.kind === "number") {
+      const n = num(v);
+      if (n !== null) st.similar[sp.name] = n;
+    } else {
+      st.similar[sp.name] = v;
+    }
+  }
+  const sort = params.get("sort") || "";
+  const at = sort.lastIndexOf(":");
+  if (at > 0) {
+    const field = sort.slice(0, at);
+    const order = sort.slice(at + 1);
+    if (SORT_ORDERS.has(order) && schema.sortFields.some((f) => f.field === field)) st.sort = { field, order };
   }
   for (const c of schema.filters) {
     const key = `f.${c.field}`;
@@ -72,6 +101,7 @@ export function stateToParams(st, schema) {
   if (st.text) p.set("q", st.text);
   if (st.nl) p.set("nl", "1");
   for (const [name, w] of Object.entries(changedWeights(st, schema))) p.set(`w.${name}`, String(w));
+  for (const [name, v] of Object.entries(st.similar)) p.set(`s.${name}`, String(v));
   for (const c of schema.filters) {
     const f = st.filter[c.field];
     if (!f) continue;
@@ -82,6 +112,7 @@ export function stateToParams(st, schema) {
     if (f.eq !== undefined) p.set(key, String(f.eq));
     if (f.contains) p.set(key, f.contains);
   }
+  if (st.sort) p.set("sort", `${st.sort.field}:${st.sort.order}`);
   return p;
 }
 
@@ -111,6 +142,11 @@ export function searchRequest(st, schema, { limit, offset }) {
   // and explicit weights would override what a natural-language query asks.
   const weights = changedWeights(st, schema);
   if (Object.keys(weights).length) req.weights = weights;
+  // The query values of category and similar-mode number spaces, without
+  // which those spaces score nothing.
+  if (Object.keys(st.similar).length) req.similar = { ...st.similar };
+  // Sent only when picked: the default is the server's relevance order.
+  if (st.sort) req.sort = { field: st.sort.field, order: st.sort.order };
   const text = st.text.trim();
   if (text) {
     if (st.nl) req.q = text;
