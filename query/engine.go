@@ -392,12 +392,16 @@ func (e *Engine) vectorParts(v []float32) map[string][]float32 {
 }
 
 // LexicalFields are the fields a collection indexes lexically for a
-// schema: every text space's field, and as labels every category field.
+// schema: the field of every text space with a lexical share, and as
+// labels every category field. None when no text space matches lexically.
 func LexicalFields(s *spaces.Schema) (text, labels []string) {
 	for _, sp := range s.Spaces {
-		if sp.Kind == spaces.KindText && !slices.Contains(text, sp.Field) {
+		if sp.Kind == spaces.KindText && sp.LexicalShare() > 0 && !slices.Contains(text, sp.Field) {
 			text = append(text, sp.Field)
 		}
+	}
+	if len(text) == 0 {
+		return nil, nil
 	}
 	for _, name := range s.FieldNames() {
 		if t := s.Fields[name].Type; (t == spaces.TypeCategory || t == spaces.TypeCategoryList) && !slices.Contains(text, name) {
