@@ -65,7 +65,7 @@ type Result struct {
 	// OnTopic whether that is close enough to the best match to count;
 	// Matched lists the query words found in it. Relevance ranking only.
 	Relevance float64              `json:"relevance,omitempty"`
-	OnTopic   bool                 `json:"on_topic,omitempty"`
+	OnTopic   *bool                `json:"on_topic,omitempty"`
 	Matched   []string             `json:"matched,omitempty"`
 	Fields    map[string]any       `json:"fields"`
 	Vectors   map[string][]float32 `json:"vectors,omitempty"`

@@ -222,7 +222,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			break
 		}
 		r := Result{ID: c.hit.ID, Score: c.score, Scores: make(map[string]float64, len(segs)), Fields: c.hit.Fields,
-			Relevance: round4(c.rel), OnTopic: c.onTopic, Matched: c.hit.Matched}
+			Relevance: round4(c.rel), OnTopic: &c.onTopic, Matched: c.hit.Matched}
 		if r.Matched == nil {
 			r.Matched = []string{}
 		}

@@ -99,7 +99,7 @@ func printTable(w io.Writer, a *tessera.DB, resp *query.Response) error {
 	titleField := titleField(a)
 	divided := false
 	for i, r := range resp.Results {
-		if !r.OnTopic && r.Relevance > 0 && !divided {
+		if r.OnTopic != nil && !*r.OnTopic && !divided {
 			fmt.Fprintln(tw, "\t\t-- less relevant --\t")
 			divided = true
 		}

@@ -141,6 +141,8 @@ type result struct {
 	Title string  `json:"title"`
 	Price float64 `json:"price"`
 	Score float64 `json:"score"`
+	// OnTopic is false only where the response said on_topic: false.
+	OnTopic bool `json:"onTopic"`
 }
 
 func (tb *tab) results() []result {
@@ -150,6 +152,7 @@ func (tb *tab) results() []result {
 		title: c.querySelector('[data-testid="result-title"]').textContent,
 		price: Number((c.querySelector('[data-testid="result-price"]') || {dataset: {price: "NaN"}}).dataset.price),
 		score: Number(c.querySelector('[data-testid="result-score"]').dataset.value),
+		onTopic: c.dataset.onTopic !== "false",
 	}))`)
 }
 

@@ -111,9 +111,13 @@ func TestSearchShowsResultCards(t *testing.T) {
 	if !relevant {
 		t.Errorf("no earbuds or wireless product in the top 5 for %q: %+v", query, rs[:min(5, len(rs))])
 	}
+	// Relevance first: the on-topic cards lead, best score first.
 	for i := 1; i < len(rs); i++ {
-		if rs[i].Score > rs[i-1].Score+1e-9 {
-			t.Errorf("cards out of score order: #%d %.4f > #%d %.4f", i+1, rs[i].Score, i, rs[i-1].Score)
+		if rs[i].OnTopic && !rs[i-1].OnTopic {
+			t.Errorf("on-topic card #%d after an off-topic one", i+1)
+		}
+		if rs[i].OnTopic && rs[i].Score > rs[i-1].Score+1e-9 {
+			t.Errorf("on-topic cards out of score order: #%d %.4f > #%d %.4f", i+1, rs[i].Score, i, rs[i-1].Score)
 		}
 	}
 
