@@ -1,0 +1,229 @@
+package lexical
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"unsafe"
+)
+
+// Index is an inverted index over slots, one set of postings and length
+// statistics per field. It does no locking: the owner serialises Set and
+// Delete against everything else. Top, Score and Matched only read, so any
+// number of them may run at once.
+type Index struct {
+	fields []field
+	byName map[string]int
+	dict   map[string]uint32 // term → id, shared by the fields
+	live   []bool            // by slot
+	n      int
+
+	// Scratch for Set (writers only).
+	an      analyzer
+	tf      []float32 // by term id
+	touched []uint32  // term ids with tf > 0
+	keys    int64     // bytes of the dictionary's keys
+
+	pool sync.Pool // *scratch for Top
+}
+
+// field holds one field's postings, forward index and length statistics.
+type field struct {
+	name  string
+	post  [][]posting // by term id, in no particular slot order
+	fwd   [][]entry   // by slot, sorted by term
+	lens  []uint32    // by slot: the field's token count
+	docs  int         // slots with at least one token
+	total int64       // sum of lens
+}
+
+// posting is one slot's weighted term frequency in a term's list.
+type posting struct {
+	slot uint32
+	tf   float32
+}
+
+// entry is one term of a slot's field, with the index of its posting in
+// the term's list, so that Delete removes a posting in O(1).
+type entry struct {
+	term uint32
+	pos  uint32
+	tf   float32
+}
+
+// New returns an empty index of the named fields.
+func New(fields []string) *Index {
+	x := &Index{byName: make(map[string]int, len(fields)), dict: make(map[string]uint32)}
+	for _, name := range fields {
+		if _, dup := x.byName[name]; dup {
+			continue
+		}
+		x.byName[name] = len(x.fields)
+		x.fields = append(x.fields, field{name: name})
+	}
+	return x
+}
+
+// Len returns the number of indexed slots.
+func (x *Index) Len() int { return x.n }
+
+// Set indexes doc's values of the index's fields at slot, replacing what
+// slot held. A value may be a string, a []string or []any (elements
+// indexed one after another), a number (formatted as by fmt) or nil.
+func (x *Index) Set(slot uint32, doc map[string]any) {
+	x.Delete(slot)
+	if int(slot) >= len(x.live) {
+		x.live = slices.Grow(x.live, int(slot)+1-len(x.live))[:int(slot)+1]
+	}
+	x.live[slot] = true
+	x.n++
+	for fi := range x.fields {
+		f := &x.fields[fi]
+		length := x.addValue(doc[f.name], 0)
+		if length == 0 {
+			continue
+		}
+		if int(slot) >= len(f.fwd) {
+			f.fwd = slices.Grow(f.fwd, int(slot)+1-len(f.fwd))[:int(slot)+1]
+			f.lens = slices.Grow(f.lens, int(slot)+1-len(f.lens))[:int(slot)+1]
+		}
+		slices.Sort(x.touched)
+		fw := make([]entry, len(x.touched))
+		for i, id := range x.touched {
+			if int(id) >= len(f.post) {
+				f.post = slices.Grow(f.post, int(id)+1-len(f.post))[:int(id)+1]
+			}
+			tf := x.tf[id]
+			fw[i] = entry{term: id, pos: uint32(len(f.post[id])), tf: tf}
+			f.post[id] = append(f.post[id], posting{slot, tf})
+			x.tf[id] = 0
+		}
+		x.touched = x.touched[:0]
+		f.fwd[slot] = fw
+		f.lens[slot] = length
+		f.docs++
+		f.total += int64(length)
+	}
+}
+
+// addValue analyses v, adding its tokens' weights to x.tf, and returns the
+// token count.
+func (x *Index) addValue(v any, length uint32) uint32 {
+	switch v := v.(type) {
+	case nil:
+		return length
+	case string:
+		return x.addText(v, length)
+	case []string:
+		for _, s := range v {
+			length = x.addText(s, length)
+		}
+		return length
+	case []any:
+		for _, e := range v {
+			length = x.addValue(e, length)
+		}
+		return length
+	case int:
+		return x.addText(strconv.Itoa(v), length)
+	case int64:
+		return x.addText(strconv.FormatInt(v, 10), length)
+	case float64:
+		return x.addText(strconv.FormatFloat(v, 'g', -1, 64), length)
+	}
+	return x.addText(fmt.Sprint(v), length)
+}
+
+func (x *Index) addText(s string, length uint32) uint32 {
+	a := &x.an
+	a.run(s, true)
+	for _, t := range a.toks {
+		term := a.arena[t.start:t.end]
+		id, ok := x.dict[string(term)]
+		if !ok {
+			id = uint32(len(x.dict))
+			x.dict[string(term)] = id
+			x.keys += int64(len(term))
+		}
+		if int(id) >= len(x.tf) {
+			x.tf = slices.Grow(x.tf, int(id)+1-len(x.tf))[:int(id)+1]
+		}
+		if x.tf[id] == 0 {
+			x.touched = append(x.touched, id)
+		}
+		x.tf[id] += t.w
+	}
+	// The length is in words: "5G" is one, though it gives 5, g and 5g.
+	return length + uint32(a.length)
+}
+
+// Delete removes slot from the index; an absent slot is ignored.
+func (x *Index) Delete(slot uint32) {
+	if int(slot) >= len(x.live) || !x.live[slot] {
+		return
+	}
+	x.live[slot] = false
+	x.n--
+	for fi := range x.fields {
+		f := &x.fields[fi]
+		if int(slot) >= len(f.fwd) || f.fwd[slot] == nil {
+			continue
+		}
+		for _, e := range f.fwd[slot] {
+			p := f.post[e.term]
+			last := len(p) - 1
+			if int(e.pos) != last {
+				// Move the last posting into the hole and tell its
+				// slot where it went.
+				moved := p[last]
+				p[e.pos] = moved
+				mf := f.fwd[moved.slot]
+				i, _ := slices.BinarySearchFunc(mf, e.term, func(m entry, t uint32) int { return cmpU32(m.term, t) })
+				mf[i].pos = e.pos
+			}
+			if last == 0 {
+				f.post[e.term] = nil
+			} else {
+				f.post[e.term] = p[:last]
+			}
+		}
+		f.fwd[slot] = nil
+		f.docs--
+		f.total -= int64(f.lens[slot])
+		f.lens[slot] = 0
+	}
+}
+
+func cmpU32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Bytes estimates the memory the index holds: postings, forward index,
+// lengths and dictionary (keys, headers and map overhead), by capacity.
+func (x *Index) Bytes() int64 {
+	const (
+		sliceHdr = int64(unsafe.Sizeof([]byte(nil)))
+		strHdr   = int64(unsafe.Sizeof(""))
+		mapEntry = 8 // amortised map slot overhead beyond key and value
+	)
+	n := x.keys + int64(len(x.dict))*(strHdr+4+mapEntry)
+	n += int64(cap(x.live)) + int64(cap(x.tf))*4 + int64(cap(x.touched))*4
+	for i := range x.fields {
+		f := &x.fields[i]
+		n += int64(cap(f.post))*sliceHdr + int64(cap(f.fwd))*sliceHdr + int64(cap(f.lens))*4
+		for _, p := range f.post {
+			n += int64(cap(p)) * int64(unsafe.Sizeof(posting{}))
+		}
+		for _, e := range f.fwd {
+			n += int64(cap(e)) * int64(unsafe.Sizeof(entry{}))
+		}
+	}
+	return n
+}

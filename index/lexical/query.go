@@ -1,0 +1,121 @@
+package lexical
+
+import "slices"
+
+// Query is analysed query text. It holds no index state, so one Query may
+// be used with any number of Top, Score and Matched calls, concurrently and
+// after the index changes.
+type Query struct {
+	groups []group
+}
+
+// group is one word of the query: its terms, and for a multi-part word
+// ("iPhone13", "Wi-Fi") the joined term as an alternative spelling. A
+// group scores the better of its joined term and its parts, weighed as its
+// parts, so "iPhone13" matches a document saying "iPhone 13" as fully as
+// one saying "iphone13".
+type group struct {
+	word   string   // as typed, lowercased
+	parts  []string // distinct terms; never empty
+	joined string   // "" when the word has one part
+}
+
+// Prepare analyses text as a query. Accessory phrases are not damped in
+// queries: "case for iPhone" asks for all three words.
+func (x *Index) Prepare(text string) *Query {
+	var a analyzer
+	a.run(text, false)
+	q := &Query{}
+	for i := 0; i < len(a.toks); {
+		wi := a.toks[i].word
+		var g group
+		for ; i < len(a.toks) && a.toks[i].word == wi; i++ {
+			t := a.toks[i]
+			term := string(a.arena[t.start:t.end])
+			if t.joined {
+				g.joined = term
+			} else if !slices.Contains(g.parts, term) {
+				g.parts = append(g.parts, term)
+			}
+		}
+		if len(g.parts) == 0 { // only stop words but the joined form
+			g.parts, g.joined = []string{g.joined}, ""
+		}
+		if len(g.parts) == 1 && g.joined == g.parts[0] {
+			g.joined = ""
+		}
+		w := a.words[wi]
+		g.word = string(a.raw[w.start:w.end])
+		if !slices.ContainsFunc(q.groups, g.same) {
+			q.groups = append(q.groups, g)
+		}
+	}
+	return q
+}
+
+func (g group) same(h group) bool {
+	return g.joined == h.joined && slices.Equal(g.parts, h.parts)
+}
+
+// Empty says whether the query has no terms (it was empty or only stop
+// words): it scores 0 everywhere.
+func (q *Query) Empty() bool { return q == nil || len(q.groups) == 0 }
+
+// Matched returns the query's words, as typed but lowercased, found in any
+// field of slot: a word matches when its joined form or all its parts are
+// in one field.
+func (x *Index) Matched(q *Query, slot uint32) []string {
+	if q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
+		return nil
+	}
+	var out []string
+	for _, g := range q.groups {
+		if slices.Contains(out, g.word) {
+			continue
+		}
+		for fi := range x.fields {
+			if x.has(fi, slot, g) {
+				out = append(out, g.word)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// has says whether field fi of slot holds group g.
+func (x *Index) has(fi int, slot uint32, g group) bool {
+	f := &x.fields[fi]
+	if g.joined != "" && f.tf(slot, x.id(g.joined)) > 0 {
+		return true
+	}
+	for _, p := range g.parts {
+		if f.tf(slot, x.id(p)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// id returns the term's id, or noTerm.
+func (x *Index) id(term string) uint32 {
+	if id, ok := x.dict[term]; ok {
+		return id
+	}
+	return noTerm
+}
+
+const noTerm = ^uint32(0)
+
+// tf returns the weighted frequency of term in slot's field, 0 if absent.
+func (f *field) tf(slot uint32, term uint32) float32 {
+	if term == noTerm || int(slot) >= len(f.fwd) {
+		return 0
+	}
+	fw := f.fwd[slot]
+	i, ok := slices.BinarySearchFunc(fw, term, func(e entry, t uint32) int { return cmpU32(e.term, t) })
+	if !ok {
+		return 0
+	}
+	return fw[i].tf
+}

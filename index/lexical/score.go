@@ -1,0 +1,250 @@
+package lexical
+
+import (
+	"math"
+	"slices"
+)
+
+// BM25 parameters.
+const (
+	k1 = 1.2
+	b  = 0.75
+)
+
+// Hit is a scored slot.
+type Hit struct {
+	Slot  uint32
+	Score float64
+}
+
+// scorer holds a query resolved against one field: term ids, idf weights
+// and the length normalisation.
+type scorer struct {
+	f      *field
+	groups []resolved
+	den    float64 // Σ weights
+	c0, c1 float64 // sat = tf·(k1+1) / (tf + c0 + c1·L)
+}
+
+type resolved struct {
+	parts  []uint32
+	idfs   []float64
+	joined uint32 // noTerm when none
+	weight float64
+}
+
+// resolve prepares q for scoring field fi; ok is false when nothing can
+// score above 0.
+func (x *Index) resolve(q *Query, fi int, s *scorer) bool {
+	f := &x.fields[fi]
+	*s = scorer{f: f, groups: s.groups[:0]}
+	if q.Empty() || f.docs == 0 {
+		return false
+	}
+	n := float64(f.docs)
+	avg := float64(f.total) / n
+	s.c0 = k1 * (1 - b)
+	s.c1 = k1 * b / avg
+	for _, g := range q.groups {
+		r := resolved{joined: noTerm}
+		for _, p := range g.parts {
+			id := x.id(p)
+			df := 0
+			if id != noTerm && int(id) < len(f.post) {
+				df = len(f.post[id])
+			}
+			idf := math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+			r.parts = append(r.parts, id)
+			r.idfs = append(r.idfs, idf)
+			r.weight += idf
+		}
+		if g.joined != "" {
+			r.joined = x.id(g.joined)
+		}
+		s.den += r.weight
+		s.groups = append(s.groups, r)
+	}
+	return true
+}
+
+// sat is the saturated, length-normalised term frequency, at most 1.
+func (s *scorer) sat(tf float32, length uint32) float64 {
+	t := float64(tf)
+	return min(1, t*(k1+1)/(t+s.c0+s.c1*float64(length)))
+}
+
+// Score returns q's score for slot's field, in [0, 1]: the idf-weighted
+// mean over the query's words of each word's saturated term frequency.
+// It equals the score Top gives slot.
+func (x *Index) Score(q *Query, field string, slot uint32) float64 {
+	fi, ok := x.byName[field]
+	if !ok {
+		return 0
+	}
+	var s scorer
+	if !x.resolve(q, fi, &s) || int(slot) >= len(s.f.fwd) || s.f.fwd[slot] == nil {
+		return 0
+	}
+	f, length := s.f, s.f.lens[slot]
+	num := 0.0
+	for _, r := range s.groups {
+		part := 0.0
+		for i, id := range r.parts {
+			if tf := f.tf(slot, id); tf > 0 {
+				part += r.idfs[i] * s.sat(tf, length)
+			}
+		}
+		if tf := f.tf(slot, r.joined); tf > 0 {
+			part = max(part, r.weight*s.sat(tf, length))
+		}
+		num += part
+	}
+	return num / s.den
+}
+
+// scratch is Top's per-call memory, pooled.
+type scratch struct {
+	s        scorer
+	acc, grp []float64 // by slot
+	hit, in  []uint32  // slots with acc > 0, with grp > 0
+	heap     []Hit
+}
+
+// Top returns the k best slots for q in field, best first (ties by slot),
+// with Score > 0 and allow(slot) true (allow nil allows all). It reads
+// only the postings of the query's terms.
+func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool) []Hit {
+	fi, ok := x.byName[field]
+	if !ok || k <= 0 {
+		return nil
+	}
+	sc, _ := x.pool.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	defer x.pool.Put(sc)
+	s := &sc.s
+	if !x.resolve(q, fi, s) {
+		return nil
+	}
+	f := s.f
+	if len(sc.acc) < len(f.fwd) {
+		sc.acc = make([]float64, len(f.fwd))
+		sc.grp = make([]float64, len(f.fwd))
+	}
+	acc, grp := sc.acc, sc.grp
+	hit := sc.hit[:0]
+	for _, r := range s.groups {
+		if r.joined == noTerm && len(r.parts) == 1 {
+			// A plain word adds straight into acc.
+			for _, p := range f.postings(r.parts[0]) {
+				if acc[p.slot] == 0 {
+					hit = append(hit, p.slot)
+				}
+				acc[p.slot] += r.idfs[0] * s.sat(p.tf, f.lens[p.slot])
+			}
+			continue
+		}
+		// A multi-part word: the better of its parts and its joined
+		// form, gathered in grp first.
+		in := sc.in[:0]
+		for i, id := range r.parts {
+			for _, p := range f.postings(id) {
+				if grp[p.slot] == 0 {
+					in = append(in, p.slot)
+				}
+				grp[p.slot] += r.idfs[i] * s.sat(p.tf, f.lens[p.slot])
+			}
+		}
+		for _, p := range f.postings(r.joined) {
+			j := r.weight * s.sat(p.tf, f.lens[p.slot])
+			if grp[p.slot] == 0 {
+				in = append(in, p.slot)
+			}
+			grp[p.slot] = max(grp[p.slot], j)
+		}
+		for _, slot := range in {
+			if acc[slot] == 0 {
+				hit = append(hit, slot)
+			}
+			acc[slot] += grp[slot]
+			grp[slot] = 0
+		}
+		sc.in = in
+	}
+
+	h := sc.heap[:0]
+	for _, slot := range hit {
+		score := acc[slot] / s.den
+		acc[slot] = 0
+		if allow != nil && !allow(slot) {
+			continue
+		}
+		c := Hit{slot, score}
+		if len(h) < k {
+			h = append(h, c)
+			up(h, len(h)-1)
+		} else if worse(h[0], c) {
+			h[0] = c
+			down(h, 0)
+		}
+	}
+	sc.hit, sc.heap = hit, h
+	out := slices.Clone(h)
+	slices.SortFunc(out, func(a, b Hit) int {
+		switch {
+		case worse(b, a):
+			return -1
+		case worse(a, b):
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// postings returns term's postings, nil for noTerm.
+func (f *field) postings(term uint32) []posting {
+	if int(term) >= len(f.post) { // noTerm included
+		return nil
+	}
+	return f.post[term]
+}
+
+// worse orders hits: lower score, then higher slot.
+func worse(a, b Hit) bool {
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return a.Slot > b.Slot
+}
+
+// up and down keep h a min-heap under worse: h[0] is the worst kept hit.
+func up(h []Hit, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !worse(h[i], h[p]) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func down(h []Hit, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && worse(h[r], h[l]) {
+			m = r
+		}
+		if !worse(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
