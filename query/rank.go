@@ -42,6 +42,9 @@ const (
 	// whose similarities barely differ among the candidates cannot take
 	// the whole ranking by being divided by almost nothing.
 	spreadFloor = 0.05
+	// labelShare is how much of a text space's unmatched lexical score a
+	// matching category label fills in.
+	labelShare = 0.5
 )
 
 // Sort orders the on-topic results by a filter field instead of by score.
@@ -164,10 +167,11 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			if tp.dynamic && len(h.Lex) > 0 {
 				lex := h.Lex[tp.own]
 				if tp.labels >= 0 {
-					// A category label that names the query counts as
-					// much as the text saying it: "smartphone" finds a
-					// phone titled "Redmi Note 12" in Smartphones.
-					lex = (lex + h.Lex[tp.labels]) / 2
+					// A category label that names the query fills half
+					// of what the text leaves unmatched: "smartphone"
+					// finds a phone titled "Redmi Note 12" filed under
+					// Smartphones, and labels never lower a text match.
+					lex += (1 - lex) * h.Lex[tp.labels] * labelShare
 				}
 				c.sims[tp.space] = (1-tp.share)*c.sims[tp.space] + tp.share*lex
 			}
