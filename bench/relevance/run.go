@@ -256,6 +256,9 @@ func explain(w io.Writer, q Query, run string, in IntentSpec, resp *query.Respon
 		req = "q " + strconv.Quote(q.Q)
 	}
 	fmt.Fprintf(w, "%s [%s] %s run, %s:\n", q.ID, q.Intent, run, req)
+	if in := resp.Interpreted; in != nil {
+		fmt.Fprintf(w, "    interpreted (%s): text %q, weights %v, filter %v\n", in.Source, in.Text, in.Weights, in.Filter)
+	}
 	for i, r := range resp.Results {
 		v, ok := Number(rows[r.ID].Fields[in.Field])
 		val := "-"

@@ -89,8 +89,8 @@ func relevanceSources(set, schemaPath, file, queries string, stdout io.Writer) (
 	default:
 		return nil, fmt.Errorf("--set %q: want amazon, demo or all", set)
 	}
-	if (schemaPath != "" || file != "") && set != "amazon" {
-		return nil, errors.New("--schema and --file go with --set amazon or --queries")
+	if (schemaPath != "" || file != "") && set == "demo" {
+		return nil, errors.New("--schema and --file go with the amazon set or --queries, not --set demo")
 	}
 	var out []relevance.Source
 	for _, n := range names {
