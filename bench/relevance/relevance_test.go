@@ -223,3 +223,32 @@ func TestFewOnTopic(t *testing.T) {
 		t.Errorf("err = %v, want one naming unicorn (0)", err)
 	}
 }
+
+// TestRequestAndExplain: Options.Request is the base of every search
+// (unknown fields are errors), and Explain shows the chosen query's runs.
+func TestRequestAndExplain(t *testing.T) {
+	ctx := context.Background()
+	var explained strings.Builder
+	rep, err := Run(ctx, DemoSource(), Options{Request: []byte(`{"filter": {"category": "Books"}}`),
+		Explain: &explained, ExplainQuery: "earbuds-cheap"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only books are searched: no earbuds can come back.
+	for _, q := range rep.Queries {
+		if q.ID == "earbuds-cheap" && (q.NDCG.Text != 0 || q.NDCG.Weighted != 0 || q.NDCG.Q != 0) {
+			t.Errorf("earbuds among books: %+v", q.NDCG)
+		}
+	}
+	for _, want := range []string{`earbuds-cheap [cheap] text run, text "wireless earbuds":`, "weighted run", `q run, q "cheap wireless earbuds":`, "interpreted (offline)", "grade 0"} {
+		if !strings.Contains(explained.String(), want) {
+			t.Errorf("explanation lacks %q:\n%s", want, explained.String())
+		}
+	}
+	if strings.Contains(explained.String(), "earbuds-best") {
+		t.Errorf("explained a query not asked for")
+	}
+	if _, err := Run(ctx, DemoSource(), Options{Request: []byte(`{"rnak": "linear"}`)}); err == nil || !strings.Contains(err.Error(), "rnak") {
+		t.Errorf("unknown request field: %v", err)
+	}
+}
