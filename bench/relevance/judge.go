@@ -59,6 +59,19 @@
 //   - weighted: text = topic, the intent's space at its weight, every
 //     other non-text space 0;
 //   - q: q = the phrasing, no weights (the natural-language parser decides).
+//
+// Options.Request is the base of every search (say {"rank": "linear"} to
+// compare ranking modes); each run then sets limit, text, q and weights.
+// Runs are deterministic: recency uses the set's clock, the judge orders
+// equal values by id, and searches wait for the index to be built.
+//
+// # Running it
+//
+//	tessera bench relevance                     # both built-in sets (amazon needs ../shared)
+//	tessera bench relevance --set demo --json
+//	tessera bench relevance --set amazon --explain power-bank-cheap
+//	tessera bench relevance --schema S.yaml --file F.csv --queries Q.yaml   # any catalogue
+//	go test ./bench/relevance                   # fails when a mean drops below its floor
 package relevance
 
 import (

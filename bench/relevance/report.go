@@ -35,6 +35,9 @@ func FileSource(name, schemaPath, file string, queries []byte) (Source, error) {
 func WriteTable(w io.Writer, r *SetReport) error {
 	fmt.Fprintf(w, "set %s: %d queries over %d rows (schema %s, file %s, embedder %s, q parser %s)\n",
 		r.Name, len(r.Queries), r.Rows, r.Schema, r.File, r.Embedder, r.Parser)
+	if len(r.Request) > 0 {
+		fmt.Fprintf(w, "every search starts from %s\n", r.Request)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "query\tintent\ton-topic\ttext\tweighted\tq\t")
 	for _, q := range r.Queries {

@@ -1,7 +1,9 @@
 package relevance
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +49,10 @@ type Options struct {
 	// ("" or "all": every query).
 	Explain      io.Writer
 	ExplainQuery string
+	// Request, a JSON object of query.Request fields, is the base of every
+	// search (e.g. {"rank": "linear"} to compare ranking modes); each run
+	// then sets limit, text, q and weights itself.
+	Request json.RawMessage
 }
 
 // Scores are the NDCG@10 of the three runs.
@@ -77,9 +83,11 @@ type SetReport struct {
 	Rows     int    `json:"rows"`
 	Embedder string `json:"embedder"`
 	// Parser is who interpreted the q runs: offline or llm.
-	Parser  string        `json:"parser"`
-	Queries []QueryResult `json:"queries"`
-	Mean    Scores        `json:"mean"`
+	Parser string `json:"parser"`
+	// Request is Options.Request, when given.
+	Request json.RawMessage `json:"request,omitempty"`
+	Queries []QueryResult   `json:"queries"`
+	Mean    Scores          `json:"mean"`
 	// WeightedMinusText and QMinusWeighted are differences of the means.
 	WeightedMinusText float64 `json:"weighted_minus_text"`
 	QMinusWeighted    float64 `json:"q_minus_weighted"`
@@ -97,6 +105,14 @@ func Run(ctx context.Context, src Source, opt Options) (*SetReport, error) {
 	qs, err := ParseQuerySet(src.Queries)
 	if err != nil {
 		return nil, err
+	}
+	if len(opt.Request) > 0 {
+		// Unknown fields are errors: a typo must not pass as a comparison.
+		dec := json.NewDecoder(bytes.NewReader(opt.Request))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&query.Request{}); err != nil {
+			return nil, fmt.Errorf("request %s: %w", opt.Request, err)
+		}
 	}
 	dir, err := os.MkdirTemp(opt.TempDir, "tessera-relevance-")
 	if err != nil {
@@ -140,7 +156,7 @@ func Run(ctx context.Context, src Source, opt Options) (*SetReport, error) {
 	for _, r := range rows {
 		byID[r.ID] = r
 	}
-	rep := &SetReport{Name: src.Name, Schema: src.SchemaPath, File: src.File, Rows: len(rows), Embedder: opt.Embedder}
+	rep := &SetReport{Name: src.Name, Schema: src.SchemaPath, File: src.File, Rows: len(rows), Embedder: opt.Embedder, Request: opt.Request}
 	if rep.Embedder == "" {
 		rep.Embedder = "builtin"
 	}
@@ -158,14 +174,18 @@ func Run(ctx context.Context, src Source, opt Options) (*SetReport, error) {
 		}
 		res := QueryResult{ID: q.ID, Topic: q.Topic, Intent: q.Intent, Q: q.Q, OnTopic: len(grades), Grades: map[string][]int{}}
 		for _, run := range []string{"text", "weighted", "q"} {
-			req := query.Request{Limit: K}
+			var req query.Request
+			if len(opt.Request) > 0 {
+				_ = json.Unmarshal(opt.Request, &req) // checked above
+			}
+			req.Limit, req.Offset, req.Cursor = K, 0, ""
 			switch run {
 			case "text":
-				req.Text, req.Weights = q.Topic, offWeights(db.Schema, "", 0)
+				req.Text, req.Q, req.Weights = q.Topic, "", offWeights(db.Schema, "", 0)
 			case "weighted":
-				req.Text, req.Weights = q.Topic, offWeights(db.Schema, in.Space, in.Weight)
+				req.Text, req.Q, req.Weights = q.Topic, "", offWeights(db.Schema, in.Space, in.Weight)
 			case "q":
-				req.Q = q.Q
+				req.Text, req.Q, req.Weights = "", q.Q, nil
 			}
 			resp, err := db.Engine.Search(ctx, req)
 			if err != nil {
@@ -256,11 +276,19 @@ func explain(w io.Writer, q Query, run string, in IntentSpec, resp *query.Respon
 		req = "q " + strconv.Quote(q.Q)
 	}
 	fmt.Fprintf(w, "%s [%s] %s run, %s:\n", q.ID, q.Intent, run, req)
+	if in := resp.Interpreted; in != nil {
+		fmt.Fprintf(w, "    interpreted (%s): text %q, weights %v, filter %v\n", in.Source, in.Text, in.Weights, in.Filter)
+	}
 	for i, r := range resp.Results {
-		v, ok := Number(rows[r.ID].Fields[in.Field])
 		val := "-"
-		if ok {
-			val = strconv.FormatFloat(v, 'g', 6, 64)
+		switch v := rows[r.ID].Fields[in.Field].(type) {
+		case nil:
+		case time.Time:
+			val = v.UTC().Format(time.DateOnly)
+		case float64:
+			val = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			val = fmt.Sprint(v)
 		}
 		title := []rune(rows[r.ID].Title)
 		if len(title) > 80 {

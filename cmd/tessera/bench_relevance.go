@@ -27,6 +27,7 @@ func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) err
 	embedder := fs.String("embedder", "", "text embedder: builtin (default) or openai")
 	asJSON := fs.Bool("json", false, "print JSON")
 	explain := fs.String("explain", "", "also print each run's top 10 with grades for this query id (or all)")
+	request := fs.String("request", "", `JSON object of search request fields every run starts from, e.g. '{"rank":"linear"}'`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,7 +40,8 @@ func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) err
 	}
 	var reports []*relevance.SetReport
 	for _, src := range sources {
-		rep, err := relevance.Run(ctx, src, relevance.Options{Embedder: *embedder, Explain: explainTo(*explain, stdout), ExplainQuery: *explain})
+		rep, err := relevance.Run(ctx, src, relevance.Options{Embedder: *embedder, Explain: explainTo(*explain, stdout), ExplainQuery: *explain,
+			Request: json.RawMessage(*request)})
 		if err != nil {
 			return fmt.Errorf("bench relevance: set %s: %w", src.Name, err)
 		}
@@ -89,8 +91,8 @@ func relevanceSources(set, schemaPath, file, queries string, stdout io.Writer) (
 	default:
 		return nil, fmt.Errorf("--set %q: want amazon, demo or all", set)
 	}
-	if (schemaPath != "" || file != "") && set != "amazon" {
-		return nil, errors.New("--schema and --file go with --set amazon or --queries")
+	if (schemaPath != "" || file != "") && set == "demo" {
+		return nil, errors.New("--schema and --file go with the amazon set or --queries, not --set demo")
 	}
 	var out []relevance.Source
 	for _, n := range names {

@@ -4,7 +4,7 @@
 //	tessera config  [--config FILE] [--format yaml|json] [serve flags]
 //	tessera ingest  --schema FILE --data DIR FILE...
 //	tessera search  --data DIR [--weight space=w]... [--filter JSON] "text"
-//	tessera bench   index|ingest|query|stream [flags]
+//	tessera bench   index|ingest|query|stream|load|relevance [flags]
 package main
 
 import (
@@ -25,7 +25,7 @@ Usage:
   tessera config  [--config FILE] [--format yaml|json] [serve flags]   (effective configuration, secrets masked)
   tessera ingest  [--schema FILE] --data DIR [--rejects FILE] FILE...
   tessera search  --data DIR [--weight space=w]... [--filter JSON] [--limit N] "text"
-  tessera bench   index|ingest|query|stream|load [flags]
+  tessera bench   index|ingest|query|stream|load|relevance [flags]
   tessera atlas-index [--store URI --create]   the Atlas Vector Search index definition
 
 Run "tessera COMMAND -h" for a command's flags.
