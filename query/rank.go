@@ -156,7 +156,6 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	for _, tp := range plans {
 		textWeight += p.Vector.Weights[tp.space]
 	}
-	best := 0.0
 	for i, h := range hits {
 		c := &cands[i]
 		c.hit = h
@@ -178,7 +177,13 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			c.rel += p.Vector.Weights[tp.space] * c.sims[tp.space]
 		}
 		c.rel /= textWeight
-		best = max(best, c.rel)
+	}
+	if len(texts) > 0 {
+		applyAffinity(cands, labels)
+	}
+	best := 0.0
+	for i := range cands {
+		best = max(best, cands[i].rel)
 	}
 	onTopic := 0
 	for i := range cands {

@@ -38,6 +38,7 @@ type token struct {
 	word       int32   // index into analyzer.words
 	w          float32 // fullWeight or accessoryWeight
 	joined     bool    // the joined form of a multi-part word
+	phrase     bool    // in an accessory phrase (damped in documents only)
 }
 
 // word is one compound of the text as typed — alphanumeric runs joined by
@@ -231,7 +232,7 @@ func (a *analyzer) endWord() {
 	}
 	before := len(a.toks)
 	w := float32(fullWeight)
-	if a.damp {
+	if a.damp && a.doc {
 		w = accessoryWeight
 	}
 	start := int32(0)
@@ -250,9 +251,11 @@ func (a *analyzer) endWord() {
 	if len(a.toks) > before {
 		a.length++
 	}
-	if a.doc {
+	{
 		// Accessory triggers: "for", "fits", "compatible",
-		// "works with" start a damped phrase.
+		// "works with" start a damped phrase. A query marks its
+		// phrase too (Prepare finds the head word before it) but
+		// weighs its words fully.
 		single := len(a.cuts) == 1
 		s := string(a.low) // not allocated: only compared
 		a.damp = a.damp || single && (s == "for" || s == "fits" || s == "compatible" ||
@@ -268,7 +271,7 @@ func (a *analyzer) emit(term []byte, wi int32, w float32, joined bool) {
 	start := len(a.arena)
 	a.arena = append(a.arena, term...)
 	a.arena = stem(a.arena, start)
-	a.toks = append(a.toks, token{int32(start), int32(len(a.arena)), wi, w, joined})
+	a.toks = append(a.toks, token{int32(start), int32(len(a.arena)), wi, w, joined, a.damp})
 }
 
 // appendFolded appends r lowercased, with Latin diacritics removed.

@@ -15,10 +15,21 @@ type Query struct {
 // parts, so "iPhone13" matches a document saying "iPhone 13" as fully as
 // one saying "iphone13".
 type group struct {
-	word   string   // as typed, lowercased
-	parts  []string // distinct terms; never empty
-	joined string   // "" when the word has one part
+	word      string   // as typed, lowercased
+	parts     []string // distinct terms; never empty
+	joined    string   // "" when the word has one part
+	accessory bool     // in a "for …" phrase of the query
+	boost     float64  // multiplies the word's idf: headBoost for the head
 }
+
+// headBoost weighs the head word of a query: the last word before any
+// "for …" phrase, which in English noun compounds names the thing ("led
+// tv", "hand blender", "laptop charger", "keyboard cover for laptop").
+// A bike computer matching "computer" of "computer monitor" then scores
+// below a monitor. On the judged queries of bench/relevance (weighted-run
+// NDCG@10, Amazon / demo): 1 → 0.833 / 0.812, 1.5 → 0.821 / 0.838,
+// 2 → 0.818 / 0.831, 3 → 0.792 / 0.833.
+const headBoost = 1.5
 
 // Prepare analyses text as a query. Accessory phrases are not damped in
 // queries: "case for iPhone" asks for all three words.
@@ -32,6 +43,7 @@ func (x *Index) Prepare(text string) *Query {
 		for ; i < len(a.toks) && a.toks[i].word == wi; i++ {
 			t := a.toks[i]
 			term := string(a.arena[t.start:t.end])
+			g.accessory = g.accessory || t.phrase
 			if t.joined {
 				g.joined = term
 			} else if !slices.Contains(g.parts, term) {
@@ -46,9 +58,17 @@ func (x *Index) Prepare(text string) *Query {
 		}
 		w := a.words[wi]
 		g.word = string(a.raw[w.start:w.end])
+		g.boost = 1
 		if !slices.ContainsFunc(q.groups, g.same) {
 			q.groups = append(q.groups, g)
 		}
+	}
+	if len(q.groups) > 1 {
+		head := len(q.groups) - 1
+		for head > 0 && q.groups[head].accessory {
+			head--
+		}
+		q.groups[head].boost = headBoost
 	}
 	return q
 }

@@ -53,7 +53,7 @@ func (x *Index) resolve(q *Query, fi int, s *scorer) bool {
 			if id != noTerm && int(id) < len(f.post) {
 				df = len(f.post[id])
 			}
-			idf := math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+			idf := g.boost * math.Log(1+(n-float64(df)+0.5)/(float64(df)+0.5))
 			r.parts = append(r.parts, id)
 			r.idfs = append(r.idfs, idf)
 			r.weight += idf

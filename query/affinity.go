@@ -1,0 +1,105 @@
+package query
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// Category affinity is pseudo-relevance feedback from the catalogue's own
+// labels: the best text matches for "led tv" are mostly filed under
+// Televisions, so a remote control that also says "LED TV" in its title,
+// but is filed under Remote Controls, is less likely what was asked for.
+const (
+	// affinityTop is how many of the most relevant candidates vote.
+	affinityTop = 10
+	// affinityShare is the most relevance an item can lose for sharing
+	// none of the voters' specific labels.
+	affinityShare = 0.5
+)
+
+// applyAffinity scales each candidate's relevance by how much its labels
+// (the values of the label fields) agree with those of the affinityTop
+// most relevant candidates, each label weighted by its rarity in the pool
+// so that a label every candidate has ("Electronics") says nothing. An
+// item as typical of the voters as they are of themselves keeps its
+// relevance; one sharing nothing with them loses affinityShare of it.
+// Without label fields, or with fewer candidates than voters, nothing
+// changes.
+func applyAffinity(cands []candidate, labelFields []string) {
+	if len(labelFields) == 0 || len(cands) <= affinityTop {
+		return
+	}
+	labels := make([][]string, len(cands))
+	df := map[string]int{}
+	for i := range cands {
+		labels[i] = labelsOf(cands[i].hit.Fields, labelFields, labels[i])
+		for _, l := range labels[i] {
+			df[l]++
+		}
+	}
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cands[b].rel, cands[a].rel) })
+	votes := map[string]float64{}
+	for _, i := range order[:affinityTop] {
+		for _, l := range labels[i] {
+			votes[l] += 1.0 / affinityTop
+		}
+	}
+	n := float64(len(cands))
+	affinity := func(ls []string) (float64, bool) {
+		var num, den float64
+		for _, l := range ls {
+			idf := math.Log(1 + n/float64(df[l]))
+			num += idf * votes[l]
+			den += idf
+		}
+		if den == 0 {
+			return 0, false
+		}
+		return num / den, true
+	}
+	var typical float64
+	voters := 0
+	for _, i := range order[:affinityTop] {
+		if a, ok := affinity(labels[i]); ok {
+			typical += a
+			voters++
+		}
+	}
+	if voters == 0 || typical == 0 {
+		return
+	}
+	typical /= float64(voters)
+	for i := range cands {
+		a, ok := affinity(labels[i])
+		if !ok {
+			continue // an item without labels is neither helped nor hurt
+		}
+		cands[i].rel *= 1 - affinityShare + affinityShare*min(1, a/typical)
+	}
+}
+
+// labelsOf appends a document's label values, each prefixed by its field.
+func labelsOf(fields map[string]any, labelFields []string, dst []string) []string {
+	for _, f := range labelFields {
+		switch v := fields[f].(type) {
+		case string:
+			dst = append(dst, f+"\x00"+v)
+		case []string:
+			for _, s := range v {
+				dst = append(dst, f+"\x00"+s)
+			}
+		case []any:
+			for _, s := range v {
+				if s, ok := s.(string); ok {
+					dst = append(dst, f+"\x00"+s)
+				}
+			}
+		}
+	}
+	return dst
+}
