@@ -16,7 +16,43 @@ const (
 	// affinityShare is the most relevance an item can lose for sharing
 	// none of the voters' specific labels.
 	affinityShare = 0.5
+	// steerMin is the label match that makes a query name a category;
+	// steerShare the most relevance an item filed elsewhere loses.
+	steerMin   = 0.5
+	steerShare = 0.3
 )
+
+// steerToNamedCategory: when the query names a category of the catalogue
+// (some candidate's labels hold most of the query's words: "smartphone" →
+// Smartphones), an item filed elsewhere loses up to steerShare of its
+// relevance, in proportion to how much less of the query its labels hold
+// than the best. A cable whose title says "Smartphone" then ranks below
+// the phones filed under Smartphones. A query that names no category
+// (the best label match is under steerMin) steers nothing.
+func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64) {
+	for _, tp := range plans {
+		if !tp.dynamic || tp.labels < 0 {
+			continue
+		}
+		best := 0.0
+		for i := range cands {
+			if len(cands[i].hit.Lex) > 0 {
+				best = max(best, cands[i].hit.Lex[tp.labels])
+			}
+		}
+		if best < steerMin {
+			continue
+		}
+		share := steerShare * weights[tp.space] / textWeight
+		for i := range cands {
+			l := 0.0
+			if len(cands[i].hit.Lex) > 0 {
+				l = cands[i].hit.Lex[tp.labels]
+			}
+			cands[i].rel *= 1 - share*(1-l/best)
+		}
+	}
+}
 
 // applyAffinity scales each candidate's relevance by how much its labels
 // (the values of the label fields) agree with those of the affinityTop

@@ -179,6 +179,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		c.rel /= textWeight
 	}
 	if len(texts) > 0 {
+		steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight)
 		applyAffinity(cands, labels)
 	}
 	best := 0.0

@@ -166,7 +166,7 @@ func isAlnumAt(text string, i int) bool {
 // inside a word or number ("Wi-Fi", "3.5mm").
 func endsPhrase(r rune, text string, next int) bool {
 	switch r {
-	case ',', ';', '(', ')', '|', ':', '/', '[', ']', '{', '}', '!', '?', '\n', '–', '—':
+	case ';', '(', ')', '|', ':', '[', ']', '{', '}', '!', '?', '\n', '–', '—':
 		return true
 	case '-', '.':
 		return next >= len(text) || !isAlnumAt(text, next)
