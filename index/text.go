@@ -7,6 +7,7 @@ import (
 
 	"github.com/bits-and-blooms/bitset"
 
+	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/index/lexical"
 )
 
@@ -96,16 +97,27 @@ func (c *Collection) LexicalBytes() int64 {
 	return c.lex.Bytes()
 }
 
-// SearchHybrid gathers a candidate pool: the k nearest rows to the dense
-// query q from the graph, and for each text query the k best lexical
+// DenseQuery is one nearest-neighbour query of a hybrid search: its vector
+// and the per-segment weights it was built with (they widen the graph
+// search for non-uniform weightings, see SearchOptions.Weights).
+type DenseQuery struct {
+	Vector  []float32
+	Weights []float64
+}
+
+// SearchHybrid gathers a candidate pool: the k nearest rows to each dense
+// query from the graph, and for each text query the k best lexical
 // matches of each of its fields, all under one filter plan. Every candidate
 // carries its vector, fields and lexical scores (Hit.Lex: for text query i
 // and its field j, at i·len(Fields)+j in order) and the query words it
-// contains (Hit.Matched). Without a lexical index it returns the graph's
-// hits with zero lexical scores.
-func (c *Collection) SearchHybrid(q []float32, k int, texts []TextQuery, opt SearchOptions) (Candidates, error) {
-	if len(q) != c.dim {
-		return Candidates{}, fmt.Errorf("index: query has %d dims, collection has %d", len(q), c.dim)
+// contains (Hit.Matched). Hit.Score is the first dense query's score for
+// the hits it found (they come first), 0 for the others. Without a lexical
+// index the pool is the graph's hits, with no lexical scores.
+func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions) (Candidates, error) {
+	for _, d := range dense {
+		if len(d.Vector) != c.dim {
+			return Candidates{}, fmt.Errorf("index: query has %d dims, collection has %d", len(d.Vector), c.dim)
+		}
 	}
 	if k <= 0 {
 		return Candidates{}, nil
@@ -113,12 +125,22 @@ func (c *Collection) SearchHybrid(q []float32, k int, texts []TextQuery, opt Sea
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	plan := c.planLocked(opt)
-	dense := c.searchLocked(q, k, opt, plan)
-	slots := make([]uint32, 0, len(dense)+k)
-	seen := make(map[uint32]bool, len(dense)+k)
-	for _, r := range dense {
-		slots = append(slots, r.ID)
-		seen[r.ID] = true
+	slots := make([]uint32, 0, (len(dense)+1)*k)
+	seen := make(map[uint32]bool, (len(dense)+1)*k)
+	var first []hnsw.Result
+	for i, d := range dense {
+		o := opt
+		o.Weights = d.Weights
+		res := c.searchLocked(d.Vector, k, o, plan)
+		if i == 0 {
+			first = res
+		}
+		for _, r := range res {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				slots = append(slots, r.ID)
+			}
+		}
 	}
 	var queries []*lexical.Query
 	nLex := 0
@@ -144,8 +166,8 @@ func (c *Collection) SearchHybrid(q []float32, k int, texts []TextQuery, opt Sea
 		v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
 		copy(v, c.vectorLocked(s))
 		hits[i] = Hit{ID: c.ids[s], Fields: c.docs[s], Vector: v}
-		if i < len(dense) {
-			hits[i].Score = dense[i].Score
+		if i < len(first) {
+			hits[i].Score = first[i].Score
 		}
 		if nLex == 0 {
 			continue

@@ -328,7 +328,7 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 		}
 		total = len(hits)
 	} else {
-		got, err := e.coll.SearchHybrid(p.Vector.Vector, k, nil, e.searchOptions(p))
+		got, err := e.coll.SearchHybrid([]index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, e.searchOptions(p))
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,8 @@ const (
 	// poolMin is the least number of candidates taken from the graph and
 	// from each lexical field. 100 and 200 scored the same.
 	poolMin = 100
+	// sortPool is the least pool of a sorted request.
+	sortPool = 500
 	// bandRatio splits candidates into relevance bands: band 0 holds those
 	// within this fraction of the best relevance, band 1 the next step
 	// down, and so on. Weights reorder within a band, never across.
@@ -96,11 +98,13 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	// attribute drags off-topic items in, plus each text's lexical matches.
 	dense := slices.Clone(p.Vector.Vector)
 	textWeights := make([]float64, len(segs))
+	attributes := false
 	for si, seg := range segs {
 		if seg.Kind == spaces.KindText && p.Vector.Weights[si] > 0 {
 			textWeights[si] = p.Vector.Weights[si]
 			continue
 		}
+		attributes = attributes || p.Vector.Weights[si] != 0
 		clear(dense[seg.Offset : seg.Offset+seg.Dim])
 	}
 	_, labels := LexicalFields(sch)
@@ -127,6 +131,11 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	}
 	page := p.Offset + p.Limit
 	k := max(poolMin, 2*page)
+	if p.Sort != nil {
+		// A sort shows the on-topic items' order by a field, so more of
+		// them must be in the pool than a ranked page needs.
+		k = max(k, sortPool)
+	}
 	var hits []index.Hit
 	if e.remote != nil {
 		var err error
@@ -138,9 +147,14 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			hits = slices.DeleteFunc(hits, func(h index.Hit) bool { return h.ID == p.exclude })
 		}
 	} else {
-		opt := e.searchOptions(p)
-		opt.Weights = textWeights
-		got, err := e.coll.SearchHybrid(dense, k, texts, opt)
+		// The full weighted query finds on-topic items that the
+		// attributes favour beyond the text's own top k ("cheap" among
+		// thousands of matching rows).
+		queries := []index.DenseQuery{{Vector: dense, Weights: textWeights}}
+		if attributes {
+			queries = append(queries, index.DenseQuery{Vector: p.Vector.Vector, Weights: p.Vector.Weights})
+		}
+		got, err := e.coll.SearchHybrid(queries, k, texts, e.searchOptions(p))
 		if err != nil {
 			return nil, true, err
 		}
