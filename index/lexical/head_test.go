@@ -1,0 +1,24 @@
+package lexical
+
+import "testing"
+
+// The head word of a query (the last one before any "for …" phrase) names
+// the thing asked for: "computer monitor" is a monitor, and a bike computer
+// matching "computer" must score below a monitor matching "monitor" when
+// both words are equally rare.
+func TestHeadWordWeighsMore(t *testing.T) {
+	x := New([]string{"title"})
+	x.Set(1, map[string]any{"title": "GPS bike computer with colour screen"})
+	x.Set(2, map[string]any{"title": "27 inch IPS monitor with thin bezel"})
+	x.Set(3, map[string]any{"title": "Yoga mat, non-slip"})
+	q := x.Prepare("computer monitor")
+	bike, monitor := x.Score(q, "title", 1), x.Score(q, "title", 2)
+	if monitor <= bike {
+		t.Errorf("computer monitor: monitor %.3f, bike computer %.3f; want the head word to weigh more", monitor, bike)
+	}
+	// Before a "for" phrase: "case for phone" asks for a case.
+	q = x.Prepare("screen for monitor")
+	if s1, s2 := x.Score(q, "title", 1), x.Score(q, "title", 2); s1 <= s2 {
+		t.Errorf("screen for monitor: the screen %.3f should beat the monitor %.3f", s1, s2)
+	}
+}

@@ -1,0 +1,122 @@
+package query
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/spaces"
+)
+
+func TestRelevanceBand(t *testing.T) {
+	for _, c := range []struct {
+		rel, best float64
+		want      int
+	}{
+		{1, 1, 0}, {0.81, 1, 0}, {0.8, 1, 1}, {0.65, 1, 1}, {0.63, 1, 2}, {0, 1, math.MaxInt32}, {0.3, 0, 0},
+	} {
+		if got := relevanceBand(c.rel, c.best); got != c.want {
+			t.Errorf("relevanceBand(%v, %v) = %d, want %d", c.rel, c.best, got, c.want)
+		}
+	}
+}
+
+// tvPool: the best text matches for "led tv" are televisions; remote
+// controls say "LED TV" too but are filed elsewhere.
+func tvPool() []candidate {
+	var cands []candidate
+	add := func(id string, rel float64, cat []string) {
+		cands = append(cands, candidate{hit: index.Hit{ID: id, Fields: map[string]any{"category": cat}}, rel: rel})
+	}
+	for i := range 9 {
+		add(fmt.Sprintf("tv-%d", i), 0.82-float64(i)*0.005, []string{"Electronics", "HomeTheater,TV&Video", "Televisions", "SmartTelevisions"})
+	}
+	for i := range 6 {
+		add(fmt.Sprintf("remote-%d", i), 0.80-float64(i)*0.01, []string{"Electronics", "HomeTheater,TV&Video", "Accessories", "RemoteControls"})
+	}
+	for i := range 10 {
+		add(fmt.Sprintf("other-%d", i), 0.3, []string{"Home&Kitchen", fmt.Sprintf("Thing%d", i)})
+	}
+	return cands
+}
+
+func TestAffinityDemotesItemsFiledAwayFromTheBestMatches(t *testing.T) {
+	cands := tvPool()
+	before := map[string]float64{}
+	for _, c := range cands {
+		before[c.hit.ID] = c.rel
+	}
+	applyAffinity(cands, []string{"category"})
+	for _, c := range cands {
+		lost := 1 - c.rel/before[c.hit.ID]
+		switch c.hit.ID[:2] {
+		case "tv":
+			if lost > 0.05 {
+				t.Errorf("%s, typical of the best matches, lost %.0f%% of its relevance", c.hit.ID, 100*lost)
+			}
+		case "re":
+			if lost < 0.15 {
+				t.Errorf("%s, filed away from the best matches, lost only %.0f%%", c.hit.ID, 100*lost)
+			}
+		}
+	}
+	// No label fields: nothing changes.
+	cands = tvPool()
+	applyAffinity(cands, nil)
+	for _, c := range cands {
+		if c.rel != before[c.hit.ID] {
+			t.Fatalf("without label fields %s changed: %v → %v", c.hit.ID, before[c.hit.ID], c.rel)
+		}
+	}
+}
+
+func TestSteerToNamedCategory(t *testing.T) {
+	mk := func(id string, rel, title, labels float64) candidate {
+		return candidate{hit: index.Hit{ID: id, Lex: []float64{title, labels}}, rel: rel}
+	}
+	plans := []textPlan{{space: 0, share: 0.5, own: 0, labels: 1, dynamic: true}}
+	weights := []float64{1}
+	// "smartphone": the cable's title says it, the phone is filed under it.
+	cands := []candidate{mk("cable", 0.70, 0.9, 0), mk("phone", 0.55, 0, 1)}
+	steerToNamedCategory(cands, plans, weights, 1)
+	if cands[0].rel >= 0.70 || cands[1].rel != 0.55 {
+		t.Errorf("named category: cable %.3f (want < 0.70), phone %.3f (want 0.55 kept)", cands[0].rel, cands[1].rel)
+	}
+	// No label holds the query: nothing is steered.
+	cands = []candidate{mk("a", 0.7, 0.9, 0.2), mk("b", 0.5, 0.4, 0)}
+	steerToNamedCategory(cands, plans, weights, 1)
+	if cands[0].rel != 0.7 || cands[1].rel != 0.5 {
+		t.Errorf("no named category, yet relevance moved: %v %v", cands[0].rel, cands[1].rel)
+	}
+}
+
+func TestCalibrateDividesBySpread(t *testing.T) {
+	segs := []spaces.Segment{{Name: "title", Kind: spaces.KindText}, {Name: "price", Kind: spaces.KindNumber}}
+	var cands []candidate
+	var titles, prices []float64
+	for i := range 10 {
+		// Title similarities spread over 0.1–1.0, prices over 0.5–0.68:
+		// a fifth of the spread.
+		titles = append(titles, 0.1+0.1*float64(i))
+		prices = append(prices, 0.5+0.02*float64(i))
+		cands = append(cands, candidate{sims: []float64{titles[i], prices[i]}})
+	}
+	eff := calibrate([]float64{1, 1}, segs, cands)
+	if math.Abs(math.Abs(eff[0])+math.Abs(eff[1])-1) > 1e-12 {
+		t.Fatalf("Σ|w| = %v, want 1", math.Abs(eff[0])+math.Abs(eff[1]))
+	}
+	// Equal weights give equal say: weight × spread is the same.
+	if sayT, sayP := eff[0]*stddev(titles), eff[1]*stddev(prices); math.Abs(sayT-sayP) > 1e-9 {
+		t.Errorf("effective weights %v: title's say %v, price's %v", eff, sayT, sayP)
+	}
+	// A space whose similarities do not move at all is bounded by the
+	// spread floor instead of taking every weight.
+	for i := range cands {
+		cands[i].sims[1] = 0.5
+	}
+	eff = calibrate([]float64{1, 1}, segs, cands)
+	if eff[1] > 0.9 {
+		t.Errorf("a flat space took %v of the ranking", eff[1])
+	}
+}
