@@ -60,6 +60,9 @@ type Options struct {
 	EmbedderKind string
 	// NoSync skips WAL fsyncs (benchmarks only).
 	NoSync bool
+	// NoLexical keeps no lexical index: relevance ranking falls back to
+	// the dense text similarity (benchmarks compare the two).
+	NoLexical bool
 	Logger *slog.Logger
 	// Clock is read by recency spaces; nil means time.Now.
 	Clock func() time.Time
@@ -140,7 +143,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := os.WriteFile(saved, raw, 0o644); err != nil {
 		return nil, fmt.Errorf("save schema copy: %w", err)
 	}
-	textFields, labelFields := query.LexicalFields(a.Schema)
+	var textFields, labelFields []string
+	if !o.NoLexical {
+		textFields, labelFields = query.LexicalFields(a.Schema)
+	}
 	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
 		Graph:        hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1},
 		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields})

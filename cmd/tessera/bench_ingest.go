@@ -36,7 +36,10 @@ type ingestReport struct {
 	Sync      bool          `json:"fsync"`
 	Stages    []stageResult `json:"stages"`
 	EndToEnd  stageResult   `json:"end_to_end"`
-	Summary   string        `json:"summary"`
+	// NoLexical is the same end-to-end ingest without the lexical index.
+	NoLexical          stageResult `json:"end_to_end_no_lexical"`
+	LexicalBytesPerRow float64     `json:"lexical_bytes_per_row"`
+	Summary            string      `json:"summary"`
 }
 
 type stageResult struct {
@@ -128,6 +131,23 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	open := func(dir string) (*tessera.DB, error) {
 		return tessera.Open(ctx, tessera.Options{DataDir: filepath.Join(tmp, dir), Schema: schema, Embedder: emb, NoSync: *noSync})
 	}
+	endToEnd := func(dir string, noLexical bool) (stageResult, string, int64, error) {
+		db, err := tessera.Open(ctx, tessera.Options{DataDir: filepath.Join(tmp, dir), Schema: schema, Embedder: emb, NoSync: *noSync, NoLexical: noLexical})
+		if err != nil {
+			return stageResult{}, "", 0, err
+		}
+		defer db.Close()
+		start := time.Now()
+		sum, err := db.Applier.IngestFile(ctx, scaled, ingest.BulkOptions{Workers: rep.Workers, BatchSize: rep.BatchSize})
+		if err != nil {
+			return stageResult{}, "", 0, fmt.Errorf("bench ingest: %w", err)
+		}
+		name := "end to end (IngestFile)"
+		if noLexical {
+			name = "end to end, no lexical index"
+		}
+		return stage(name, sum.Read, time.Since(start)), sum.String(), db.Collection.LexicalBytes(), nil
+	}
 
 	// Stages, each timed on its own.
 	db, err := open("stages")
@@ -143,19 +163,27 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	rep.Stages = stages
 	db.Close()
 
-	// End to end, into a fresh data directory.
-	e2e, err := open("e2e")
-	if err != nil {
-		return err
+	// End to end, into fresh data directories, with and without the
+	// lexical index alternately (two rounds each), so the lexical index's
+	// cost is a ratio measured side by side.
+	for round := range 2 {
+		for _, noLex := range []bool{false, true} {
+			res, summary, lexBytes, err := endToEnd(fmt.Sprintf("e2e-%d-%v", round, noLex), noLex)
+			if err != nil {
+				return err
+			}
+			if noLex {
+				if res.RowsPerSec > rep.NoLexical.RowsPerSec {
+					rep.NoLexical = res
+				}
+				continue
+			}
+			if res.RowsPerSec > rep.EndToEnd.RowsPerSec {
+				rep.EndToEnd, rep.Summary = res, summary
+				rep.LexicalBytesPerRow = float64(lexBytes) / float64(res.Rows)
+			}
+		}
 	}
-	defer e2e.Close()
-	start := time.Now()
-	sum, err := e2e.Applier.IngestFile(ctx, scaled, ingest.BulkOptions{Workers: rep.Workers, BatchSize: rep.BatchSize})
-	if err != nil {
-		return fmt.Errorf("bench ingest: %w", err)
-	}
-	rep.EndToEnd = stage("end to end (IngestFile)", sum.Read, time.Since(start))
-	rep.Summary = sum.String()
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -175,11 +203,15 @@ func (r ingestReport) writeText(w io.Writer) error {
 	fmt.Fprintf(w, "workers  %d, batch %d rows, %d CPUs, fsync %s\n\n", r.Workers, r.BatchSize, r.CPUs, sync)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stage\trows\tseconds\trows/s\t")
-	for _, s := range append(r.Stages, r.EndToEnd) {
+	for _, s := range append(r.Stages, r.EndToEnd, r.NoLexical) {
 		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t\n", s.Name, s.Rows, s.Seconds, s.RowsPerSec)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if r.NoLexical.RowsPerSec > 0 {
+		fmt.Fprintf(w, "\nend to end, best of 2 rounds each: with the lexical index %.0f rows/s, without %.0f rows/s (%.2f×); lexical index %.0f B/row\n",
+			r.EndToEnd.RowsPerSec, r.NoLexical.RowsPerSec, r.EndToEnd.RowsPerSec/r.NoLexical.RowsPerSec, r.LexicalBytesPerRow)
 	}
 	_, err := fmt.Fprintf(w, "\n%s\n", r.Summary)
 	return err
