@@ -6,7 +6,10 @@ import (
 )
 
 // Weights of a token: a word in an accessory phrase ("cable for
-// smartphone") counts a quarter in documents.
+// smartphone") counts a quarter in documents. On the Amazon rows
+// (TestAmazonQuality) weights 1, 0.5, 0.25 and 0.1 give category-leaf
+// precision 0.721, 0.732, 0.737 and 0.742, and own-title first
+// 1.000, 0.999, 0.993 and 0.984.
 const (
 	fullWeight      = 1
 	accessoryWeight = 0.25
@@ -363,8 +366,13 @@ func (a *analyzer) endWord() {
 		// "works with" start a damped phrase.
 		single := len(a.cuts) == 1
 		s := string(a.low) // not allocated: only compared
-		a.damp = a.damp || single && (s == "for" || s == "fits" || s == "compatible" ||
-			a.afterFit && s == "with")
+		// The phrase runs to the next punctuation mark: capping it at
+		// 1–8 words measured no better (TestAmazonQuality) though it
+		// keeps "Compatible for Samsung TV … Remote Control" from
+		// damping "remote".
+		if single && (s == "for" || s == "fits" || s == "compatible" || a.afterFit && s == "with") {
+			a.damp = true
+		}
 		a.afterFit = single && (s == "works" || s == "work")
 	}
 	a.low = a.low[:0]
