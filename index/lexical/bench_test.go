@@ -84,3 +84,21 @@ func BenchmarkTop(b *testing.B) {
 func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkScore scores one row for a three-word query, as fusing a
+// dense candidate list does.
+func BenchmarkScore(b *testing.B) {
+	ps := products(b)
+	x := New([]string{"title", "category"})
+	for i, p := range ps {
+		x.Set(uint32(i), map[string]any{"title": p.title, "category": p.category})
+	}
+	q := x.Prepare("usb type-c cable")
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		x.Score(q, "title", uint32(i%len(ps)))
+	}
+	reportCPU(b, start)
+}
