@@ -6,7 +6,10 @@ import (
 )
 
 // Weights of a token: a word in an accessory phrase ("cable for
-// smartphone") counts a quarter in documents.
+// smartphone") counts a quarter in documents. On the Amazon rows
+// (TestAmazonQuality) weights 1, 0.5, 0.25 and 0.1 give category-leaf
+// precision 0.721, 0.732, 0.737 and 0.742, and own-title first
+// 1.000, 0.999, 0.993 and 0.984.
 const (
 	fullWeight      = 1
 	accessoryWeight = 0.25
@@ -95,6 +98,13 @@ func (a *analyzer) run(text string, doc bool) {
 	a.afterFit = false
 
 	for i := 0; i < len(text); {
+		if len(a.runes) == 0 {
+			if j := asciiRun(text, i); j > i {
+				a.endASCII(text[i:j])
+				i = j
+				continue
+			}
+		}
 		r, size := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
@@ -110,7 +120,7 @@ func (a *analyzer) run(text string, doc bool) {
 			continue
 		}
 		// A single hyphen between two alphanumerics joins a compound.
-		if r == '-' && len(a.runes) > 0 && i+1 < len(text) && isAlnumAt(text, i+1) {
+		if r == '-' && i > 0 && isAlnumBefore(text, i) && i+1 < len(text) && isAlnumAt(text, i+1) {
 			a.endRun()
 			if !a.doc {
 				a.raw = append(a.raw, '-')
@@ -172,6 +182,107 @@ func endsPhrase(r rune, text string, next int) bool {
 		return next >= len(text) || !isAlnumAt(text, next)
 	}
 	return false
+}
+
+// asciiRun returns the end of the ASCII alphanumeric run at text[i:], or
+// i when there is none or it runs on into a non-ASCII letter ("Café").
+func asciiRun(text string, i int) int {
+	j := i
+	for j < len(text) && isAlnumASCII(text[j]) {
+		j++
+	}
+	if j < len(text) && text[j] >= utf8.RuneSelf && isAlnumAt(text, j) {
+		return i
+	}
+	return j
+}
+
+func isAlnumBefore(text string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	_, ok := classify(r)
+	return ok
+}
+
+func isAlnumASCII(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// endASCII is endRun for a whole run of ASCII letters and digits, s.
+func (a *analyzer) endASCII(s string) {
+	if len(a.cuts) == 0 {
+		a.wraw = int32(len(a.raw))
+	}
+	if !a.doc {
+		for i := 0; i < len(s); i++ {
+			a.raw = append(a.raw, lowerASCII(s[i]))
+		}
+	}
+	if plain(s) {
+		for i := 0; i < len(s); i++ {
+			a.low = append(a.low, lowerASCII(s[i]))
+		}
+		a.cuts = append(a.cuts, int32(len(a.low)))
+		return
+	}
+	a.class = a.class[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a':
+			a.class = append(a.class, clsLower)
+		case c >= 'A':
+			a.class = append(a.class, clsUpper)
+		default:
+			a.class = append(a.class, clsDigit)
+		}
+	}
+	n := len(s)
+	if n >= 3 && s[n-1] == 's' && a.class[n-2] == clsUpper && a.class[n-3] == clsUpper {
+		n-- // "PCs", as in endRun
+	}
+	for i := 0; i < n; i++ {
+		if i > 0 && a.cutBefore(i) {
+			a.cuts = append(a.cuts, int32(len(a.low)))
+		}
+		a.low = append(a.low, lowerASCII(s[i]))
+	}
+	a.cuts = append(a.cuts, int32(len(a.low)))
+	a.class = a.class[:0]
+}
+
+// plain says whether the ASCII run s has no cut and no acronym plural,
+// as most words: "cable", "Cable", "USB", "2023".
+func plain(s string) bool {
+	c := s[0]
+	i := 1
+	switch {
+	case c >= 'a' || c >= 'A' && (len(s) == 1 || s[1] >= 'a'):
+		for ; i < len(s); i++ { // lowercase after the first letter
+			if s[i] < 'a' {
+				return false
+			}
+		}
+	case c >= 'A':
+		for ; i < len(s); i++ { // all capitals
+			if s[i] < 'A' || s[i] > 'Z' {
+				return false
+			}
+		}
+	default:
+		for ; i < len(s); i++ { // all digits
+			if s[i] > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // endRun splits the current alphanumeric run into parts, appending them
@@ -258,8 +369,13 @@ func (a *analyzer) endWord() {
 		// weighs its words fully.
 		single := len(a.cuts) == 1
 		s := string(a.low) // not allocated: only compared
-		a.damp = a.damp || single && (s == "for" || s == "fits" || s == "compatible" ||
-			a.afterFit && s == "with")
+		// The phrase runs to the next punctuation mark: capping it at
+		// 1–8 words measured no better (TestAmazonQuality) though it
+		// keeps "Compatible for Samsung TV … Remote Control" from
+		// damping "remote".
+		if single && (s == "for" || s == "fits" || s == "compatible" || a.afterFit && s == "with") {
+			a.damp = true
+		}
 		a.afterFit = single && (s == "works" || s == "work")
 	}
 	a.low = a.low[:0]

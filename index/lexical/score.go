@@ -5,7 +5,9 @@ import (
 	"slices"
 )
 
-// BM25 parameters.
+// BM25 parameters. On the Amazon rows (TestAmazonQuality), k1 in 0.6–2
+// and b in 0.3–1 move the category-leaf precision by under 0.01; b = 0
+// loses 0.04.
 const (
 	k1 = 1.2
 	b  = 0.75
@@ -22,31 +24,34 @@ type Hit struct {
 type scorer struct {
 	f      *field
 	groups []resolved
-	den    float64 // Σ weights
-	c0, c1 float64 // sat = tf·(k1+1) / (tf + c0 + c1·L)
+	ids    []uint32  // the groups' parts
+	idfs   []float64 // their idf
+	den    float64   // Σ weights
+	c0, c1 float64   // sat = tf·(k1+1) / (tf + c0 + c1·L)
 }
 
+// resolved is a group: parts ids[lo:hi] with idfs[lo:hi].
 type resolved struct {
-	parts  []uint32
-	idfs   []float64
+	lo, hi int
 	joined uint32 // noTerm when none
 	weight float64
 }
 
-// resolve prepares q for scoring field fi; ok is false when nothing can
-// score above 0.
-func (x *Index) resolve(q *Query, fi int, s *scorer) bool {
+// resolve returns q prepared for scoring field fi, reusing buf's slices
+// (by value, so that a caller's stack arrays stay on the stack); ok is
+// false when nothing can score above 0.
+func (x *Index) resolve(q *Query, fi int, buf scorer) (s scorer, ok bool) {
 	f := &x.fields[fi]
-	*s = scorer{f: f, groups: s.groups[:0]}
+	s = scorer{f: f, groups: buf.groups[:0], ids: buf.ids[:0], idfs: buf.idfs[:0]}
 	if q.Empty() || f.docs == 0 {
-		return false
+		return s, false
 	}
 	n := float64(f.docs)
 	avg := float64(f.total) / n
 	s.c0 = k1 * (1 - b)
 	s.c1 = k1 * b / avg
 	for _, g := range q.groups {
-		r := resolved{joined: noTerm}
+		r := resolved{lo: len(s.ids), joined: noTerm}
 		for _, p := range g.parts {
 			id := x.id(p)
 			df := 0
@@ -54,17 +59,18 @@ func (x *Index) resolve(q *Query, fi int, s *scorer) bool {
 				df = len(f.post[id])
 			}
 			idf := g.boost * math.Log(1+(n-float64(df)+0.5)/(float64(df)+0.5))
-			r.parts = append(r.parts, id)
-			r.idfs = append(r.idfs, idf)
+			s.ids = append(s.ids, id)
+			s.idfs = append(s.idfs, idf)
 			r.weight += idf
 		}
+		r.hi = len(s.ids)
 		if g.joined != "" {
 			r.joined = x.id(g.joined)
 		}
 		s.den += r.weight
 		s.groups = append(s.groups, r)
 	}
-	return true
+	return s, true
 }
 
 // sat is the saturated, length-normalised term frequency, at most 1.
@@ -81,17 +87,22 @@ func (x *Index) Score(q *Query, field string, slot uint32) float64 {
 	if !ok {
 		return 0
 	}
-	var s scorer
-	if !x.resolve(q, fi, &s) || int(slot) >= len(s.f.fwd) || s.f.fwd[slot] == nil {
+	var (
+		gb [8]resolved
+		ib [16]uint32
+		fb [16]float64
+	)
+	s, ok := x.resolve(q, fi, scorer{groups: gb[:0], ids: ib[:0], idfs: fb[:0]})
+	if !ok || int(slot) >= len(s.f.fwd) || s.f.fwd[slot] == nil {
 		return 0
 	}
 	f, length := s.f, s.f.lens[slot]
 	num := 0.0
 	for _, r := range s.groups {
 		part := 0.0
-		for i, id := range r.parts {
-			if tf := f.tf(slot, id); tf > 0 {
-				part += r.idfs[i] * s.sat(tf, length)
+		for i := r.lo; i < r.hi; i++ {
+			if tf := f.tf(slot, s.ids[i]); tf > 0 {
+				part += s.idfs[i] * s.sat(tf, length)
 			}
 		}
 		if tf := f.tf(slot, r.joined); tf > 0 {
@@ -123,10 +134,11 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 		sc = new(scratch)
 	}
 	defer x.pool.Put(sc)
-	s := &sc.s
-	if !x.resolve(q, fi, s) {
+	sc.s, ok = x.resolve(q, fi, sc.s)
+	if !ok {
 		return nil
 	}
+	s := &sc.s
 	f := s.f
 	if len(sc.acc) < len(f.fwd) {
 		sc.acc = make([]float64, len(f.fwd))
@@ -135,25 +147,27 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 	acc, grp := sc.acc, sc.grp
 	hit := sc.hit[:0]
 	for _, r := range s.groups {
-		if r.joined == noTerm && len(r.parts) == 1 {
+		if r.joined == noTerm && r.hi-r.lo == 1 {
 			// A plain word adds straight into acc.
-			for _, p := range f.postings(r.parts[0]) {
+			idf := s.idfs[r.lo]
+			for _, p := range f.postings(s.ids[r.lo]) {
 				if acc[p.slot] == 0 {
 					hit = append(hit, p.slot)
 				}
-				acc[p.slot] += r.idfs[0] * s.sat(p.tf, f.lens[p.slot])
+				acc[p.slot] += idf * s.sat(p.tf, f.lens[p.slot])
 			}
 			continue
 		}
 		// A multi-part word: the better of its parts and its joined
 		// form, gathered in grp first.
 		in := sc.in[:0]
-		for i, id := range r.parts {
-			for _, p := range f.postings(id) {
+		for i := r.lo; i < r.hi; i++ {
+			idf := s.idfs[i]
+			for _, p := range f.postings(s.ids[i]) {
 				if grp[p.slot] == 0 {
 					in = append(in, p.slot)
 				}
-				grp[p.slot] += r.idfs[i] * s.sat(p.tf, f.lens[p.slot])
+				grp[p.slot] += idf * s.sat(p.tf, f.lens[p.slot])
 			}
 		}
 		for _, p := range f.postings(r.joined) {

@@ -15,6 +15,9 @@ func init() {
 }
 
 func stopWord(b []byte) bool {
+	if len(b) > 5 { // the longest stop word; most words are longer
+		return false
+	}
 	_, ok := stopWords[string(b)]
 	return ok
 }
@@ -47,11 +50,21 @@ var irregular = map[string]string{
 // the same stemmer, so it need only be consistent.
 func stem(b []byte, start int) []byte {
 	w := b[start:]
+	n := len(w)
+	if n == 0 {
+		return b
+	}
+	if w[n-1] != 's' {
+		switch string(w) {
+		case "men", "women", "mice", "children", "feet", "teeth", "geese":
+			return append(b[:start], irregular[string(w)]...)
+		}
+		return b
+	}
 	if s, ok := irregular[string(w)]; ok {
 		return append(b[:start], s...)
 	}
-	n := len(w)
-	if n <= 3 || w[n-1] != 's' {
+	if n <= 3 {
 		return b
 	}
 	for _, c := range w {
