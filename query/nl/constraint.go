@@ -205,6 +205,10 @@ func (s *state) tryAmount(i int) bool {
 	case op != "":
 	case a.unit == unitMoney || ctx == hintPrice:
 		op = opLTE // "₹500 earbuds", "budget 2000": a ceiling
+	case a.unit != unitStars && ctx == hintRating && a.v > 10:
+		// "top rated 4k television": no rating scale reaches 4,000, and
+		// the context word belongs to the intent, not to the number.
+		return false
 	case a.unit == unitStars || ctx == hintRating:
 		op = opGTE // "4 star", "rated 4.5": at least that good
 	default:

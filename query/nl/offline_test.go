@@ -34,6 +34,8 @@ func TestOfflinePhrasings(t *testing.T) {
 		{"smartwatch under 5 thousand", "smartwatch", w{"price": 1}, `{"price":{"lte":5000}}`},
 		{"₹800 earbuds", "earbuds", w{"price": 1}, `{"price":{"lte":800}}`},
 		{"phone within a budget of 15000", "phone", w{"price": 1}, `{"price":{"lte":15000}}`},
+		// A resolution after "top rated" is text, not a rating of 4,000.
+		{"top rated 4k television", "4k television", w{"rating": 1}, ""},
 		// Lower bounds and multipliers.
 		{"television over 1k", "television", nil, `{"price":{"gte":1000}}`},
 		{"laptop more than 1.5 lakh", "laptop", nil, `{"price":{"gt":150000}}`},
