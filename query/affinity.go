@@ -66,8 +66,8 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	if len(labelFields) == 0 || len(cands) <= affinityTop {
 		return
 	}
-	labels := make([][]string, len(cands))
-	df := map[string]int{}
+	labels := make([][]label, len(cands))
+	df := map[label]int{}
 	for i := range cands {
 		labels[i] = labelsOf(cands[i].hit.Fields, labelFields, labels[i])
 		for _, l := range labels[i] {
@@ -79,14 +79,14 @@ func applyAffinity(cands []candidate, labelFields []string) {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cands[b].rel, cands[a].rel) })
-	votes := map[string]float64{}
+	votes := map[label]float64{}
 	for _, i := range order[:affinityTop] {
 		for _, l := range labels[i] {
 			votes[l] += 1.0 / affinityTop
 		}
 	}
 	n := float64(len(cands))
-	affinity := func(ls []string) (float64, bool) {
+	affinity := func(ls []label) (float64, bool) {
 		var num, den float64
 		for _, l := range ls {
 			idf := math.Log(1 + n/float64(df[l]))
@@ -119,20 +119,23 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	}
 }
 
-// labelsOf appends a document's label values, each prefixed by its field.
-func labelsOf(fields map[string]any, labelFields []string, dst []string) []string {
+// label is one value of one label field.
+type label struct{ field, value string }
+
+// labelsOf appends a document's label values.
+func labelsOf(fields map[string]any, labelFields []string, dst []label) []label {
 	for _, f := range labelFields {
 		switch v := fields[f].(type) {
 		case string:
-			dst = append(dst, f+"\x00"+v)
+			dst = append(dst, label{f, v})
 		case []string:
 			for _, s := range v {
-				dst = append(dst, f+"\x00"+s)
+				dst = append(dst, label{f, s})
 			}
 		case []any:
 			for _, s := range v {
 				if s, ok := s.(string); ok {
-					dst = append(dst, f+"\x00"+s)
+					dst = append(dst, label{f, s})
 				}
 			}
 		}
