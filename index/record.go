@@ -65,8 +65,6 @@ type Hit struct {
 	Score  float32
 	Fields map[string]any
 	Vector []float32
-	// Lex and Matched are set by SearchHybrid: lexical scores in [0, 1]
-	// and the query words found in the row.
-	Lex     []float64
-	Matched []string
+	// Lex holds SearchHybrid's lexical scores, in [0, 1].
+	Lex []float64
 }

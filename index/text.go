@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 
 	"github.com/bits-and-blooms/bitset"
 
@@ -105,12 +106,41 @@ type DenseQuery struct {
 	Weights []float64
 }
 
+// Matched returns, for each id, the words of the texts found in its
+// indexed fields (nil for an id not stored, or without a lexical index).
+func (c *Collection) Matched(ids []string, texts []string) [][]string {
+	out := make([][]string, len(ids))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.lex == nil {
+		return out
+	}
+	queries := make([]*lexical.Query, len(texts))
+	for i, t := range texts {
+		queries[i] = c.lex.Prepare(t)
+	}
+	for i, id := range ids {
+		s, ok := c.slots[id]
+		if !ok {
+			continue
+		}
+		for _, q := range queries {
+			for _, w := range c.lex.Matched(q, s) {
+				if !slices.Contains(out[i], w) {
+					out[i] = append(out[i], w)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // SearchHybrid gathers a candidate pool: the k nearest rows to each dense
 // query from the graph, and for each text query the k best lexical
 // matches of each of its fields, all under one filter plan. Every candidate
 // carries its vector, fields and lexical scores (Hit.Lex: for text query i
 // and its field j, at i·len(Fields)+j in order) and the query words it
-// contains (Hit.Matched). Hit.Score is the first dense query's score for
+// contains are left to Matched, for the page shown. Hit.Score is the first dense query's score for
 // the hits it found (they come first), 0 for the others. Without a lexical
 // index the pool is the graph's hits, with no lexical scores.
 func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions) (Candidates, error) {
@@ -169,35 +199,26 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 		if i < len(first) {
 			hits[i].Score = first[i].Score
 		}
-		if nLex == 0 {
-			continue
+		if nLex > 0 {
+			hits[i].Lex = lex[i*nLex : (i+1)*nLex : (i+1)*nLex]
 		}
-		hl := lex[i*nLex : (i+1)*nLex : (i+1)*nLex]
-		j := 0
-		var matched []string
-		for qi, t := range texts {
-			for _, f := range t.Fields {
-				hl[j] = c.lex.Score(queries[qi], f, s)
-				j++
+	}
+	if nLex == 0 {
+		return Candidates{Hits: hits, Passing: plan.passing}, nil
+	}
+	// Scores field by field, each query resolved once for all candidates.
+	col := make([]float64, len(slots))
+	j := 0
+	for qi, t := range texts {
+		for _, f := range t.Fields {
+			c.lex.ScoreMany(queries[qi], f, slots, col)
+			for i := range hits {
+				hits[i].Lex[j] = col[i]
 			}
-			for _, w := range c.lex.Matched(queries[qi], s) {
-				if !containsString(matched, w) {
-					matched = append(matched, w)
-				}
-			}
+			j++
 		}
-		hits[i].Lex, hits[i].Matched = hl, matched
 	}
 	return Candidates{Hits: hits, Passing: plan.passing}, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // filterPlan is how one search decides which slots pass: allow holds the

@@ -278,10 +278,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			break
 		}
 		r := Result{ID: c.hit.ID, Score: c.score, Scores: make(map[string]float64, len(segs)), Fields: c.hit.Fields,
-			Relevance: round4(c.rel), OnTopic: &c.onTopic, Matched: c.hit.Matched}
-		if r.Matched == nil {
-			r.Matched = []string{}
-		}
+			Relevance: round4(c.rel), OnTopic: &c.onTopic, Matched: []string{}}
 		for si, seg := range segs {
 			r.Scores[seg.Name] = eff[si]*c.sims[si] + c.penalties[si]
 		}
@@ -289,6 +286,22 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			r.Vectors = e.vectorParts(c.hit.Vector)
 		}
 		resp.Results = append(resp.Results, r)
+	}
+	if len(texts) > 0 && e.remote == nil {
+		// The words each shown result matched, for highlighting.
+		ids := make([]string, len(resp.Results))
+		for i, r := range resp.Results {
+			ids[i] = r.ID
+		}
+		words := make([]string, len(texts))
+		for i, t := range texts {
+			words[i] = t.Text
+		}
+		for i, m := range e.coll.Matched(ids, words) {
+			if m != nil {
+				resp.Results[i].Matched = m
+			}
+		}
 	}
 	if len(resp.Results) == p.Limit && len(cands) > page && page < MaxLimit &&
 		(p.MinScore == nil || cands[page].score >= *p.MinScore) {

@@ -93,7 +93,37 @@ func (x *Index) Score(q *Query, field string, slot uint32) float64 {
 		fb [16]float64
 	)
 	s, ok := x.resolve(q, fi, scorer{groups: gb[:0], ids: ib[:0], idfs: fb[:0]})
-	if !ok || int(slot) >= len(s.f.fwd) || s.f.fwd[slot] == nil {
+	if !ok {
+		return 0
+	}
+	return s.score(slot)
+}
+
+// ScoreMany writes q's Score of each slot's field into dst, which must be
+// as long as slots, resolving the query against the field once.
+func (x *Index) ScoreMany(q *Query, field string, slots []uint32, dst []float64) {
+	clear(dst)
+	fi, ok := x.byName[field]
+	if !ok {
+		return
+	}
+	var (
+		gb [8]resolved
+		ib [16]uint32
+		fb [16]float64
+	)
+	s, ok := x.resolve(q, fi, scorer{groups: gb[:0], ids: ib[:0], idfs: fb[:0]})
+	if !ok {
+		return
+	}
+	for i, slot := range slots {
+		dst[i] = s.score(slot)
+	}
+}
+
+// score is the resolved query's score of slot.
+func (s *scorer) score(slot uint32) float64 {
+	if int(slot) >= len(s.f.fwd) || s.f.fwd[slot] == nil {
 		return 0
 	}
 	f, length := s.f, s.f.lens[slot]
