@@ -18,11 +18,12 @@ import (
 const LabelsField = "\x00labels"
 
 // TextQuery asks the lexical index about one query text: each field in
-// Fields is scored for every candidate, and each field's best matches
-// become candidates too.
+// Fields is scored for every candidate, and the best matches of each
+// field in Seek become candidates too.
 type TextQuery struct {
 	Text   string
 	Fields []string
+	Seek   []string
 }
 
 // Candidates is what SearchHybrid found.
@@ -179,7 +180,7 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 			lq := c.lex.Prepare(t.Text)
 			queries = append(queries, lq)
 			nLex += len(t.Fields)
-			for _, f := range t.Fields {
+			for _, f := range t.Seek {
 				for _, h := range c.lex.Top(lq, f, k, plan.pass) {
 					if !seen[h.Slot] {
 						seen[h.Slot] = true

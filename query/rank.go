@@ -110,19 +110,32 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	// that use it (the labels once): Hit.Lex then holds each (text, field)
 	// score once, at the index slot records.
 	var texts []index.TextQuery
+	// Lexical candidates come from the field of the most weighted text
+	// space and from the labels; the other text fields are only scored.
+	// Seeking every field (long descriptions) doubled a search's cost at
+	// 100k rows and found no judged item the others missed.
 	slot := map[[2]string]int{}
-	lexIndex := func(text, field string) {
-		key := [2]string{text, field}
-		if _, ok := slot[key]; ok {
-			return
-		}
+	lexIndex := func(text, field string, seek bool) {
 		qi := slices.IndexFunc(texts, func(t index.TextQuery) bool { return t.Text == text })
 		if qi < 0 {
 			texts = append(texts, index.TextQuery{Text: text})
 			qi = len(texts) - 1
 		}
+		if seek && !slices.Contains(texts[qi].Seek, field) {
+			texts[qi].Seek = append(texts[qi].Seek, field)
+		}
+		key := [2]string{text, field}
+		if _, ok := slot[key]; ok {
+			return
+		}
 		texts[qi].Fields = append(texts[qi].Fields, field)
 		slot[key] = -1 // placed below, once every field is known
+	}
+	lead := -1
+	for i, tp := range plans {
+		if lead < 0 || p.Vector.Weights[tp.space] > p.Vector.Weights[plans[lead].space] {
+			lead = i
+		}
 	}
 	for i := range plans {
 		tp := &plans[i]
@@ -132,9 +145,9 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			continue
 		}
 		tp.dynamic = true
-		lexIndex(text, sch.Spaces[tp.space].Field)
+		lexIndex(text, sch.Spaces[tp.space].Field, i == lead)
 		if len(labels) > 0 {
-			lexIndex(text, index.LabelsField)
+			lexIndex(text, index.LabelsField, true)
 		}
 	}
 	// Hit.Lex is laid out text by text, field by field.
