@@ -354,7 +354,7 @@ func (a *analyzer) endWord() {
 		}
 		a.emit(part, wi, w, false)
 	}
-	if n := len(a.cuts); n > 1 && n <= maxJoinParts {
+	if n := len(a.cuts); n > 1 && n <= maxJoinParts && !stopWord(a.low) {
 		a.emit(a.low, wi, w, true)
 	}
 
@@ -384,6 +384,10 @@ func (a *analyzer) emit(term []byte, wi int32, w float32, joined bool) {
 	start := len(a.arena)
 	a.arena = append(a.arena, term...)
 	a.arena = stem(a.arena, start)
+	if stopWord(a.arena[start:]) { // "withs"
+		a.arena = a.arena[:start]
+		return
+	}
 	a.toks = append(a.toks, token{int32(start), int32(len(a.arena)), wi, w, joined})
 }
 

@@ -277,3 +277,33 @@ func TestBytes(t *testing.T) {
 		t.Errorf("Bytes %d", b)
 	}
 }
+
+// TestConcurrentReaders runs Top, Score and Matched from many goroutines
+// at once (meant for -race): readers share no mutable state.
+func TestConcurrentReaders(t *testing.T) {
+	x := corpus()
+	queries := []*Query{x.Prepare("smartphone"), x.Prepare("usb cable"), x.Prepare("Home-Kitchen table")}
+	want := make([][]Hit, len(queries))
+	for i, q := range queries {
+		want[i] = x.Top(q, "title", 5, nil)
+	}
+	done := make(chan bool)
+	for g := range 8 {
+		go func() {
+			defer func() { done <- true }()
+			for i := range 200 {
+				n := (g + i) % len(queries)
+				q := queries[n]
+				if got := x.Top(q, "title", 5, nil); !slices.Equal(got, want[n]) {
+					t.Errorf("concurrent Top: %v, want %v", got, want[n])
+					return
+				}
+				x.Score(q, "category", uint32(i%8))
+				x.Matched(q, uint32(i%8))
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}

@@ -7,6 +7,7 @@ import "slices"
 // after the index changes.
 type Query struct {
 	groups []group
+	words  []string // distinct words as typed, lowercased
 }
 
 // group is one word of the query: its terms, and for a multi-part word
@@ -15,7 +16,7 @@ type Query struct {
 // parts, so "iPhone13" matches a document saying "iPhone 13" as fully as
 // one saying "iphone13".
 type group struct {
-	word   string   // as typed, lowercased
+	word   int      // index into Query.words
 	parts  []string // distinct terms; never empty
 	joined string   // "" when the word has one part
 }
@@ -26,6 +27,9 @@ func (x *Index) Prepare(text string) *Query {
 	var a analyzer
 	a.run(text, false)
 	q := &Query{}
+	seen := map[string]bool{} // group keys, against repeated words
+	words := map[string]int{}
+	var key []byte
 	for i := 0; i < len(a.toks); {
 		wi := a.toks[i].word
 		var g group
@@ -45,16 +49,24 @@ func (x *Index) Prepare(text string) *Query {
 			g.joined = ""
 		}
 		w := a.words[wi]
-		g.word = string(a.raw[w.start:w.end])
-		if !slices.ContainsFunc(q.groups, g.same) {
+		typed := string(a.raw[w.start:w.end])
+		n, ok := words[typed]
+		if !ok {
+			n = len(q.words)
+			words[typed] = n
+			q.words = append(q.words, typed)
+		}
+		g.word = n
+		key = append(key[:0], g.joined...)
+		for _, p := range g.parts {
+			key = append(append(key, 0), p...)
+		}
+		if !seen[string(key)] {
+			seen[string(key)] = true
 			q.groups = append(q.groups, g)
 		}
 	}
 	return q
-}
-
-func (g group) same(h group) bool {
-	return g.joined == h.joined && slices.Equal(g.parts, h.parts)
 }
 
 // Empty says whether the query has no terms (it was empty or only stop
@@ -68,16 +80,18 @@ func (x *Index) Matched(q *Query, slot uint32) []string {
 	if q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return nil
 	}
-	var out []string
+	found := make([]bool, len(q.words))
 	for _, g := range q.groups {
-		if slices.Contains(out, g.word) {
-			continue
-		}
 		for fi := range x.fields {
-			if x.has(fi, slot, g) {
-				out = append(out, g.word)
-				break
+			if !found[g.word] && x.has(fi, slot, g) {
+				found[g.word] = true
 			}
+		}
+	}
+	var out []string
+	for i, ok := range found {
+		if ok {
+			out = append(out, q.words[i])
 		}
 	}
 	return out
