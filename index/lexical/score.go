@@ -142,9 +142,8 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 	f := s.f
 	if len(sc.acc) < len(f.fwd) {
 		sc.acc = make([]float64, len(f.fwd))
-		sc.grp = make([]float64, len(f.fwd))
 	}
-	acc, grp := sc.acc, sc.grp
+	acc := sc.acc
 	hit := sc.hit[:0]
 	for _, r := range s.groups {
 		if r.joined == noTerm && r.hi-r.lo == 1 {
@@ -160,6 +159,10 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 		}
 		// A multi-part word: the better of its parts and its joined
 		// form, gathered in grp first.
+		if len(sc.grp) < len(f.fwd) {
+			sc.grp = make([]float64, len(f.fwd))
+		}
+		grp := sc.grp
 		in := sc.in[:0]
 		for i := r.lo; i < r.hi; i++ {
 			idf := s.idfs[i]
