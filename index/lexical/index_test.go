@@ -307,3 +307,42 @@ func TestConcurrentReaders(t *testing.T) {
 		<-done
 	}
 }
+
+// TestCompoundWords: a multi-part query word scores the better of its
+// joined form and its parts, weighed as its parts.
+func TestCompoundWords(t *testing.T) {
+	x := New([]string{"title"})
+	x.Set(0, map[string]any{"title": "Apple iPhone 13"})
+	x.Set(1, map[string]any{"title": "Apple iPhone13"})
+	x.Set(2, map[string]any{"title": "Zotac RTX3060 card"})
+	x.Set(3, map[string]any{"title": "Zotac RTX 3060 card"})
+	x.Set(4, map[string]any{"title": "Router with WiFi"})
+	x.Set(5, map[string]any{"title": "Router with wifi"})
+	x.Set(6, map[string]any{"title": "Apple iPhone 12"})
+	// Long rows, so that the short ones above are no longer than average
+	// and a full match saturates.
+	x.Set(7, map[string]any{"title": "one two three four five six seven eight nine ten eleven twelve"})
+	x.Set(8, map[string]any{"title": "one two three four five six seven eight nine ten eleven twelve"})
+	for _, c := range []struct {
+		query string
+		slots []uint32
+	}{
+		{"iPhone13", []uint32{0, 1}},
+		{"iphone 13", []uint32{0, 1}},
+		{"RTX-3060", []uint32{2, 3}},
+		{"rtx3060", []uint32{2, 3}},
+		{"Wi-Fi", []uint32{4, 5}},
+		{"wifi", []uint32{4, 5}},
+	} {
+		q := x.Prepare(c.query)
+		for _, slot := range c.slots {
+			if s := x.Score(q, "title", slot); s < 0.99 {
+				t.Errorf("%q scores slot %d %v, want ≈1", c.query, slot, s)
+			}
+		}
+	}
+	// Half a model number is half a match.
+	if s := x.Score(x.Prepare("iPhone13"), "title", 6); s <= 0 || s >= 0.9 {
+		t.Errorf("iPhone13 scores iPhone 12 %v", s)
+	}
+}
