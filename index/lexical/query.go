@@ -22,7 +22,7 @@ type group struct {
 }
 
 // Prepare analyses text as a query. Accessory phrases are not damped in
-// queries: "case for iPhone" asks for all three words.
+// queries: "case for iPhone" weighs case and iPhone alike.
 func (x *Index) Prepare(text string) *Query {
 	var a analyzer
 	a.run(text, false)
