@@ -31,7 +31,7 @@
 // On the 1,351 Amazon India rows in ../shared/datasets (go test -bench .
 // on two shared cores; best of five runs): indexing title, category and
 // description (≈135 words) takes 38 µs per row (BenchmarkSet) and holds
-// 3.6 KB per row, 0.76 KB for title and category alone at 27,000 rows;
+// 3.7 KB per row, 0.75 KB for title and category alone at 27,000 rows;
 // Top over 27,000 titles takes 29 µs of CPU per query (≈4,300 postings),
 // Score 0.4 µs. A category leaf ("USBCables", "PowerBanks") as a query
 // over titles has 0.737 precision at 10 (TestAmazonQuality).
