@@ -25,7 +25,8 @@ func TestTerms(t *testing.T) {
 		{"MacBook AirPods boAt eBay", []string{"mac", "book", "macbook", "air", "pod", "airpod", "bo", "boat", "ebay"}},
 		{"Café ÉCRAN Straße Ünïcödé", []string{"cafe", "ecran", "strasse", "unicode"}},
 		{"ΚΑΛΗΜΕΡΑ मोबाइल", []string{"καλημερα", "मोबाइल"}},
-		{"Galaxy-S23-Ultra, 3.5mm" /* "s" is a stop word */, []string{"galaxy", "23", "ultra", "galaxys23ultra", "3", "5", "mm", "5mm"}},
+		{"Galaxy-S23-Ultra, 3.5mm" /* "s" is a stop word */, []string{"galaxy", "23", "ultra", "galaxys23ultra", "3.5", "mm", "3.5mm"}},
+		{"USB 2.0, Bluetooth v5.3. In 2023. 1.2.3", []string{"usb", "2.0", "bluetooth", "v", "5.3", "v5.3", "2023", "1.2.3"}},
 		{"", nil},
 		{"the of and", nil},
 	} {

@@ -78,6 +78,7 @@ func BenchmarkTop(b *testing.B) {
 		x.Top(qs[i%len(qs)], "title", 10, nil)
 	}
 	reportCPU(b, start)
+	b.ReportMetric(float64(x.Bytes())/float64(x.Len()), "bytes/row")
 }
 
 // reportCPU reports the CPU time per op since start, measured by cpuTime.

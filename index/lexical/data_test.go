@@ -101,6 +101,21 @@ func TestAmazonProducts(t *testing.T) {
 	if phones == 0 {
 		t.Errorf("no phone in the top 10 for smartphone")
 	}
+	// Phones tie for the best score with the few cables whose title
+	// says "Smartphone" outside a "for" phrase (scores saturate at 1);
+	// no phone scores below any accessory.
+	all := fused(x, x.Prepare("smartphone"), []string{"title", "category"}, x.Len())
+	lowPhone, highOther := 1.0, 0.0
+	for _, h := range all {
+		if strings.Contains(ps[h.Slot].category, "|Smartphones") {
+			lowPhone = min(lowPhone, h.Score)
+		} else {
+			highOther = max(highOther, h.Score)
+		}
+	}
+	if lowPhone < highOther {
+		t.Errorf("smartphone: a phone scores %.3f, below an accessory's %.3f", lowPhone, highOther)
+	}
 	hits = fused(x, x.Prepare("power bank"), []string{"title", "category"}, 5)
 	show("power bank", hits)
 	for _, h := range hits {

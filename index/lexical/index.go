@@ -16,6 +16,7 @@ type Index struct {
 	fields []field
 	byName map[string]int
 	dict   map[string]uint32 // term → id, shared by the fields
+	keys   int64             // bytes of the dictionary's keys
 	live   []bool            // by slot
 	n      int
 
@@ -23,7 +24,6 @@ type Index struct {
 	an      analyzer
 	tf      []float32 // by term id
 	touched []uint32  // term ids with tf > 0
-	keys    int64     // bytes of the dictionary's keys
 
 	pool sync.Pool // *scratch for Top
 }
@@ -33,7 +33,7 @@ type field struct {
 	name  string
 	post  [][]posting // by term id, in no particular slot order
 	fwd   [][]entry   // by slot, sorted by term
-	lens  []uint32    // by slot: the field's token count
+	lens  []uint32    // by slot: the field's length in words
 	docs  int         // slots with at least one token
 	total int64       // sum of lens
 }

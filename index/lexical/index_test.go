@@ -277,3 +277,72 @@ func TestBytes(t *testing.T) {
 		t.Errorf("Bytes %d", b)
 	}
 }
+
+// TestConcurrentReaders runs Top, Score and Matched from many goroutines
+// at once (meant for -race): readers share no mutable state.
+func TestConcurrentReaders(t *testing.T) {
+	x := corpus()
+	queries := []*Query{x.Prepare("smartphone"), x.Prepare("usb cable"), x.Prepare("Home-Kitchen table")}
+	want := make([][]Hit, len(queries))
+	for i, q := range queries {
+		want[i] = x.Top(q, "title", 5, nil)
+	}
+	done := make(chan bool)
+	for g := range 8 {
+		go func() {
+			defer func() { done <- true }()
+			for i := range 200 {
+				n := (g + i) % len(queries)
+				q := queries[n]
+				if got := x.Top(q, "title", 5, nil); !slices.Equal(got, want[n]) {
+					t.Errorf("concurrent Top: %v, want %v", got, want[n])
+					return
+				}
+				x.Score(q, "category", uint32(i%8))
+				x.Matched(q, uint32(i%8))
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}
+
+// TestCompoundWords: a multi-part query word scores the better of its
+// joined form and its parts, weighed as its parts.
+func TestCompoundWords(t *testing.T) {
+	x := New([]string{"title"})
+	x.Set(0, map[string]any{"title": "Apple iPhone 13"})
+	x.Set(1, map[string]any{"title": "Apple iPhone13"})
+	x.Set(2, map[string]any{"title": "Zotac RTX3060 card"})
+	x.Set(3, map[string]any{"title": "Zotac RTX 3060 card"})
+	x.Set(4, map[string]any{"title": "Router with WiFi"})
+	x.Set(5, map[string]any{"title": "Router with wifi"})
+	x.Set(6, map[string]any{"title": "Apple iPhone 12"})
+	// Long rows, so that the short ones above are no longer than average
+	// and a full match saturates.
+	x.Set(7, map[string]any{"title": "one two three four five six seven eight nine ten eleven twelve"})
+	x.Set(8, map[string]any{"title": "one two three four five six seven eight nine ten eleven twelve"})
+	for _, c := range []struct {
+		query string
+		slots []uint32
+	}{
+		{"iPhone13", []uint32{0, 1}},
+		{"iphone 13", []uint32{0, 1}},
+		{"RTX-3060", []uint32{2, 3}},
+		{"rtx3060", []uint32{2, 3}},
+		{"Wi-Fi", []uint32{4, 5}},
+		{"wifi", []uint32{4, 5}},
+	} {
+		q := x.Prepare(c.query)
+		for _, slot := range c.slots {
+			if s := x.Score(q, "title", slot); s < 0.99 {
+				t.Errorf("%q scores slot %d %v, want ≈1", c.query, slot, s)
+			}
+		}
+	}
+	// Half a model number is half a match.
+	if s := x.Score(x.Prepare("iPhone13"), "title", 6); s <= 0 || s >= 0.9 {
+		t.Errorf("iPhone13 scores iPhone 12 %v", s)
+	}
+}

@@ -7,6 +7,7 @@ import "slices"
 // after the index changes.
 type Query struct {
 	groups []group
+	words  []string // distinct words as typed, lowercased
 }
 
 // group is one word of the query: its terms, and for a multi-part word
@@ -15,7 +16,7 @@ type Query struct {
 // parts, so "iPhone13" matches a document saying "iPhone 13" as fully as
 // one saying "iphone13".
 type group struct {
-	word      string   // as typed, lowercased
+	word      int      // index into Query.words
 	parts     []string // distinct terms; never empty
 	joined    string   // "" when the word has one part
 	accessory bool     // in a "for …" phrase of the query
@@ -32,11 +33,14 @@ type group struct {
 const headBoost = 1.5
 
 // Prepare analyses text as a query. Accessory phrases are not damped in
-// queries: "case for iPhone" asks for all three words.
+// queries: "case for iPhone" weighs case and iPhone alike.
 func (x *Index) Prepare(text string) *Query {
 	var a analyzer
 	a.run(text, false)
 	q := &Query{}
+	seen := map[string]bool{} // group keys, against repeated words
+	words := map[string]int{}
+	var key []byte
 	for i := 0; i < len(a.toks); {
 		wi := a.toks[i].word
 		var g group
@@ -57,9 +61,21 @@ func (x *Index) Prepare(text string) *Query {
 			g.joined = ""
 		}
 		w := a.words[wi]
-		g.word = string(a.raw[w.start:w.end])
+		typed := string(a.raw[w.start:w.end])
+		n, ok := words[typed]
+		if !ok {
+			n = len(q.words)
+			words[typed] = n
+			q.words = append(q.words, typed)
+		}
+		g.word = n
+		key = append(key[:0], g.joined...)
+		for _, p := range g.parts {
+			key = append(append(key, 0), p...)
+		}
 		g.boost = 1
-		if !slices.ContainsFunc(q.groups, g.same) {
+		if !seen[string(key)] {
+			seen[string(key)] = true
 			q.groups = append(q.groups, g)
 		}
 	}
@@ -73,10 +89,6 @@ func (x *Index) Prepare(text string) *Query {
 	return q
 }
 
-func (g group) same(h group) bool {
-	return g.joined == h.joined && slices.Equal(g.parts, h.parts)
-}
-
 // Empty says whether the query has no terms (it was empty or only stop
 // words): it scores 0 everywhere.
 func (q *Query) Empty() bool { return q == nil || len(q.groups) == 0 }
@@ -88,16 +100,18 @@ func (x *Index) Matched(q *Query, slot uint32) []string {
 	if q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return nil
 	}
-	var out []string
+	found := make([]bool, len(q.words))
 	for _, g := range q.groups {
-		if slices.Contains(out, g.word) {
-			continue
-		}
 		for fi := range x.fields {
-			if x.has(fi, slot, g) {
-				out = append(out, g.word)
-				break
+			if !found[g.word] && x.has(fi, slot, g) {
+				found[g.word] = true
 			}
+		}
+	}
+	var out []string
+	for i, ok := range found {
+		if ok {
+			out = append(out, q.words[i])
 		}
 	}
 	return out

@@ -5,9 +5,10 @@ import (
 	"slices"
 )
 
-// BM25 parameters. On the Amazon rows (TestAmazonQuality), k1 in 0.6–2
-// and b in 0.3–1 move the category-leaf precision by under 0.01; b = 0
-// loses 0.04.
+// BM25 parameters. Measured with TestAmazonQuality's metrics, k1 in 0.6–2
+// and b in 0.3–1 move the category-leaf precision by under 0.01 (0.734 to
+// 0.742, 0.737 here) and lower the own-title score as they rise; b = 0
+// loses 0.06 of precision.
 const (
 	k1 = 1.2
 	b  = 0.75
@@ -172,9 +173,8 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 	f := s.f
 	if len(sc.acc) < len(f.fwd) {
 		sc.acc = make([]float64, len(f.fwd))
-		sc.grp = make([]float64, len(f.fwd))
 	}
-	acc, grp := sc.acc, sc.grp
+	acc := sc.acc
 	hit := sc.hit[:0]
 	for _, r := range s.groups {
 		if r.joined == noTerm && r.hi-r.lo == 1 {
@@ -190,6 +190,10 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 		}
 		// A multi-part word: the better of its parts and its joined
 		// form, gathered in grp first.
+		if len(sc.grp) < len(f.fwd) {
+			sc.grp = make([]float64, len(f.fwd))
+		}
+		grp := sc.grp
 		in := sc.in[:0]
 		for i := r.lo; i < r.hi; i++ {
 			idf := s.idfs[i]
@@ -255,7 +259,10 @@ func (f *field) postings(term uint32) []posting {
 	return f.post[term]
 }
 
-// worse orders hits: lower score, then higher slot.
+// worse orders hits: lower score, then higher slot. Breaking the ties
+// that saturation makes (every short title saying "cable" scores 1 for
+// "cable") by shorter field first measured worse: category-leaf
+// precision 0.711 against 0.737 (TestAmazonQuality).
 func worse(a, b Hit) bool {
 	if a.Score != b.Score {
 		return a.Score < b.Score

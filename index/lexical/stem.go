@@ -1,25 +1,19 @@
 package lexical
 
-// stopWords are dropped from documents and queries.
-var stopWords = map[string]struct{}{}
-
-func init() {
-	for _, w := range []string{
-		"a", "an", "the", "and", "or", "of", "with", "for", "in", "on", "to",
-		"at", "by", "from", "as", "is", "are", "be", "was", "were", "it",
-		"its", "this", "that", "these", "those", "into", "onto", "than",
-		"s", "t", "i", "you", "your", "our", "we", "my", "me", "so", "very",
-	} {
-		stopWords[w] = struct{}{}
-	}
-}
-
+// stopWord says whether b is an English stop word, dropped from documents
+// and queries. A switch, not a map: it runs for every word.
 func stopWord(b []byte) bool {
 	if len(b) > 5 { // the longest stop word; most words are longer
 		return false
 	}
-	_, ok := stopWords[string(b)]
-	return ok
+	switch string(b) {
+	case "a", "an", "the", "and", "or", "of", "with", "for", "in", "on", "to",
+		"at", "by", "from", "as", "is", "are", "be", "was", "were", "it",
+		"its", "this", "that", "these", "those", "into", "onto", "than",
+		"s", "t", "i", "you", "your", "our", "we", "my", "me", "so", "very":
+		return true
+	}
+	return false
 }
 
 // irregular plurals, and words that look plural but are not.
