@@ -66,12 +66,22 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	if len(labelFields) == 0 || len(cands) <= affinityTop {
 		return
 	}
-	labels := make([][]label, len(cands))
-	df := map[label]int{}
+	// Labels are interned once: every later step indexes slices.
+	ids := map[label]int{}
+	labels := make([][]int, len(cands))
+	var df []int
+	var buf []label
 	for i := range cands {
-		labels[i] = labelsOf(cands[i].hit.Fields, labelFields, labels[i])
-		for _, l := range labels[i] {
-			df[l]++
+		buf = labelsOf(cands[i].hit.Fields, labelFields, buf[:0])
+		for _, l := range buf {
+			id, ok := ids[l]
+			if !ok {
+				id = len(df)
+				ids[l] = id
+				df = append(df, 0)
+			}
+			labels[i] = append(labels[i], id)
+			df[id]++
 		}
 	}
 	order := make([]int, len(cands))
@@ -79,14 +89,14 @@ func applyAffinity(cands []candidate, labelFields []string) {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cands[b].rel, cands[a].rel) })
-	votes := map[label]float64{}
+	votes := make([]float64, len(df))
 	for _, i := range order[:affinityTop] {
 		for _, l := range labels[i] {
 			votes[l] += 1.0 / affinityTop
 		}
 	}
 	n := float64(len(cands))
-	affinity := func(ls []label) (float64, bool) {
+	affinity := func(ls []int) (float64, bool) {
 		var num, den float64
 		for _, l := range ls {
 			idf := math.Log(1 + n/float64(df[l]))

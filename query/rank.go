@@ -27,9 +27,12 @@ const (
 // of bench/relevance (tessera bench relevance); comments give what the
 // alternatives scored there.
 const (
-	// poolMin is the least number of candidates taken from the graph and
-	// from each lexical field. 100 and 200 scored the same.
-	poolMin = 100
+	// poolMin is the least number of candidates taken from each source
+	// (the graph with the text spaces alone, the graph with every weight,
+	// each lexical field sought). On the judged queries 50 scored as well
+	// as 100 and 200 (weighted NDCG 0.856 / 0.848 / 0.848 on Amazon) at
+	// half the per-candidate work.
+	poolMin = 50
 	// sortPool is the least pool of a sorted request.
 	sortPool = 500
 	// bandRatio splits candidates into relevance bands: band 0 holds those
@@ -170,7 +173,14 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		}
 	}
 	page := p.Offset + p.Limit
-	k := max(poolMin, 2*page)
+	// Pages inside the first poolMin results all come from the same pool,
+	// so paging through them (by offset or cursor) is consistent; deeper
+	// pages draw a pool twice as large per step, and may shift a little
+	// at a step's boundary as the calibration sees more candidates.
+	k := poolMin
+	for k < page {
+		k *= 2
+	}
 	if p.Sort != nil {
 		// A sort shows the on-topic items' order by a field, so more of
 		// them must be in the pool than a ranked page needs.
