@@ -438,16 +438,31 @@ func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error
 }
 
 // searchLocked runs the dense search under plan; c.mu must be held.
+//
+// It plans the search from the query's weights: the graph is built on
+// unit-weight vectors, so the further a weighting is from uniform (or the
+// more it inverts a space) the wider the walk must be (hnsw.EfForWeights).
+// When the rows the query can return are few enough that scanning them
+// costs no more than that walk, they are scanned instead, which is exact.
 func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan filterPlan) []hnsw.Result {
 	ef := opt.Ef
+	if ef <= 0 {
+		// The schema's ef_search, not the one saved with a reloaded graph.
+		ef = c.opts.Graph.EfSearch
+	}
 	if ef <= 0 {
 		ef = c.graph.Config().EfSearch
 	}
 	if len(opt.Weights) > 1 {
 		ef = hnsw.EfForWeights(ef, opt.Weights)
 	}
+	rows := plan.passing
+	if rows < 0 {
+		rows = len(c.slots)
+	}
+	exact := rows <= scanRowsPerEf*max(ef, k)
 	if len(c.pending) == 0 {
-		return c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing})
+		return c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing, Exact: exact})
 	}
 	// The graph's copy of a pending slot is missing or stale: take
 	// pending slots from an exact scan instead, and merge.
@@ -456,7 +471,7 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if passing >= 0 {
 		passing = max(passing-len(c.pending), 0)
 	}
-	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing})
+	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing, Exact: exact})
 	return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 }
 

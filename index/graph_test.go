@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tessera-search/tessera/index/hnsw"
 )
 
 func randomRecords(rng *rand.Rand, n, dim int, prefix string) []Record {
@@ -197,5 +199,63 @@ func TestPendingVectorsSearchableBeforeGraph(t *testing.T) {
 	got, _ = c.Search(q, 10, SearchOptions{Ef: 4000})
 	if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
 		t.Fatalf("after build: %v, exact %v", ids(got), want)
+	}
+}
+
+// TestSchemaEfSearchAfterReopen checks that the ef_search a collection is
+// opened with applies to a graph saved under another one: reopened with
+// ef 1, walks find less than at ef 400.
+func TestSchemaEfSearchAfterReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(9, 9))
+	const dim = 32
+	open := func(ef int) *Collection {
+		c, err := Open(dir, dim, Options{NoSync: true, Graph: hnsw.Config{EfSearch: ef}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := open(400)
+	recs := randomRecords(rng, 20000, dim, "r")
+	if _, err := c.Apply(ctx, recs, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitIndexed(time.Minute)
+	if err := c.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	queries := randomRecords(rng, 50, dim, "q")
+	found := func(c *Collection) int {
+		n := 0
+		for _, q := range queries {
+			got, _ := c.Search(q.Vector, 10, SearchOptions{})
+			want := c.graph.SearchExact(q.Vector, 10, nil)
+			for _, h := range got {
+				for _, w := range want {
+					if c.ids[w.ID] == h.ID {
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	for _, ef := range []int{400, 1} {
+		c = open(ef)
+		if c.Pending() != 0 {
+			t.Fatalf("the saved graph was not reused: %d rows pending", c.Pending())
+		}
+		n := found(c)
+		c.Close()
+		t.Logf("ef_search %d after reopen: %d of %d true top-10 rows found", ef, n, 10*len(queries))
+		if ef == 400 && n < 10*len(queries)*98/100 {
+			t.Errorf("ef_search 400 found %d of %d", n, 10*len(queries))
+		}
+		if ef == 1 && n > 10*len(queries)*90/100 {
+			t.Errorf("ef_search 1 found %d of %d: the schema's ef_search did not take effect", n, 10*len(queries))
+		}
 	}
 }

@@ -11,8 +11,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/index/annbench"
+	"github.com/tessera-search/tessera/spaces"
 )
 
 // benchIndexCmd runs `tessera bench index`: it builds Tessera's HNSW graph
@@ -41,8 +44,16 @@ func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	baseline := fs.Bool("baseline", true, "also measure coder/hnsw v0.6.1")
 	repeats := fs.Int("repeats", def.Repeats, "timed passes per ef (medians reported)")
 	verbose := fs.Bool("v", false, "log progress to stderr")
+	fromData := fs.String("from-data", "", "measure reweighted recall on the vectors of this data directory (stop its server first) instead")
+	orderBook := fs.Int("orderbook", 0, "measure reweighted recall on a generated duplicate-heavy order book of this many lines instead")
+	classQueries := fs.Int("class-queries", 200, "with --from-data or --orderbook: queries per weight class")
+	searchEf := fs.Int("search-ef", 0, "with --from-data or --orderbook: ef for every search (0: the schema's, widened per query)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *fromData != "" || *orderBook > 0 {
+		rc := annbench.ReweightConfig{Queries: *classQueries, Ef: *searchEf, Seed: *seed}
+		return benchReweighted(ctx, *fromData, *orderBook, rc, *asJSON, stdout)
 	}
 	cfg := def
 	cfg.N, cfg.Dim, cfg.Queries, cfg.M, cfg.EfConstruction = *n, *dim, *queries, *m, *efc
@@ -92,5 +103,56 @@ func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "\nsearch timings are single-threaded on %d CPUs; medians of %d passes; the parallel build uses GOMAXPROCS workers\n", runtime.NumCPU(), cfg.Repeats)
+	return err
+}
+
+// benchReweighted measures recall@10 of reweighted queries against exact
+// search, per weight class, on a data directory's vectors (dir) or on a
+// generated order book of orderBook lines.
+func benchReweighted(ctx context.Context, dir string, orderBook int, rc annbench.ReweightConfig, asJSON bool, stdout io.Writer) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts := tessera.Options{DataDir: dir, EmbedderKind: "builtin", Logger: quiet, NoSync: true}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "tessera-bench-orderbook-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		opts.DataDir, opts.Schema = tmp, []byte(annbench.OrderBookSchema)
+		opts.Clock = func() time.Time { return annbench.OrderBookNow }
+	}
+	db, err := tessera.Open(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("bench index: %w", err)
+	}
+	defer db.Close()
+	if dir == "" {
+		recs, err := annbench.EncodeRecords(ctx, db.Encoder, annbench.OrderBook(orderBook, max(1, orderBook/11), rc.Seed), "id")
+		if err != nil {
+			return fmt.Errorf("bench index: %w", err)
+		}
+		if _, err := db.Collection.Apply(ctx, recs, nil); err != nil {
+			return fmt.Errorf("bench index: %w", err)
+		}
+	}
+	db.Collection.WaitIndexed(time.Hour)
+	for _, f := range db.Schema.Filters {
+		if fd := db.Schema.Fields[f]; fd != nil && (fd.Type == spaces.TypeCategory || fd.Type == spaces.TypeText) {
+			rc.FilterFields = append(rc.FilterFields, f)
+		}
+	}
+	rep, err := annbench.Reweighted(ctx, db.Encoder, db.Collection, rc)
+	if err != nil {
+		return fmt.Errorf("bench index: %w", err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "\nfilters: one of %v equal to a random row's value; weights: default = the schema's, random = each space in [-2, 5], single = one space 1 and the others 0, negative = one space in [-2, -0.5]; %d CPUs\n", rc.FilterFields, runtime.NumCPU())
 	return err
 }

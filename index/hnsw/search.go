@@ -34,6 +34,10 @@ type SearchOptions struct {
 	// every pooled candidate is already scored exactly; a large pool is what
 	// keeps recall up for reweighted queries (see EfForWeights).
 	Rerank int
+	// Exact answers by scanning every passing row instead of walking the
+	// graph (on an inner-product graph: the rows' byte codes, the best
+	// re-scored exactly), for queries a walk would answer poorly.
+	Exact bool
 }
 
 const (
@@ -69,6 +73,13 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 	sv := sieve{allow: opt.Allow, filter: opt.Filter}
 	if top < 0 || g.live.Load() < exactBelow {
 		return g.exact(q, k, sv)
+	}
+	if opt.Exact {
+		passing := opt.FilterCount
+		if passing <= 0 {
+			passing = int(g.live.Load())
+		}
+		return g.scan(q, k, sv, passing)
 	}
 	if scan, passing := g.useScan(opt, sv); scan {
 		return g.scan(q, k, sv, passing)

@@ -81,6 +81,8 @@ func TestEfForWeights(t *testing.T) {
 		{[]float64{0, 0}, 64},
 		{[]float64{5, 0, 0, 0, 0}, 64 * 16}, // (5/1)² = 25, capped at 16
 		{[]float64{1, 0}, 64 * 4},
+		{[]float64{1, 1, -1, 1, 1}, 64 * 4},  // a negated space: at least 4×
+		{[]float64{5, 0, 0, 0, -1}, 64 * 16}, // still capped
 	}
 	for _, c := range cases {
 		if got := EfForWeights(64, c.w); got != c.want {
