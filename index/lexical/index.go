@@ -22,6 +22,7 @@ type Index struct {
 
 	// Scratch for Set (writers only).
 	an      analyzer
+	scratch *Analyzed
 	tf      []float32 // by term id
 	touched []uint32  // term ids with tf > 0
 
@@ -72,6 +73,91 @@ func (x *Index) Len() int { return x.n }
 // slot held. A value may be a string, a []string or []any (elements
 // indexed one after another), a number (formatted as by fmt) or nil.
 func (x *Index) Set(slot uint32, doc map[string]any) {
+	x.scratch = x.analyze(&x.an, doc, x.scratch)
+	x.SetAnalyzed(slot, x.scratch)
+}
+
+// Analyzed is a document's text analysed for SetAnalyzed: the part of Set
+// that reads no index state (tokenising, folding, stemming, accessory
+// damping), so that an owner can run it in parallel and outside the lock
+// it holds around SetAnalyzed. It is most of Set's cost.
+type Analyzed struct {
+	arena  []byte
+	fields []analyzedField // by field, in the index's order
+}
+
+type analyzedField struct {
+	toks   []analyzedToken
+	length uint32 // in words
+}
+
+type analyzedToken struct {
+	start, end int32 // term bytes in Analyzed.arena
+	w          float32
+}
+
+// Analyze analyses doc for SetAnalyzed. Any number of goroutines may call
+// it at once, also while another changes the index.
+func (x *Index) Analyze(doc map[string]any) *Analyzed {
+	var a analyzer
+	return x.analyze(&a, doc, nil)
+}
+
+func (x *Index) analyze(a *analyzer, doc map[string]any, d *Analyzed) *Analyzed {
+	if d == nil {
+		d = &Analyzed{}
+	}
+	d.arena = d.arena[:0]
+	if cap(d.fields) < len(x.fields) {
+		d.fields = make([]analyzedField, len(x.fields))
+	}
+	d.fields = d.fields[:len(x.fields)]
+	for fi := range x.fields {
+		af := &d.fields[fi]
+		af.toks, af.length = af.toks[:0], 0
+		eachText(doc[x.fields[fi].name], func(s string) {
+			a.run(s, true)
+			for _, t := range a.toks {
+				start := int32(len(d.arena))
+				d.arena = append(d.arena, a.arena[t.start:t.end]...)
+				af.toks = append(af.toks, analyzedToken{start, int32(len(d.arena)), t.w})
+			}
+			// The length is in words: "5G" is one, though it gives 5, g
+			// and 5g.
+			af.length += uint32(a.length)
+		})
+	}
+	return d
+}
+
+// eachText calls fn with each text of a field value.
+func eachText(v any, fn func(string)) {
+	switch v := v.(type) {
+	case nil:
+	case string:
+		fn(v)
+	case []string:
+		for _, s := range v {
+			fn(s)
+		}
+	case []any:
+		for _, e := range v {
+			eachText(e, fn)
+		}
+	case int:
+		fn(strconv.Itoa(v))
+	case int64:
+		fn(strconv.FormatInt(v, 10))
+	case float64:
+		fn(strconv.FormatFloat(v, 'g', -1, 64))
+	default:
+		fn(fmt.Sprint(v))
+	}
+}
+
+// SetAnalyzed indexes an analysed document at slot, replacing what slot
+// held: Set without the analysis.
+func (x *Index) SetAnalyzed(slot uint32, d *Analyzed) {
 	x.Delete(slot)
 	if int(slot) >= len(x.live) {
 		x.live = slices.Grow(x.live, int(slot)+1-len(x.live))[:int(slot)+1]
@@ -80,9 +166,12 @@ func (x *Index) Set(slot uint32, doc map[string]any) {
 	x.n++
 	for fi := range x.fields {
 		f := &x.fields[fi]
-		length := x.addValue(doc[f.name], 0)
-		if length == 0 {
+		af := &d.fields[fi]
+		if af.length == 0 {
 			continue
+		}
+		for _, t := range af.toks {
+			x.addTerm(d.arena[t.start:t.end], t.w)
 		}
 		if int(slot) >= len(f.fwd) {
 			f.fwd = slices.Grow(f.fwd, int(slot)+1-len(f.fwd))[:int(slot)+1]
@@ -101,61 +190,27 @@ func (x *Index) Set(slot uint32, doc map[string]any) {
 		}
 		x.touched = x.touched[:0]
 		f.fwd[slot] = fw
-		f.lens[slot] = length
+		f.lens[slot] = af.length
 		f.docs++
-		f.total += int64(length)
+		f.total += int64(af.length)
 	}
 }
 
-// addValue analyses v, adding its tokens' weights to x.tf, and returns the
-// token count.
-func (x *Index) addValue(v any, length uint32) uint32 {
-	switch v := v.(type) {
-	case nil:
-		return length
-	case string:
-		return x.addText(v, length)
-	case []string:
-		for _, s := range v {
-			length = x.addText(s, length)
-		}
-		return length
-	case []any:
-		for _, e := range v {
-			length = x.addValue(e, length)
-		}
-		return length
-	case int:
-		return x.addText(strconv.Itoa(v), length)
-	case int64:
-		return x.addText(strconv.FormatInt(v, 10), length)
-	case float64:
-		return x.addText(strconv.FormatFloat(v, 'g', -1, 64), length)
+// addTerm adds a token's weight to x.tf under its term id.
+func (x *Index) addTerm(term []byte, w float32) {
+	id, ok := x.dict[string(term)]
+	if !ok {
+		id = uint32(len(x.dict))
+		x.dict[string(term)] = id
+		x.keys += int64(len(term))
 	}
-	return x.addText(fmt.Sprint(v), length)
-}
-
-func (x *Index) addText(s string, length uint32) uint32 {
-	a := &x.an
-	a.run(s, true)
-	for _, t := range a.toks {
-		term := a.arena[t.start:t.end]
-		id, ok := x.dict[string(term)]
-		if !ok {
-			id = uint32(len(x.dict))
-			x.dict[string(term)] = id
-			x.keys += int64(len(term))
-		}
-		if int(id) >= len(x.tf) {
-			x.tf = slices.Grow(x.tf, int(id)+1-len(x.tf))[:int(id)+1]
-		}
-		if x.tf[id] == 0 {
-			x.touched = append(x.touched, id)
-		}
-		x.tf[id] += t.w
+	if int(id) >= len(x.tf) {
+		x.tf = slices.Grow(x.tf, int(id)+1-len(x.tf))[:int(id)+1]
 	}
-	// The length is in words: "5G" is one, though it gives 5, g and 5g.
-	return length + uint32(a.length)
+	if x.tf[id] == 0 {
+		x.touched = append(x.touched, id)
+	}
+	x.tf[id] += w
 }
 
 // Delete removes slot from the index; an absent slot is ignored.
