@@ -22,6 +22,7 @@ import (
 	"github.com/tessera-search/tessera/index/mongostore"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/internal/atomicfile"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
@@ -137,8 +138,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(saved, raw, 0o644); err != nil {
-		return nil, fmt.Errorf("save schema copy: %w", err)
+	// Only a changed schema is written, and atomically: a kill during
+	// start-up must never leave an empty or half-written copy behind (the
+	// directory would refuse to open).
+	if old, err := os.ReadFile(saved); err != nil || !bytes.Equal(old, raw) {
+		if err := atomicfile.WriteFile(saved, raw, 0o644); err != nil {
+			return nil, fmt.Errorf("save schema copy: %w", err)
+		}
 	}
 	textFields, labelFields := query.LexicalFields(a.Schema)
 	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
