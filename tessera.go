@@ -74,6 +74,12 @@ type Options struct {
 	// OnWALSync and OnSnapshot observe durability timings (metrics).
 	OnWALSync  func(time.Duration)
 	OnSnapshot func(time.Duration)
+	// TruncateWAL and TruncateWALAt recover from a corrupt WAL (see
+	// index.Options).
+	TruncateWAL   bool
+	TruncateWALAt int64
+	// FaultHook injects file-system faults into WAL writes (tests).
+	FaultHook func(op string) error
 }
 
 // Open resolves the schema (given, saved copy, or the built-in demo),
@@ -149,7 +155,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	textFields, labelFields := query.LexicalFields(a.Schema)
 	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
 		Graph:        hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1},
-		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields})
+		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields,
+		TruncateWAL: o.TruncateWAL, TruncateWALAt: o.TruncateWALAt, FaultHook: o.FaultHook})
 	if err != nil {
 		return nil, err
 	}

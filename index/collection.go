@@ -42,6 +42,16 @@ type Options struct {
 	// Neither set: no lexical index.
 	TextFields  []string
 	LabelFields []string
+	// TruncateWAL, with TruncateWALAt, is the recovery from a corrupt WAL
+	// that Open refused (tessera serve --wal-truncate-at): the log is
+	// copied aside whole, then cut at that frame boundary, dropping the
+	// frames from it on.
+	TruncateWAL   bool
+	TruncateWALAt int64
+	// FaultHook, when set, runs before each WAL write and fsync with op
+	// "write" or "sync"; an error it returns is taken as the file system's.
+	// Tests inject a full disk (ENOSPC) through it.
+	FaultHook func(op string) error
 }
 
 // Filter selects documents during a search.
@@ -147,12 +157,16 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
 	}
-	w, err := openWAL(filepath.Join(dir, "wal.log"), opts.NoSync, opts.OnSync)
+	w, err := openWAL(filepath.Join(dir, "wal.log"), opts, log)
 	if err != nil {
 		return nil, err
 	}
 	c.wal = w
-	n, err := w.replay(func(b walBatch) error {
+	truncateAt := int64(-1)
+	if opts.TruncateWAL {
+		truncateAt = opts.TruncateWALAt
+	}
+	n, err := w.replay(truncateAt, func(b walBatch) error {
 		for _, wr := range b.Records {
 			r := fromWire(wr)
 			if len(r.Vector) != 0 && len(r.Vector) != dim {
