@@ -212,9 +212,12 @@ func redactURI(s string) string {
 	return s
 }
 
-// Ready reports whether the instance can serve: the index is open and, in
-// store mode, the store answers.
+// Ready reports whether the instance can serve: the index is open, its
+// write-ahead log takes writes and, in store mode, the store answers.
 func (a *DB) Ready(ctx context.Context) error {
+	if err := a.Collection.WriteErr(); err != nil {
+		return err
+	}
 	if a.Store != nil {
 		if _, err := a.Store.Count(ctx); err != nil {
 			return fmt.Errorf("store unreachable: %w", err)

@@ -336,6 +336,28 @@ func (w *wal) sync() error {
 	return w.f.Sync()
 }
 
+// probe tests whether the log's directory takes a write again: a file of
+// probeBytes written, fsynced and removed, through the fault hook.
+func (w *wal) probe() error {
+	const probeBytes = 1 << 20
+	path := w.path + ".probe"
+	defer os.Remove(path)
+	if w.fault != nil {
+		if err := w.fault("write"); err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(make([]byte, probeBytes))
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}
+
 func (w *wal) rollback() {
 	_ = w.f.Truncate(w.size)
 	_, _ = w.f.Seek(w.size, io.SeekStart)
