@@ -28,8 +28,8 @@ func TestJobIDsNeverRepeatAcrossRestarts(t *testing.T) {
 func TestJobErrorHasNoServerPaths(t *testing.T) {
 	tmp := "/var/lib/tessera/uploads/upload-123456.csv"
 	cases := map[error]string{
-		fmt.Errorf("products.csv: read: %w", &os.PathError{Op: "open", Path: tmp, Err: os.ErrPermission}): "products.csv",
-		fmt.Errorf("wal /var/lib/tessera/index/wal.log: bad (id a/b)"):                                   "wal.log",
+		fmt.Errorf("products.csv: read: %w", &os.PathError{Op: "open", Path: tmp, Err: os.ErrPermission}):                        "products.csv",
+		fmt.Errorf("wal /var/lib/tessera/index/wal.log: bad (id a/b)"):                                                           "wal.log",
 		fmt.Errorf("wal: write: %w: %w", index.ErrStorageFull, errors.New("write /data/index/wal.log: no space left on device")): "storage is full",
 	}
 	for err, want := range cases {
