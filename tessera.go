@@ -22,6 +22,7 @@ import (
 	"github.com/tessera-search/tessera/index/mongostore"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/internal/atomicfile"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
@@ -76,6 +77,12 @@ type Options struct {
 	// OnWALSync and OnSnapshot observe durability timings (metrics).
 	OnWALSync  func(time.Duration)
 	OnSnapshot func(time.Duration)
+	// TruncateWAL and TruncateWALAt recover from a corrupt WAL (see
+	// index.Options).
+	TruncateWAL   bool
+	TruncateWALAt int64
+	// FaultHook injects file-system faults into WAL writes (tests).
+	FaultHook func(op string) error
 }
 
 // Open resolves the schema (given, saved copy, or the built-in demo),
@@ -140,8 +147,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(saved, raw, 0o644); err != nil {
-		return nil, fmt.Errorf("save schema copy: %w", err)
+	// Only a changed schema is written, and atomically: a kill during
+	// start-up must never leave an empty or half-written copy behind (the
+	// directory would refuse to open).
+	if old, err := os.ReadFile(saved); err != nil || !bytes.Equal(old, raw) {
+		if err := atomicfile.WriteFile(saved, raw, 0o644); err != nil {
+			return nil, fmt.Errorf("save schema copy: %w", err)
+		}
 	}
 	var textFields, labelFields []string
 	if !o.NoLexical {
@@ -149,7 +161,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
 		Graph:        hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1},
-		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields})
+		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields,
+		TruncateWAL: o.TruncateWAL, TruncateWALAt: o.TruncateWALAt, FaultHook: o.FaultHook})
 	if err != nil {
 		return nil, err
 	}
@@ -205,9 +218,12 @@ func redactURI(s string) string {
 	return s
 }
 
-// Ready reports whether the instance can serve: the index is open and, in
-// store mode, the store answers.
+// Ready reports whether the instance can serve: the index is open, its
+// write-ahead log takes writes and, in store mode, the store answers.
 func (a *DB) Ready(ctx context.Context) error {
+	if err := a.Collection.WriteErr(); err != nil {
+		return err
+	}
 	if a.Store != nil {
 		if _, err := a.Store.Count(ctx); err != nil {
 			return fmt.Errorf("store unreachable: %w", err)

@@ -42,6 +42,16 @@ type Options struct {
 	// Neither set: no lexical index.
 	TextFields  []string
 	LabelFields []string
+	// TruncateWAL, with TruncateWALAt, is the recovery from a corrupt WAL
+	// that Open refused (tessera serve --wal-truncate-at): the log is
+	// copied aside whole, then cut at that frame boundary, dropping the
+	// frames from it on.
+	TruncateWAL   bool
+	TruncateWALAt int64
+	// FaultHook, when set, runs before each WAL write and fsync with op
+	// "write" or "sync"; an error it returns is taken as the file system's.
+	// Tests inject a full disk (ENOSPC) through it.
+	FaultHook func(op string) error
 }
 
 // Filter selects documents during a search.
@@ -102,6 +112,15 @@ type Collection struct {
 	wal           *wal
 	sinceSnapshot int
 
+	// health is the state of WAL writes: while they fail (a full disk),
+	// WriteErr reports it and probes for recovery.
+	health struct {
+		sync.Mutex
+		err       error // the last failed write's classified error; nil when healthy
+		since     time.Time
+		lastProbe time.Time
+	}
+
 	// pending holds the slots whose current vector the graph does not have
 	// yet. Apply only records vectors here; a background builder inserts
 	// them into the graph, and searches scan them exactly meanwhile, so a
@@ -147,12 +166,16 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
 	}
-	w, err := openWAL(filepath.Join(dir, "wal.log"), opts.NoSync, opts.OnSync)
+	w, err := openWAL(filepath.Join(dir, "wal.log"), opts, log)
 	if err != nil {
 		return nil, err
 	}
 	c.wal = w
-	n, err := w.replay(func(b walBatch) error {
+	truncateAt := int64(-1)
+	if opts.TruncateWAL {
+		truncateAt = opts.TruncateWALAt
+	}
+	n, err := w.replay(truncateAt, func(b walBatch) error {
 		for _, wr := range b.Records {
 			r := fromWire(wr)
 			if len(r.Vector) != 0 && len(r.Vector) != dim {
@@ -290,8 +313,10 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 		wire[i] = toWire(r)
 	}
 	if err := c.wal.append(walBatch{Records: wire, Meta: meta}); err != nil {
+		c.setWriteErr(err)
 		return nil, err
 	}
+	c.setWriteErr(nil)
 	// Documents change under the collection lock; the graph, which has its
 	// own, changes after it is released, so searches are not blocked for
 	// the length of a batch of graph inserts.
@@ -506,4 +531,53 @@ func (c *Collection) Close() error {
 	}
 	<-c.buildDone
 	return c.wal.close()
+}
+
+// setWriteErr records the outcome of a WAL write.
+func (c *Collection) setWriteErr(err error) {
+	if err != nil && !errors.Is(err, ErrStorage) && !errors.Is(err, ErrStorageFull) {
+		return // not the storage's fault (an oversized batch)
+	}
+	c.health.Lock()
+	defer c.health.Unlock()
+	switch {
+	case err == nil && c.health.err != nil:
+		c.log.Info("writes succeed again", "failing_for", time.Since(c.health.since).Round(time.Millisecond).String())
+		c.health.err = nil
+	case err != nil && c.health.err == nil:
+		c.log.Error("writes are failing: nothing is acknowledged until the write-ahead log can be written", "err", err)
+		c.health.since = time.Now()
+		c.health.err = err
+	case err != nil:
+		c.health.err = err
+	}
+}
+
+// probeEvery bounds how often WriteErr tests a failing disk.
+const probeEvery = 2 * time.Second
+
+// WriteErr reports whether writes are failing: nil when the last WAL write
+// succeeded, else an error wrapping ErrStorageFull or ErrStorage. Its
+// message names no path. While writes fail it probes the disk (a small
+// file written, fsynced and removed, at most every two seconds), so the
+// state clears by itself once space returns, even with no writes coming.
+func (c *Collection) WriteErr() error {
+	c.health.Lock()
+	defer c.health.Unlock()
+	if c.health.err == nil {
+		return nil
+	}
+	if time.Since(c.health.lastProbe) >= probeEvery {
+		c.health.lastProbe = time.Now()
+		if err := c.wal.probe(); err == nil {
+			c.log.Info("storage writable again", "failing_for", time.Since(c.health.since).Round(time.Millisecond).String())
+			c.health.err = nil
+			return nil
+		}
+	}
+	kind := ErrStorage
+	if errors.Is(c.health.err, ErrStorageFull) {
+		kind = ErrStorageFull
+	}
+	return fmt.Errorf("%w: write-ahead log writes failing since %s", kind, c.health.since.UTC().Format(time.RFC3339))
 }

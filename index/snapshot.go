@@ -16,6 +16,7 @@ import (
 	"github.com/bits-and-blooms/bitset"
 
 	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/internal/atomicfile"
 )
 
 const (
@@ -56,48 +57,29 @@ func (c *Collection) Snapshot() error {
 
 func (c *Collection) snapshotLocked() error {
 	start := time.Now()
-	path := filepath.Join(c.dir, snapshotFile)
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	defer os.Remove(tmp)
-	crc := crc32.New(castagnoli)
-	bw := bufio.NewWriterSize(io.MultiWriter(f, crc), 1<<20)
-	c.mu.RLock()
-	err = c.writeSnapshot(bw)
-	n := len(c.slots)
-	c.mu.RUnlock()
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		var trailer [8]byte
-		binary.LittleEndian.PutUint32(trailer[:4], crc.Sum32())
-		copy(trailer[4:], "TEND")
-		_, err = f.Write(trailer[:])
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("snapshot: write %s: %w", tmp, err)
-	}
 	// The graph goes first: a snapshot is only ever paired with the graph
 	// saved with it or found inconsistent on load (and rebuilt).
 	if err := c.writeGraph(); err != nil {
 		c.log.Warn("graph not saved; it will be rebuilt on the next start", "err", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	var n int
+	err := atomicfile.Write(filepath.Join(c.dir, snapshotFile), 0o644, func(w io.Writer) error {
+		crc := crc32.New(castagnoli)
+		c.mu.RLock()
+		err := c.writeSnapshot(io.MultiWriter(w, crc))
+		n = len(c.slots)
+		c.mu.RUnlock()
+		if err != nil {
+			return err
+		}
+		var trailer [8]byte
+		binary.LittleEndian.PutUint32(trailer[:4], crc.Sum32())
+		copy(trailer[4:], "TEND")
+		_, err = w.Write(trailer[:])
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
-	}
-	if d, err := os.Open(c.dir); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	if err := c.wal.reset(); err != nil {
 		return err
@@ -226,28 +208,10 @@ func (c *Collection) loadSnapshot() error {
 }
 
 func (c *Collection) writeGraph() error {
-	path := filepath.Join(c.dir, graphFile)
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	return atomicfile.Write(filepath.Join(c.dir, graphFile), 0o644, func(w io.Writer) error {
+		_, err := c.graph.WriteTo(w)
 		return err
-	}
-	defer os.Remove(tmp)
-	bw := bufio.NewWriterSize(f, 1<<20)
-	_, err = c.graph.WriteTo(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	})
 }
 
 // readGraph loads the saved graph; a truncated or corrupt file is an

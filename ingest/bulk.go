@@ -191,8 +191,20 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 	if readErr != nil && !errors.Is(readErr, context.Canceled) {
 		return sum, readErr
 	}
-	return sum, parent.Err()
+	if err := parent.Err(); err != nil {
+		return sum, err
+	}
+	// "done" with nothing read looks like success to a client polling the
+	// job; a file with a header and no rows is almost always the wrong
+	// file, sheet or format.
+	if sum.Read == 0 {
+		return sum, fmt.Errorf("%s: %w", name, ErrNoRows)
+	}
+	return sum, nil
 }
+
+// ErrNoRows is the error of a bulk ingestion that read no data row.
+var ErrNoRows = errors.New("no data rows after the header (wrong file, sheet or format?)")
 
 func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen map[string]struct{}, rejects *json.Encoder, maxProblems int) error {
 	if b.err != nil {

@@ -532,3 +532,26 @@ func BenchmarkIngestPipeline(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestXLSXExpansionAndEmptyAreFailures: a workbook that unpacks beyond the
+// limit (the server passes its upload limit) fails before it is unpacked,
+// and one with a header and no rows fails instead of reporting "done".
+func TestXLSXExpansionAndEmptyAreFailures(t *testing.T) {
+	db := openDB(t, t.TempDir(), "")
+	// The audit's shape: a header cell of millions of spaces, a few KB
+	// zipped; it used to end "done" with 0 rows.
+	bomb := zipBomb(t, 4<<20, false)
+	path := writeFile(t, "bomb.xlsx", string(bomb))
+	_, err := db.Applier.IngestFile(context.Background(), path, ingest.BulkOptions{Read: read.Options{MaxXLSXBytes: 1 << 20}})
+	if !errors.Is(err, read.ErrTooLarge) {
+		t.Fatalf("a %d-byte workbook unpacking to 4 MB under a 1 MB limit: %v", len(bomb), err)
+	}
+	if _, err := db.Applier.IngestFile(context.Background(), path, ingest.BulkOptions{}); !errors.Is(err, ingest.ErrNoRows) {
+		t.Fatalf("the same workbook within the limit: %v, want ErrNoRows", err)
+	}
+	empty := writeFile(t, "empty.xlsx", string(buildXLSX(t, [][]any{{"id", "title", "price"}})))
+	sum, err := db.Applier.IngestFile(context.Background(), empty, ingest.BulkOptions{})
+	if !errors.Is(err, ingest.ErrNoRows) || sum.Read != 0 {
+		t.Fatalf("header-only workbook: %v (%d read)", err, sum.Read)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/mongostore"
+	"github.com/tessera-search/tessera/internal/atomicfile"
 )
 
 // Sink is a system of record that receives every batch the apply path
@@ -153,11 +154,7 @@ func saveCheckpoint(path string, cp mongostore.Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("follower checkpoint: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("follower checkpoint: %w", err)
 	}
 	return nil

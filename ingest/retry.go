@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/tessera-search/tessera/index"
 )
 
 // retryDelays is the backoff between attempts when encoding or applying
@@ -17,6 +20,12 @@ func retry(ctx context.Context, what string, fn func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := fn()
 		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		// A disk that cannot take the write-ahead log does not heal in
+		// seconds: callers get the failure at once (HTTP 507) instead of
+		// waiting while the loop retries.
+		if errors.Is(err, index.ErrStorageFull) || errors.Is(err, index.ErrStorage) {
 			return err
 		}
 		d := retryDelays[min(attempt, len(retryDelays)-1)]

@@ -8,6 +8,14 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
+// MinWeight and MaxWeight bound a weight's magnitude (0 is always
+// allowed): weights are relative, and beyond these scores lose precision
+// or overflow.
+const (
+	MinWeight = 1e-6
+	MaxWeight = 1e6
+)
+
 // Weights are per-space weights. Decoding reports a bad value by its key
 // ("weights.price") rather than the whole map.
 type Weights map[string]float64
@@ -24,6 +32,11 @@ func (w *Weights) UnmarshalJSON(b []byte) error {
 		// null would decode as 0 and silently turn the space off.
 		if err := json.Unmarshal(v, &f); err != nil || string(v) == "null" || math.IsNaN(f) || math.IsInf(f, 0) {
 			return &spaces.FieldError{Field: "weights." + k, Err: fmt.Errorf("must be a number, got %s", v)}
+		}
+		// Outside this range the normalisation (Σw²) overflows to
+		// infinity or underflows to 0, and every score becomes 0 or NaN.
+		if a := math.Abs(f); a > MaxWeight || (a != 0 && a < MinWeight) {
+			return &spaces.FieldError{Field: "weights." + k, Err: fmt.Errorf("must be 0 or between %g and %g in magnitude, got %s", MinWeight, MaxWeight, v)}
 		}
 		out[k] = f
 	}

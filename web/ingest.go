@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/ingest/read"
 )
 
 var uploadExts = map[string]bool{".csv": true, ".tsv": true, ".xlsx": true, ".ndjson": true, ".jsonl": true, ".json": true}
@@ -84,6 +85,9 @@ func (s *Server) ingest(c *gin.Context) {
 	}
 	var opt ingest.BulkOptions
 	opt.Read.Sheet = c.Query("sheet")
+	// A workbook's expansion counts against the upload limit: a small
+	// zip must not unpack into more than the server would accept raw.
+	opt.Read.MaxXLSXBytes = min(s.cfg.MaxUploadBytes, read.DefaultMaxXLSXBytes)
 	job := s.cfg.Jobs.Start(s.cfg.Context, tmp.Name(), filepath.Base(name), opt, func() { os.Remove(tmp.Name()) })
 	c.JSON(http.StatusAccepted, job)
 }

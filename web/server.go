@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -84,7 +85,12 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg, engine: gin.New(), started: time.Now(), qps: newRateMeter(time.Minute),
+	engine := gin.New()
+	// Match routes on the escaped path, so an id holding '/' can be asked
+	// for percent-encoded (/v1/documents/a%2Fb); parameters are unescaped.
+	engine.UseRawPath = true
+	engine.UnescapePathValues = true
+	s := &Server{cfg: cfg, engine: engine, started: time.Now(), qps: newRateMeter(time.Minute),
 		metrics: cfg.Metrics, keys: newKeyring(cfg.APIKeys)}
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, nil)
@@ -132,6 +138,12 @@ func (s *Server) routes() {
 	write.POST("/events", s.events)
 	ui := ui.Handler()
 	r.NoRoute(func(c *gin.Context) {
+		// The API answers JSON even for paths it does not know (an id
+		// with an unencoded '/'): clients parse every /v1 answer.
+		if strings.HasPrefix(c.Request.URL.Path, "/v1/") {
+			abort(c, http.StatusNotFound, "not_found", "", "no such endpoint or resource (an id containing '/' must be percent-encoded as %2F)")
+			return
+		}
 		if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 			ui.ServeHTTP(c.Writer, c.Request)
 			return

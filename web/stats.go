@@ -59,6 +59,7 @@ func (s *Server) stats(c *gin.Context) {
 	out := gin.H{
 		"rows":           coll.Len(),
 		"dim":            coll.Dim(),
+		"index_pending":  coll.Pending(),
 		"queries_per_s":  s.qps.rate(now, s.started),
 		"searches":       s.cfg.Engine.Searches(),
 		"queue_depth":    st.QueueDepth,

@@ -29,6 +29,9 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	loader := config.Flags(fs)
+	// A one-off recovery, not a setting: it is never read from the
+	// configuration file or the environment.
+	walTruncateAt := fs.Int64("wal-truncate-at", -1, "recover from a corrupt write-ahead log: keep the frames before this byte offset (the refusal to start names it) and discard the rest; a copy of the whole log is kept")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +81,8 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	a, err := tessera.Open(ctx, tessera.Options{DataDir: cfg.Data, SchemaPath: cfg.Schema, Embedder: metrics.InstrumentEmbedder(emb),
 		Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll,
-		OnWALSync: metrics.ObserveWALSync, OnSnapshot: metrics.ObserveSnapshot})
+		OnWALSync: metrics.ObserveWALSync, OnSnapshot: metrics.ObserveSnapshot,
+		TruncateWAL: *walTruncateAt >= 0, TruncateWALAt: *walTruncateAt})
 	if err != nil {
 		return err
 	}

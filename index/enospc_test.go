@@ -1,0 +1,5 @@
+package index
+
+import "syscall"
+
+var enospc error = syscall.ENOSPC
