@@ -312,11 +312,17 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	for i, r := range keep {
 		wire[i] = toWire(r)
 	}
+	// The lexical analysis of changed texts runs on every core while the
+	// WAL is written and synced; only its cheap second half runs under
+	// the collection lock.
+	analyzed := c.analyzeLexical(recs, out)
 	if err := c.wal.append(walBatch{Records: wire, Meta: meta}); err != nil {
+		analyzed.wait()
 		c.setWriteErr(err)
 		return nil, err
 	}
 	c.setWriteErr(nil)
+	analyzed.wait()
 	// Documents change under the collection lock; the graph, which has its
 	// own, changes after it is released, so searches are not blocked for
 	// the length of a batch of graph inserts.
@@ -325,7 +331,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	for i, r := range recs {
 		if out[i] != Stale {
 			var op graphOp
-			out[i], op = c.applyDocLocked(r)
+			out[i], op = c.applyDocLocked(r, analyzed.of(i))
 			ops = append(ops, op)
 		}
 	}
@@ -372,14 +378,14 @@ func (op graphOp) run(g *hnsw.Graph) {
 // applyLocked applies one record to memory, graph included; c.mu must be
 // held for writing.
 func (c *Collection) applyLocked(r Record) Outcome {
-	out, op := c.applyDocLocked(r)
+	out, op := c.applyDocLocked(r, nil)
 	op.run(c.graph)
 	return out
 }
 
 // applyDocLocked applies a record's document side and returns the graph
 // change still to make; c.mu must be held for writing.
-func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
+func (c *Collection) applyDocLocked(r Record, lex *lexical.Analyzed) (Outcome, graphOp) {
 	s, exists := c.slots[r.ID]
 	if r.Deleted {
 		t := tombstone{Version: r.Version, TS: r.TS}
@@ -388,7 +394,7 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 				t.Version = c.vers[s]
 			}
 			c.setColumnsLocked(s, c.docs[s], nil)
-			c.setLexicalLocked(s, c.docs[s], nil)
+			c.setLexicalLocked(s, c.docs[s], nil, nil)
 			c.docs[s], c.ids[s] = nil, ""
 			c.alive.Clear(uint(s))
 			delete(c.slots, r.ID)
@@ -425,7 +431,7 @@ func (c *Collection) applyDocLocked(r Record) (Outcome, graphOp) {
 		delete(c.tombs, r.ID)
 	}
 	c.setColumnsLocked(s, c.docs[s], r.Fields)
-	c.setLexicalLocked(s, c.docs[s], r.Fields)
+	c.setLexicalLocked(s, c.docs[s], r.Fields, lex)
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
 	c.pending[s] = r.Vector
 	return out, graphOp{}

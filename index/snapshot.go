@@ -247,7 +247,7 @@ func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 		c.ids[r.Slot], c.docs[r.Slot], c.vers[r.Slot], c.times[r.Slot] = r.ID, r.Fields, r.Version, r.TS
 		c.alive.Set(uint(r.Slot))
 		c.setColumnsLocked(r.Slot, nil, r.Fields)
-		c.setLexicalLocked(r.Slot, nil, r.Fields)
+		c.setLexicalLocked(r.Slot, nil, r.Fields, nil)
 		c.slots[r.ID] = r.Slot
 		if stale[r.Slot] {
 			c.pending[r.Slot] = r.Vector

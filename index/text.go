@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bits-and-blooms/bitset"
 
@@ -69,8 +72,9 @@ func (c *Collection) lexicalOf(fields map[string]any) map[string]any {
 
 // setLexicalLocked re-indexes slot s when its indexed fields changed; c.mu
 // must be held for writing. Unchanged text (a recency refresh, a price
-// update) costs one comparison.
-func (c *Collection) setLexicalLocked(s uint32, old, fields map[string]any) {
+// update) costs one comparison. analyzed, when not nil, is fields' text
+// already analysed.
+func (c *Collection) setLexicalLocked(s uint32, old, fields map[string]any, analyzed *lexical.Analyzed) {
 	if c.lex == nil {
 		return
 	}
@@ -78,11 +82,83 @@ func (c *Collection) setLexicalLocked(s uint32, old, fields map[string]any) {
 		c.lex.Delete(s)
 		return
 	}
+	if analyzed != nil {
+		c.lex.SetAnalyzed(s, analyzed)
+		return
+	}
 	doc := c.lexicalOf(fields)
 	if old != nil && lexicalEqual(c.lexicalOf(old), doc) {
 		return
 	}
 	c.lex.Set(s, doc)
+}
+
+// lexicalBatch is a batch's lexical analysis, running in the background.
+type lexicalBatch struct {
+	done     chan struct{}
+	analyzed []*lexical.Analyzed // by record; nil: not analysed
+}
+
+func (b *lexicalBatch) wait() {
+	if b != nil {
+		<-b.done
+	}
+}
+
+// of is record i's analysis, nil when it has none; call after wait.
+func (b *lexicalBatch) of(i int) *lexical.Analyzed {
+	if b == nil {
+		return nil
+	}
+	return b.analyzed[i]
+}
+
+// analyzeLexical starts analysing, on every core, the text of the records
+// of a batch that change it (stale ones and deletes have none). A record
+// whose text equals what its id holds now is left out; if an earlier record
+// of the same batch changes that, applying falls back to Set.
+// c.writeMu must be held.
+func (c *Collection) analyzeLexical(recs []Record, out []Outcome) *lexicalBatch {
+	if c.lex == nil {
+		return nil
+	}
+	var todo []int
+	c.mu.RLock()
+	for i, r := range recs {
+		if out[i] == Stale || r.Deleted {
+			continue
+		}
+		if s, ok := c.slots[r.ID]; ok && lexicalEqual(c.lexicalOf(c.docs[s]), c.lexicalOf(r.Fields)) {
+			continue
+		}
+		todo = append(todo, i)
+	}
+	c.mu.RUnlock()
+	b := &lexicalBatch{done: make(chan struct{}), analyzed: make([]*lexical.Analyzed, len(recs))}
+	workers := min(runtime.GOMAXPROCS(0), (len(todo)+15)/16)
+	if workers == 0 {
+		close(b.done)
+		return b
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1)) - 1
+				if j >= len(todo) {
+					return
+				}
+				i := todo[j]
+				b.analyzed[i] = c.lex.Analyze(c.lexicalOf(recs[i].Fields))
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(b.done)
+	}()
+	return b
 }
 
 func lexicalEqual(a, b map[string]any) bool {
