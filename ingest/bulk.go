@@ -46,7 +46,7 @@ type Summary struct {
 	Ingested   int       `json:"ingested"`  // rows whose id first appeared in this file
 	Updated    int       `json:"updated"`   // of Ingested, rows that replaced a different document stored before this file
 	Unchanged  int       `json:"unchanged"` // of Ingested, rows identical to the stored document: nothing was written
-	Merged     int       `json:"merged"`   // later rows for an id seen earlier in this file: they replaced it
+	Merged     int       `json:"merged"`    // later rows for an id seen earlier in this file: they replaced it
 	Rejected   int       `json:"rejected"`
 	Problems   []Problem `json:"rejects,omitempty"`
 	Warnings   []string  `json:"warnings,omitempty"`
