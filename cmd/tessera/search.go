@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	tessera "github.com/tessera-search/tessera"
 	"io"
@@ -33,7 +32,7 @@ func (w weightFlags) Set(s string) error {
 }
 
 func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs := newFlags("search", stdout)
 	data := fs.String("data", defaultDataDir(), "data directory")
 	weights := weightFlags{}
 	fs.Var(weights, "weight", "space=weight (repeatable)")
@@ -43,7 +42,7 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the JSON response")
 	rank := fs.String("rank", "", `"relevance" (default: weights reorder what matches the text) or "linear" (Superlinked's plain mix)`)
 	sortBy := fs.String("sort", "", `order the on-topic results by a filter field: FIELD or FIELD:desc`)
-	words, err := parseInterspersed(fs, args)
+	words, err := fs.parseInterspersed(args)
 	if err != nil {
 		return err
 	}
