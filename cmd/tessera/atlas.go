@@ -25,7 +25,7 @@ func atlasIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	opts := tessera.Options{DataDir: *data, SchemaPath: *schemaPath}
+	opts := tessera.Options{DataDir: *data, SchemaPath: *schemaPath, Holder: tessera.Holder{Command: "tessera atlas-index"}}
 	if *create {
 		if *store == "" {
 			return fmt.Errorf("--create needs --store")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	tessera "github.com/tessera-search/tessera"
 	"io"
@@ -47,9 +48,13 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data})
+	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, Holder: tessera.Holder{Command: "tessera search"}})
 	if err != nil {
-		return err
+		var le *tessera.LockedError
+		if errors.As(err, &le) && le.Holder.Addr != "" {
+			return fmt.Errorf("search: %w; ask the server instead: curl -s %s/v1/search -d '{\"text\": \"…\"}'", err, le.Holder.Addr)
+		}
+		return fmt.Errorf("search: %w", err)
 	}
 	defer a.Close()
 	if err := a.LoadDemo(ctx); err != nil {
