@@ -123,6 +123,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}()
 	var over []string
+	wrote := false
 	for _, path := range files {
 		opt := ingest.BulkOptions{Rejects: rejFile}
 		opt.Read.Sheet, opt.Read.Format = o.sheet, o.format
@@ -136,12 +137,19 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if sum.Rejected > 0 {
 			anyRejected = true
 		}
+		if sum.Ingested > sum.Unchanged || sum.Merged > 0 {
+			wrote = true
+		}
 		if msg := report(stdout, sum, rejPath, &o.maxRejects); msg != "" {
 			over = append(over, msg)
 		}
 	}
-	if err := a.Collection.Snapshot(); err != nil {
-		return fmt.Errorf("ingest: %w", err)
+	// A snapshot rewrites every document: after a run that stored nothing
+	// new (every row unchanged or rejected) the last one is still current.
+	if wrote {
+		if err := a.Collection.Snapshot(); err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
 	}
 	return overLimit(over)
 }
