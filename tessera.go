@@ -47,6 +47,8 @@ type DB struct {
 	// Store and Follower are set in store mode (Options.Store).
 	Store    *mongostore.Store
 	Follower *ingest.MongoFollower
+
+	lock *dirLock
 }
 
 // Options say which data directory to open and how.
@@ -56,6 +58,15 @@ type Options struct {
 	// saved in DataDir is used, else the built-in demo schema.
 	SchemaPath string
 	Schema     []byte
+	// RequireSchema refuses the demo fallback: with no schema given and
+	// none saved, Open fails with ErrNoSchema before writing anything.
+	// Commands that bring user data set it, so a file is never read
+	// through a schema that was not written for it.
+	RequireSchema bool
+	// Holder names this process in the data directory's LOCK file (its
+	// Command, and a server's Addr), for the error another process gets
+	// when it tries to open the same directory. PID and Since are filled in.
+	Holder Holder
 	// Embedder overrides EmbedderKind: "builtin" (default) or "openai".
 	Embedder     spaces.Embedder
 	EmbedderKind string
@@ -85,19 +96,38 @@ type Options struct {
 	FaultHook func(op string) error
 }
 
+// ErrNoSchema is wrapped by Open's error when Options.RequireSchema is set
+// and neither a schema nor a saved copy is there.
+var ErrNoSchema = errors.New("no schema")
+
 // Open resolves the schema (given, saved copy, or the built-in demo),
-// builds the encoder and opens the collection, replaying its WAL.
-func Open(ctx context.Context, o Options) (*DB, error) {
+// builds the encoder and opens the collection, replaying its WAL. The
+// data directory has one owner: Open takes its lock and fails with an
+// error wrapping ErrLocked (a *LockedError naming the holder) while
+// another process, or another DB in this one, has it open. Close releases
+// it.
+func Open(ctx context.Context, o Options) (db *DB, err error) {
 	if o.DataDir == "" {
 		return nil, errors.New("no data directory (--data)")
+	}
+	saved := filepath.Join(o.DataDir, schemaCopy)
+	if o.RequireSchema && o.Schema == nil && o.SchemaPath == "" && !fileExists(saved) {
+		return nil, fmt.Errorf("%w for %s: it holds no data yet, so pass --schema FILE to say how its rows are read", ErrNoSchema, o.DataDir)
 	}
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	a := &DB{DataDir: o.DataDir}
+	lock, err := lockDir(o.DataDir, o.Holder)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.release()
+		}
+	}()
+	a := &DB{DataDir: o.DataDir, lock: lock}
 	var raw []byte
-	var err error
-	saved := filepath.Join(o.DataDir, schemaCopy)
 	switch {
 	case o.Schema != nil:
 		raw = o.Schema
@@ -287,7 +317,8 @@ func (a *DB) LoadDemo(ctx context.Context) error {
 	return a.Collection.Snapshot()
 }
 
-// Close closes the collection's WAL and the store connection.
+// Close closes the collection's WAL and the store connection, and then
+// releases the data directory's lock.
 func (a *DB) Close() error {
 	err := a.Collection.Close()
 	if a.Store != nil {
@@ -295,7 +326,7 @@ func (a *DB) Close() error {
 		defer cancel()
 		err = errors.Join(err, a.Store.Close(ctx))
 	}
-	return err
+	return errors.Join(err, a.lock.release())
 }
 
 func fileExists(p string) bool {

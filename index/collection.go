@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -271,10 +273,64 @@ func (c *Collection) stale(r Record) bool {
 	return false
 }
 
+// unchangedLocked reports whether r would store exactly what is stored:
+// the same fields and vector, and no newer version or other event time.
+// c.mu must be held.
+func (c *Collection) unchangedLocked(r Record) bool {
+	s, ok := c.slots[r.ID]
+	if !ok || r.Deleted {
+		return false
+	}
+	if (r.Version != 0 && r.Version != c.vers[s]) || (!r.TS.IsZero() && !r.TS.Equal(c.times[s])) {
+		return false
+	}
+	return slices.Equal(c.vectorLocked(s), r.Vector) && equalFields(c.docs[s], r.Fields)
+}
+
+// VectorIfUnchanged returns a copy of the stored vector of id when the
+// stored document has exactly fields (and version, unless it is 0): a
+// writer can skip encoding a row that would change nothing, and Apply then
+// reports it Unchanged without logging it.
+func (c *Collection) VectorIfUnchanged(id string, fields map[string]any, version int64) ([]float32, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.slots[id]
+	if !ok || (version != 0 && version != c.vers[s]) || !equalFields(c.docs[s], fields) {
+		return nil, false
+	}
+	return append([]float32(nil), c.vectorLocked(s)...), true
+}
+
+// equalFields compares documents as stored: a nil value and a missing key
+// are the same, and times compare as instants (a WAL or snapshot round
+// trip may change a time's location pointer, not its meaning).
+func equalFields(a, b map[string]any) bool {
+	for k, v := range a {
+		if !equalValue(v, b[k]) {
+			return false
+		}
+	}
+	for k, v := range b {
+		if _, ok := a[k]; !ok && v != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func equalValue(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
 // Apply makes a batch durable, then visible. Stale records (an equal or
-// newer version already applied) are skipped and reported as Stale. meta
-// is saved with the batch and survives restarts. When Apply returns nil,
-// every non-stale record is in the fsynced WAL.
+// newer version already applied) are skipped and reported as Stale, and
+// records that would store exactly what is stored as Unchanged: neither
+// is logged. meta is saved with the batch and survives restarts. When
+// Apply returns nil, every other record is in the fsynced WAL.
 func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][]byte) ([]Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -299,6 +355,12 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 		prev, inBatch := batchVer[r.ID]
 		if (inBatch && olderOrSame(r, prev)) || (!inBatch && c.stale(r)) {
 			out[i] = Stale
+			continue
+		}
+		if !inBatch && c.unchangedLocked(r) {
+			// Writing it would cost a WAL frame and a graph insert for
+			// nothing: re-ingesting an unchanged file must be free.
+			out[i] = Unchanged
 			continue
 		}
 		batchVer[r.ID] = r
@@ -329,7 +391,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	ops := make([]graphOp, 0, len(keep))
 	c.mu.Lock()
 	for i, r := range recs {
-		if out[i] != Stale {
+		if out[i] != Stale && out[i] != Unchanged {
 			var op graphOp
 			out[i], op = c.applyDocLocked(r, analyzed.of(i))
 			ops = append(ops, op)

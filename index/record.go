@@ -33,10 +33,11 @@ type Outcome int
 
 // Outcomes of Apply.
 const (
-	Inserted Outcome = iota // a new id
-	Updated                 // replaced an existing document
-	Deleted                 // removed a document (or recorded a tombstone for an unseen id)
-	Stale                   // ignored: an equal or newer version is already applied
+	Inserted  Outcome = iota // a new id
+	Updated                  // replaced an existing document
+	Deleted                  // removed a document (or recorded a tombstone for an unseen id)
+	Stale                    // ignored: an equal or newer version is already applied
+	Unchanged                // ignored: the stored document already has these fields and this vector
 )
 
 func (o Outcome) String() string {
@@ -49,6 +50,8 @@ func (o Outcome) String() string {
 		return "deleted"
 	case Stale:
 		return "stale"
+	case Unchanged:
+		return "unchanged"
 	}
 	return "unknown"
 }

@@ -83,7 +83,7 @@ func (p Problem) String() string {
 type Result struct {
 	ID       string    `json:"id"`
 	Status   string    `json:"status"`
-	Outcome  string    `json:"outcome,omitempty"` // inserted, updated, deleted
+	Outcome  string    `json:"outcome,omitempty"` // inserted, updated, unchanged, deleted
 	Problems []Problem `json:"problems,omitempty"`
 }
 
@@ -95,6 +95,7 @@ type Item struct {
 	partial  bool
 	problems []Problem
 	encoded  bool
+	rows     int // source rows a reader error stands for (0 means 1)
 }
 
 // Rejected reports whether Prepare rejected the item.
@@ -267,6 +268,15 @@ func (a *Applier) Encode(ctx context.Context, items []Item) error {
 	for i := range items {
 		it := &items[i]
 		if it.Rejected() || it.Op == OpDelete || it.partial {
+			continue
+		}
+		// A row identical to the stored document keeps the stored vector:
+		// re-ingesting an unchanged file encodes nothing, and the
+		// collection then reports it unchanged without logging it. Were
+		// the stored document to change before Commit, the vector still
+		// belongs to these fields.
+		if vec, ok := a.coll.VectorIfUnchanged(it.ID, it.doc, it.Version); ok {
+			it.vec, it.encoded = vec, true
 			continue
 		}
 		docs = append(docs, it.doc)

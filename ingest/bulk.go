@@ -43,9 +43,10 @@ type Progress struct {
 type Summary struct {
 	File       string    `json:"file"`
 	Read       int       `json:"read"`
-	Ingested   int       `json:"ingested"` // rows whose id first appeared in this file
-	Updated    int       `json:"updated"`  // of Ingested, rows that replaced a document stored before this file
-	Merged     int       `json:"merged"`   // later rows for an id seen earlier in this file: they replaced it
+	Ingested   int       `json:"ingested"`  // rows whose id first appeared in this file
+	Updated    int       `json:"updated"`   // of Ingested, rows that replaced a different document stored before this file
+	Unchanged  int       `json:"unchanged"` // of Ingested, rows identical to the stored document: nothing was written
+	Merged     int       `json:"merged"`    // later rows for an id seen earlier in this file: they replaced it
 	Rejected   int       `json:"rejected"`
 	Problems   []Problem `json:"rejects,omitempty"`
 	Warnings   []string  `json:"warnings,omitempty"`
@@ -55,8 +56,8 @@ type Summary struct {
 
 // String is the one-line account the CLI prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d; %d new, %d updated (%.1fs, %.0f rows/s)",
-		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Ingested-s.Updated, s.Updated, s.Seconds, s.RowsPerSec)
+	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d; %d new, %d updated, %d unchanged (%.1fs, %.0f rows/s)",
+		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Ingested-s.Updated-s.Unchanged, s.Updated, s.Unchanged, s.Seconds, s.RowsPerSec)
 }
 
 type batch struct {
@@ -215,9 +216,12 @@ func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen 
 		return err
 	}
 	for i, r := range res {
-		sum.Read++
+		// A reader error can stand for several source rows (an unclosed
+		// quote swallows the lines after it): every one is counted.
+		rows := max(b.items[i].rows, 1)
+		sum.Read += rows
 		if r.Status == StatusRejected {
-			sum.Rejected++
+			sum.Rejected += rows
 			for _, p := range r.Problems {
 				if len(sum.Problems) < maxProblems {
 					sum.Problems = append(sum.Problems, p)
@@ -235,8 +239,11 @@ func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen 
 		} else {
 			seen[b.items[i].ID] = struct{}{}
 			sum.Ingested++
-			if r.Outcome == index.Updated.String() {
+			switch r.Outcome {
+			case index.Updated.String():
 				sum.Updated++
+			case index.Unchanged.String():
+				sum.Unchanged++
 			}
 		}
 	}
@@ -249,13 +256,20 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 	seq := 0
 	events := make([]Event, 0, size)
 	var rowErrs []Problem
+	var rowSpans []int
+	// fraction is how far through its input the reader is, when it knows;
+	// 1 is kept for the end, so a running job never shows 100 %.
+	fraction := func() float64 { return 0 }
+	if f, ok := r.(interface{ Fraction() float64 }); ok {
+		fraction = func() float64 { return min(f.Fraction(), 0.99) }
+	}
 	flush := func(frac float64) bool {
 		if len(events) == 0 && len(rowErrs) == 0 {
 			return true
 		}
 		items := a.Prepare(events)
-		for _, p := range rowErrs {
-			items = append(items, Item{Event: Event{Source: name, Row: p.Row}, problems: []Problem{p}})
+		for i, p := range rowErrs {
+			items = append(items, Item{Event: Event{Source: name, Row: p.Row}, problems: []Problem{p}, rows: rowSpans[i]})
 		}
 		if len(rowErrs) > 0 {
 			// Keep file order, so rejects are reported in row order.
@@ -263,7 +277,7 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 		}
 		b := &batch{seq: seq, items: items, frac: frac}
 		seq++
-		events, rowErrs = make([]Event, 0, size), nil
+		events, rowErrs, rowSpans = make([]Event, 0, size), nil, nil
 		select {
 		case out <- b:
 			return true
@@ -284,6 +298,7 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 			// find.
 			rowErrs = append(rowErrs, Problem{File: name, Row: rowErr.Row, Column: rowErr.Column,
 				Reason: fmt.Sprintf("line %d: %v", rowErr.Line, rowErr.Err)})
+			rowSpans = append(rowSpans, max(rowErr.Rows, 1))
 		} else if err != nil {
 			flush(0)
 			return fmt.Errorf("%s: %w", name, err)
@@ -291,7 +306,7 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 			events = append(events, Event{Op: OpReplace, Fields: a.fieldsOf(rec.Values), Source: name, Row: rec.Row})
 		}
 		if len(events)+len(rowErrs) >= size {
-			if !flush(0) {
+			if !flush(fraction()) {
 				return ctx.Err()
 			}
 		}

@@ -44,10 +44,10 @@ func NewMetrics() *Metrics {
 		Buckets: latencyBuckets}, []string{"route", "method", "status"})
 	m.inflight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "tessera_http_requests_in_flight", Help: "HTTP requests being served."})
 	m.ingest = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "tessera_ingest_rows_total", Help: "Bulk-ingested rows by outcome: inserted (new id), updated (replaced a stored or earlier row), stale, rejected."},
+		Name: "tessera_ingest_rows_total", Help: "Bulk-ingested rows by outcome: inserted (new id), updated (replaced a stored or earlier row), unchanged (identical to the stored row: nothing written), stale, rejected."},
 		[]string{"outcome"})
 	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "tessera_events_total", Help: "Stream events by status (applied, stale, rejected) and outcome (inserted, updated, deleted)."},
+		Name: "tessera_events_total", Help: "Stream events by status (applied, stale, rejected) and outcome (inserted, updated, unchanged, deleted)."},
 		[]string{"status", "outcome"})
 	m.freshness = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "tessera_event_freshness_seconds", Help: "Time from receiving a stream event to it being durable and searchable.", Buckets: latencyBuckets})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,7 @@ import (
 // atlasIndexCmd prints (and with --create, creates) the Atlas Vector Search
 // index definition for the schema.
 func atlasIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("atlas-index", flag.ContinueOnError)
+	fs := newFlags("atlas-index", stdout)
 	data := fs.String("data", defaultDataDir(), "data directory")
 	schemaPath := fs.String("schema", "", "schema file (default: the saved copy in --data, else the built-in demo)")
 	store := fs.String("store", os.Getenv("TESSERA_STORE"), "mongodb:// URI of the Atlas cluster (needed with --create)")
@@ -26,7 +25,7 @@ func atlasIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	opts := tessera.Options{DataDir: *data, SchemaPath: *schemaPath}
+	opts := tessera.Options{DataDir: *data, SchemaPath: *schemaPath, Holder: tessera.Holder{Command: "tessera atlas-index"}}
 	if *create {
 		if *store == "" {
 			return fmt.Errorf("--create needs --store")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,9 +11,12 @@ import (
 
 func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("bench: want index, ingest, query, stream, load or relevance")
+		return fmt.Errorf("bench: want index, ingest, query, stream, load or relevance (see tessera bench -h)")
 	}
 	switch args[0] {
+	case "-h", "--help", "help":
+		writeHelp(stdout, "bench", nil)
+		return flag.ErrHelp
 	case "index":
 		return benchIndexCmd(ctx, args[1:], stdout)
 	case "stream":

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,8 +24,7 @@ import (
 // save/load speed.
 func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	def := annbench.DefaultConfig()
-	fs := flag.NewFlagSet("tessera bench index", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs := newFlags("bench index", stdout)
 	n := fs.Int("n", def.N, "synthetic base vectors")
 	dim := fs.Int("dim", def.Dim, "synthetic dimension")
 	queries := fs.Int("queries", def.Queries, "queries (caps a --queries-file)")

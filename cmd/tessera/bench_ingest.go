@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -62,8 +61,7 @@ func stage(name string, rows int, d time.Duration) stageResult {
 // bulk pipeline on its own (parse; parse and clean; encode; commit to the
 // index and write-ahead log) and the whole pipeline end to end.
 func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("tessera bench ingest", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs := newFlags("bench ingest", stdout)
 	rows := fs.Int("rows", 100_000, "rows to ingest (the source repeats with new ids)")
 	file := fs.String("file", "", "source CSV (default: the built-in demo catalogue)")
 	schemaPath := fs.String("schema", "", "schema for --file (default: the demo schema)")

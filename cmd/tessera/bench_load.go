@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -102,8 +101,7 @@ func (s *loadSamples) stat(kind string, wall time.Duration) loadKindStat {
 // events offered at a fixed --events-per-s. It reports the throughput
 // held, the error rate and latency percentiles per kind.
 func benchLoadCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("tessera bench load", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs := newFlags("bench load", stdout)
 	duration := fs.Duration("duration", 10*time.Second, "how long to generate load")
 	concurrency := fs.Int("concurrency", 8, "search workers (each waits for its answer before the next request)")
 	eventsPerS := fs.Float64("events-per-s", 200, "stream events offered per second, one per request (0 disables)")

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,8 +88,7 @@ type latencies struct {
 // ways under the same query mix: the index alone, the in-process engine,
 // and HTTP on loopback.
 func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("tessera bench query", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs := newFlags("bench query", stdout)
 	ns := fs.String("n", "10000,100000", "comma-separated collection sizes")
 	dur := fs.Duration("duration", 5*time.Second, "how long each phase runs")
 	conc := fs.Int("concurrency", 4, "concurrent searchers (and HTTP connections)")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,8 +17,7 @@ import (
 // through the real engine, three runs each, scored with NDCG@10 (see
 // package bench/relevance for the judging rule).
 func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("tessera bench relevance", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs := newFlags("bench relevance", stdout)
 	set := fs.String("set", "all", "built-in query set: amazon, demo or all")
 	schemaPath := fs.String("schema", "", "schema of --file (default for --set amazon: examples/amazon-products.schema.yaml in the repository)")
 	file := fs.String("file", "", "data file to judge (default for --set amazon: ../shared/datasets/amazon-india/products.csv beside the repository)")

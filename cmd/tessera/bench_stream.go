@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,7 +35,7 @@ type streamReport struct {
 }
 
 func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench stream", flag.ContinueOnError)
+	fs := newFlags("bench stream", stdout)
 	rate := fs.Int("rate", 1000, "events per second to send")
 	searchRate := fs.Int("search-rate", 200, "searches per second to send while streaming")
 	dur := fs.Duration("duration", 10*time.Second, "how long to stream")

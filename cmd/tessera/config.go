@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,9 +13,8 @@ import (
 // defaults) and prints every setting with where its value came from.
 // Secrets are masked.
 func configCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	loader := config.Flags(fs)
+	fs := newFlags("config", stdout)
+	loader := config.Flags(fs.FlagSet)
 	format := fs.String("format", "yaml", "output format: yaml or json")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -15,7 +15,10 @@ import (
 	"github.com/tessera-search/tessera/ingest"
 )
 
-var summaryLine = regexp.MustCompile(`^(\S+): read (\d+) = ingested (\d+) \+ merged duplicates (\d+) \+ rejected (\d+); (\d+) new, (\d+) updated \(`)
+var summaryLine = regexp.MustCompile(`(?m)^(\S+): read (\d+) = ingested (\d+) \+ merged duplicates (\d+) \+ rejected (\d+); (\d+) new, (\d+) updated, (\d+) unchanged \(`)
+
+// demoSchema is the built-in demo catalogue's schema file.
+var demoSchema = filepath.Join("..", "..", "datasets", "demo", "schema.yaml")
 
 func TestIngestCommandSummaryAndRejects(t *testing.T) {
 	data := t.TempDir()
@@ -30,7 +33,7 @@ func TestIngestCommandSummaryAndRejects(t *testing.T) {
 	}
 	rejects := filepath.Join(t.TempDir(), "rejects.ndjson")
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"ingest", "--data", data, "--rejects", rejects, src}, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"ingest", "--schema", demoSchema, "--data", data, "--rejects", rejects, "--max-rejects", "2", src}, &stdout, &stderr); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr.String())
 	}
 	first := strings.SplitN(stdout.String(), "\n", 2)[0]
@@ -38,8 +41,8 @@ func TestIngestCommandSummaryAndRejects(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no summary line:\n%s", stdout.String())
 	}
-	if got := strings.Join(m[1:], " "); got != "shelves.csv 4 1 1 2 1 0" {
-		t.Fatalf("summary %q: got file/read/ingested/merged/rejected/new/updated = %s", first, got)
+	if got := strings.Join(m[1:], " "); got != "shelves.csv 4 1 1 2 1 0 0" {
+		t.Fatalf("summary %q: got file/read/ingested/merged/rejected/new/updated/unchanged = %s", first, got)
 	}
 	if !strings.Contains(stdout.String(), "2 rejected rows written to "+rejects) ||
 		!strings.Contains(stdout.String(), `row 2, column price, value "twelve"`) {
@@ -66,11 +69,15 @@ func TestIngestCommandSummaryAndRejects(t *testing.T) {
 
 	// The data directory now serves the later C-1 row, and a second run
 	// reports updates.
+	// reports updates: C-1's first row differs from the stored (later) one.
+	// Without --max-rejects the rejected rows fail the command, and the
+	// summary it printed says why.
 	stdout.Reset()
-	if err := run(context.Background(), []string{"ingest", "--data", data, "--rejects", rejects, src}, &stdout, &stderr); err != nil {
-		t.Fatal(err)
+	err = run(context.Background(), []string{"ingest", "--data", data, "--rejects", rejects, src}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "shelves.csv: 2 of 4 rows rejected, over --max-rejects 0") {
+		t.Fatalf("rejects without --max-rejects: err %v", err)
 	}
-	if m := summaryLine.FindStringSubmatch(stdout.String()); m == nil || m[6] != "0" || m[7] != "1" {
+	if m := summaryLine.FindStringSubmatch(stdout.String()); m == nil || m[5] != "2" || m[6] != "0" || m[7] != "1" {
 		t.Fatalf("second run: %s", stdout.String())
 	}
 	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: data})
@@ -91,7 +98,7 @@ func TestIngestCommandRawAmazon(t *testing.T) {
 	if err := run(context.Background(), []string{"ingest", "--schema", schema, "--data", data, raw}, &stdout, &stderr); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr.String())
 	}
-	want := "raw_products.csv: read 1465 = ingested 1351 + merged duplicates 114 + rejected 0; 1351 new, 0 updated ("
+	want := "raw_products.csv: read 1465 = ingested 1351 + merged duplicates 114 + rejected 0; 1351 new, 0 updated, 0 unchanged ("
 	if !strings.HasPrefix(stdout.String(), want) {
 		t.Fatalf("got  %s\nwant %s…", stdout.String(), want)
 	}

@@ -2,9 +2,15 @@
 //
 //	tessera serve   [--config FILE] [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE]
 //	tessera config  [--config FILE] [--format yaml|json] [serve flags]
-//	tessera ingest  --schema FILE --data DIR FILE...
-//	tessera search  --data DIR [--weight space=w]... [--filter JSON] "text"
+//	tessera ingest  [--data DIR] [--schema FILE] [--max-rejects N|P%] FILE...
+//	tessera ingest  --server URL FILE...
+//	tessera search  [--data DIR] [--weight space=w]... [--filter JSON] "text"
 //	tessera bench   index|ingest|query|stream|load|relevance [flags]
+//	tessera atlas-index [--store URI --create]
+//	tessera version
+//
+// "tessera help COMMAND" or "tessera COMMAND -h" prints a command's flags
+// and examples.
 package main
 
 import (
@@ -15,21 +21,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
-
-const usage = `Tessera — multi-attribute vector search over tabular data.
-
-Usage:
-  tessera serve   [--config FILE] [--addr 127.0.0.1:8080] [--data DIR] [--schema FILE] [--api-keys K:read,K:write]
-  tessera config  [--config FILE] [--format yaml|json] [serve flags]   (effective configuration, secrets masked)
-  tessera ingest  [--schema FILE] --data DIR [--rejects FILE] FILE...
-  tessera search  --data DIR [--weight space=w]... [--filter JSON] [--limit N] "text"
-  tessera bench   index|ingest|query|stream|load|relevance [flags]
-  tessera atlas-index [--store URI --create]   the Atlas Vector Search index definition
-
-Run "tessera COMMAND -h" for a command's flags.
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,12 +39,12 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		writeUsage(stderr)
 		return errors.New("no command")
 	}
 	switch args[0] {
 	case "serve":
-		return serveCmd(ctx, args[1:], stderr)
+		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "ingest":
 		return ingestCmd(ctx, args[1:], stdout, stderr)
 	case "search":
@@ -61,11 +55,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return benchCmd(ctx, args[1:], stdout)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
+	case "version", "--version":
+		return versionCmd(args[1:], stdout)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		if len(args) > 1 && args[1] != "help" {
+			if _, ok := helps[strings.Join(args[1:], " ")]; !ok {
+				return fmt.Errorf("help: unknown command %q", strings.Join(args[1:], " "))
+			}
+			return run(ctx, append(append([]string(nil), args[1:]...), "-h"), stdout, stderr)
+		}
+		if len(args) > 1 {
+			writeHelp(stdout, "help", nil)
+			return nil
+		}
+		writeUsage(stdout)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	writeUsage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
@@ -75,22 +81,4 @@ func defaultDataDir() string {
 		return d
 	}
 	return "tessera-data"
-}
-
-// parseInterspersed parses flags that may come before or after positional
-// arguments ("tessera search "usb cable" --limit 5") and returns the
-// positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }

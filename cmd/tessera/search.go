@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	tessera "github.com/tessera-search/tessera"
 	"io"
@@ -33,7 +33,7 @@ func (w weightFlags) Set(s string) error {
 }
 
 func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs := newFlags("search", stdout)
 	data := fs.String("data", defaultDataDir(), "data directory")
 	weights := weightFlags{}
 	fs.Var(weights, "weight", "space=weight (repeatable)")
@@ -43,14 +43,18 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the JSON response")
 	rank := fs.String("rank", "", `"relevance" (default: weights reorder what matches the text) or "linear" (Superlinked's plain mix)`)
 	sortBy := fs.String("sort", "", `order the on-topic results by a filter field: FIELD or FIELD:desc`)
-	words, err := parseInterspersed(fs, args)
+	words, err := fs.parseInterspersed(args)
 	if err != nil {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data})
+	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, Holder: tessera.Holder{Command: "tessera search"}})
 	if err != nil {
-		return err
+		var le *tessera.LockedError
+		if errors.As(err, &le) && le.Holder.Addr != "" {
+			return fmt.Errorf("search: %w; ask the server instead: curl -s %s/v1/search -d '{\"text\": \"…\"}'", err, le.Holder.Addr)
+		}
+		return fmt.Errorf("search: %w", err)
 	}
 	defer a.Close()
 	if err := a.LoadDemo(ctx); err != nil {

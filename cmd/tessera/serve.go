@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -25,10 +25,9 @@ import (
 // variables and an optional --config file (see the config package). The
 // listener opens before the data directory so that /healthz answers and
 // /readyz says "starting" while the write-ahead log replays.
-func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	loader := config.Flags(fs)
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stdout)
+	loader := config.Flags(fs.FlagSet)
 	// A one-off recovery, not a setting: it is never read from the
 	// configuration file or the environment.
 	walTruncateAt := fs.Int64("wal-truncate-at", -1, "recover from a corrupt write-ahead log: keep the frames before this byte offset (the refusal to start names it) and discard the rest; a copy of the whole log is kept")
@@ -81,6 +80,7 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	a, err := tessera.Open(ctx, tessera.Options{DataDir: cfg.Data, SchemaPath: cfg.Schema, Embedder: metrics.InstrumentEmbedder(emb),
 		Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll,
+		Holder:    tessera.Holder{Command: "tessera serve", Addr: clientURL(ln.Addr())},
 		OnWALSync: metrics.ObserveWALSync, OnSnapshot: metrics.ObserveSnapshot,
 		TruncateWAL: *walTruncateAt >= 0, TruncateWALAt: *walTruncateAt})
 	if err != nil {
@@ -158,6 +158,15 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger.Info("stopped cleanly", "documents", a.Collection.Len())
 	return nil
+}
+
+// clientURL is the URL a client on this machine reaches a listener at: a
+// wildcard address (0.0.0.0, ::) is reached on loopback.
+func clientURL(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + a.String()
 }
 
 // startingHandler answers while the data directory opens: alive, not

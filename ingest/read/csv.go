@@ -51,9 +51,12 @@ func newCSV(r io.Reader, format, name string, opt Options, closer io.Closer) (*c
 func (r *csvReader) Columns() []string { return r.cols }
 
 // Next returns the next record. Broken quoting is reported as a *RowError
-// and reading resumes after the line where encoding/csv stopped; an
-// unterminated quote therefore swallows the rest of the file into that
-// one error.
+// and reading resumes after the line where encoding/csv stopped. A quote
+// left open runs on through the following lines (to the next quote, or
+// to the end of the file): that is one error, starting at the line where
+// the quote opened, and it stands for every line it ran through, each of
+// which was a row the file meant to have (RowError.Rows), so that no row
+// silently drops out of the count.
 func (r *csvReader) Next(ctx context.Context) (Record, error) {
 	if r.err != nil {
 		return Record{}, r.err
@@ -65,8 +68,16 @@ func (r *csvReader) Next(ctx context.Context) (Record, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
+			first := r.row + 1
+			if pe.Line > pe.StartLine && errors.Is(pe.Err, csv.ErrQuote) {
+				n := pe.Line - pe.StartLine + 1
+				r.row += n
+				return Record{}, &RowError{Row: first, Line: pe.StartLine, Rows: n,
+					Err: fmt.Errorf("quote opened on this line is never closed properly: it runs to line %d, column %d (%w), taking lines %d-%d (%d rows) with it",
+						pe.Line, pe.Column, pe.Err, pe.StartLine, pe.Line, n)}
+			}
 			r.row++
-			return Record{}, &RowError{Row: r.row, Line: pe.StartLine,
+			return Record{}, &RowError{Row: first, Line: pe.StartLine,
 				Err: fmt.Errorf("line %d, column %d: %w", pe.Line, pe.Column, pe.Err)}
 		}
 		if errors.Is(err, io.EOF) {

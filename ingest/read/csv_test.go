@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"io"
 	"os"
@@ -92,6 +93,50 @@ func TestCSVUnterminatedQuote(t *testing.T) {
 	recs, rowErrs, err := readAll(t, newString(t, src, "u.csv", Options{}))
 	if err != nil || len(recs) != 1 || len(rowErrs) != 1 || rowErrs[0].Line != 3 {
 		t.Fatalf("records %v, row errors %v, err %v", recs, rowErrs, err)
+	}
+}
+
+// An opened quote that a later line's quote "closes" turns the lines in
+// between into one broken record: one error at the line where the quote
+// opened, standing for every row it swallowed, and the row numbers after
+// it stay the file's.
+func TestCSVUnclosedQuoteCountsTheRowsItSwallows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,name\n")
+	for i := 1; i <= 11; i++ {
+		switch i {
+		case 4:
+			fmt.Fprintf(&b, "%d,\"opened here\n", i)
+		case 7:
+			fmt.Fprintf(&b, "%d,\"seven\"\n", i) // its first quote ends row 4's field; 's' is then stray
+		default:
+			fmt.Fprintf(&b, "%d,n%d\n", i, i)
+		}
+	}
+	for _, tc := range []struct {
+		name, src  string
+		rows, last int
+	}{
+		{"closed later", b.String(), 4, 8},
+		{"never closed", strings.Replace(b.String(), `7,"seven"`, "7,seven", 1), 8, 8},
+	} {
+		recs, rowErrs, err := readAll(t, newString(t, tc.src, "q.csv", Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rowErrs) != 1 {
+			t.Fatalf("%s: row errors %v", tc.name, rowErrs)
+		}
+		e := rowErrs[0]
+		if e.Row != 4 || e.Line != 5 || e.Rows != tc.rows || !strings.Contains(e.Error(), "quote opened on this line") {
+			t.Fatalf("%s: row error %v (row %d, line %d, rows %d), want row 4, line 5, %d rows", tc.name, e, e.Row, e.Line, e.Rows, tc.rows)
+		}
+		if got := len(recs) + e.Rows; got != 11 {
+			t.Fatalf("%s: %d records + %d swallowed rows, want 11", tc.name, len(recs), e.Rows)
+		}
+		if n := len(recs); n > 3 && recs[3].Row != 8 {
+			t.Fatalf("%s: the row after the broken record is numbered %d, want 8", tc.name, recs[3].Row)
+		}
 	}
 }
 

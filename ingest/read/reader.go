@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 // Formats accepted in Options.Format.
@@ -68,6 +69,10 @@ type RowError struct {
 	// in a CSV file, the sheet's column letter in a workbook).
 	Column string
 	Err    error // what is wrong
+	// Rows is how many data rows the error stands for, when more than
+	// one: an unclosed quote runs on through the lines after it, and each
+	// of them was a row the file meant to have.
+	Rows int
 }
 
 // Error names the row, line and column.
@@ -115,12 +120,42 @@ func Open(path string, opt Options) (Reader, error) {
 		}
 		return r, nil
 	}
-	r, err = newText(f, format, path, opt, f)
+	cr := &countingReader{r: f}
+	r, err = newText(cr, format, path, opt, f)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
+		return &sizedReader{Reader: r, in: cr, size: st.Size()}, nil
+	}
 	return r, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// sizedReader is a text Reader over a file of known size; Fraction lets
+// progress reports say how far through the file it is.
+type sizedReader struct {
+	Reader
+	in   *countingReader
+	size int64
+}
+
+// Fraction is the share of the file's bytes read so far (buffered ahead
+// of the records returned, by at most the read buffer).
+func (s *sizedReader) Fraction() float64 {
+	return min(float64(s.in.n.Load())/float64(s.size), 1)
 }
 
 // New reads from r, an upload for instance; name supplies the extension
