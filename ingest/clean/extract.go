@@ -141,3 +141,66 @@ func isIdentByte(s string, i int) bool {
 	c := s[i]
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
+
+// SpecKeys lists the keys of a key/value specification as ExtractValue
+// reads it ({"key": K, "value": V} pairs and object keys other than those
+// of a pair), in document order where the document has one, without
+// duplicates; nil when s is no specification. tessera init proposes
+// extract fields from them.
+func SpecKeys(s string) []string {
+	t := strings.TrimSpace(s)
+	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+		return nil
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(t), &doc); err != nil {
+		if err := json.Unmarshal([]byte(rubyToJSON(t)), &doc); err != nil {
+			return nil
+		}
+	}
+	var keys []string
+	seen := map[string]bool{}
+	var walk func(any, int)
+	walk = func(doc any, depth int) {
+		if depth > maxSpecDepth {
+			return
+		}
+		switch d := doc.(type) {
+		case map[string]any:
+			if k, ok := d["key"].(string); ok {
+				if _, ok := d["value"]; ok {
+					if k = strings.TrimSpace(k); k != "" && !seen[k] {
+						seen[k] = true
+						keys = append(keys, k)
+					}
+					return
+				}
+			}
+			if _, ok := d["value"]; ok && len(d) == 1 {
+				return // a value without a key (Flipkart's care notes)
+			}
+			names := make([]string, 0, len(d))
+			for k := range d {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				switch d[k].(type) {
+				case map[string]any, []any:
+					walk(d[k], depth+1)
+				default:
+					if k = strings.TrimSpace(k); k != "" && !seen[k] {
+						seen[k] = true
+						keys = append(keys, k)
+					}
+				}
+			}
+		case []any:
+			for _, v := range d {
+				walk(v, depth+1)
+			}
+		}
+	}
+	walk(doc, 0)
+	return keys
+}
