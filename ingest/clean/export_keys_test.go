@@ -125,6 +125,7 @@ func FuzzExtractValue(f *testing.F) {
 		f.Add(s, "k")
 	}
 	f.Fuzz(func(t *testing.T, s, key string) {
+		SpecKeys(s) // must not panic
 		v, found, err := ExtractValue(s, key)
 		if err != nil && (found || v != nil) {
 			t.Fatalf("ExtractValue(%q, %q) = %v, %v, %v", s, key, v, found, err)
@@ -155,4 +156,21 @@ func FuzzUnwrapList(f *testing.F) {
 			t.Fatalf("Clean(%q) = %T", s, got)
 		}
 	})
+}
+
+func TestSpecKeys(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want []string
+	}{
+		{`{"product_specification"=>[{"key"=>"Type", "value"=>"Shorts"}, {"value"=>"Machine Wash"}, {"key"=>"Ideal For", "value"=>"Women's"}]}`, []string{"Type", "Ideal For"}},
+		{`{"b": 1, "a": {"c": "x"}}`, []string{"c", "b"}},
+		{`{"product_specification"=>nil}`, []string{"product_specification"}},
+		{"plain", nil},
+		{"{broken", nil},
+	} {
+		if got := SpecKeys(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SpecKeys(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }
