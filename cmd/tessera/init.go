@@ -171,7 +171,7 @@ func (p *profile) chooseID() (*column, error) {
 	var best *column
 	bestKey := [3]float64{math.Inf(-1)}
 	for _, c := range p.cols {
-		if len(c.values) != p.rows || c.kind == kindSpec || c.kind == kindPath {
+		if len(c.values) != p.rows || c.kind == kindSpec || c.kind == kindPath || c.kind == kindList || c.kind == kindSkip {
 			continue
 		}
 		ratio := float64(len(c.distinct)) / float64(p.rows)
@@ -483,10 +483,15 @@ func (p *profile) schema() ([]byte, error) {
 `)
 	fmt.Fprintf(&b, "name: %s\nid: %s\nfields:\n", yamlString(p.name), yamlString(id.field))
 	width := 0
+	var skipped []string
 	for _, c := range fields {
 		width = max(width, len(c.field))
 	}
 	for _, c := range fields {
+		if c.kind == kindSkip {
+			skipped = append(skipped, c.source)
+			continue
+		}
 		line := fmt.Sprintf("  %-*s {%s}", width+1, yamlString(c.field)+":", fieldKeys(c.spec))
 		c.note = oneLine(c.note, 200)
 		switch {
@@ -497,6 +502,9 @@ func (p *profile) schema() ([]byte, error) {
 			fmt.Fprintf(&b, "  # %s\n", c.note)
 		}
 		b.WriteString(line + "\n")
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, "  # left out, no field type holds their values (nested objects): %s\n", strings.Join(quoteAll(skipped), ", "))
 	}
 	b.WriteString("spaces:\n")
 	for _, sp := range spaceList {
@@ -517,7 +525,7 @@ func (p *profile) schema() ([]byte, error) {
 	for _, c := range fields {
 		switch c.spec.Type {
 		case spaces.TypeCategory, spaces.TypeCategoryList, spaces.TypeNumber, spaces.TypeInteger, spaces.TypeBool, spaces.TypeTime:
-			if c != id && c.kind != kindEmpty {
+			if c != id && c.kind != kindEmpty && c.kind != kindSkip {
 				filters = append(filters, yamlString(c.field))
 			}
 		}

@@ -51,6 +51,8 @@ const (
 	kindCategory = "category"
 	kindSpec     = "spec"
 	kindText     = "text"
+	kindList     = "list"
+	kindSkip     = "skip"
 )
 
 // maxDistinct bounds the distinct values counted per column.
@@ -157,10 +159,14 @@ func (c *column) infer() {
 		c.kind, c.note = kindEmpty, "empty in the sample"
 		return
 	}
-	if c.inferBool() || c.inferNumber() || c.inferTime() || c.inferSpec() || c.inferPath() {
+	if c.inferBool() || c.inferNumber() || c.inferTime() || c.inferSpec() || c.inferPath() || c.inferList() {
 		return
 	}
-	c.cleansAll(spaces.Field{Type: spaces.TypeText})
+	if !c.cleansAll(spaces.Field{Type: spaces.TypeText}) {
+		// Nested objects in JSON: no field type holds them.
+		c.kind, c.note = kindSkip, "left out: its values are not text, numbers, dates or lists"
+		return
+	}
 	c.avgLen = 0
 	for _, s := range c.strs {
 		c.avgLen += float64(len([]rune(s)))
@@ -428,6 +434,29 @@ func (c *column) inferPath() bool {
 		}
 		c.note = fmt.Sprintf("category path, %d distinct levels; top level: %s", len(levels), topValues(c.pathTop, 6))
 		return true
+	}
+	return false
+}
+
+// inferList takes JSON arrays as category lists.
+func (c *column) inferList() bool {
+	for _, v := range c.values {
+		if _, ok := v.([]any); ok {
+			spec := spaces.Field{Type: spaces.TypeCategoryList}
+			if !c.cleansAll(spec) {
+				return false
+			}
+			c.kind, c.spec = kindList, spec
+			counts := map[string]int{}
+			for _, v := range c.cleaned {
+				list, _ := v.([]string)
+				for _, x := range list {
+					counts[x]++
+				}
+			}
+			c.note = fmt.Sprintf("lists of %s: %s", plural(len(counts), "value"), topValues(counts, 6))
+			return true
+		}
 	}
 	return false
 }

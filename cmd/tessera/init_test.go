@@ -241,3 +241,24 @@ func TestInitErrors(t *testing.T) {
 		t.Errorf("a file without an id column: %v", err)
 	}
 }
+
+// An NDJSON export: typed numbers and booleans, tag arrays, and a nested
+// object no field type holds, which init leaves out.
+func TestInitNDJSON(t *testing.T) {
+	var b strings.Builder
+	colors := []string{"red", "blue", "green"}
+	for i := range 60 {
+		fmt.Fprintf(&b, `{"sku":"S-%d","name":"Trail running shoe %d","price":%d.5,"in_stock":%t,"tags":["shoe","%s"],"dims":{"w":%d},"added":"2026-0%d-1%dT10:00:00Z"}`+"\n",
+			i, i, 40+i, i%2 == 0, colors[i%3], i, 1+i%9, i%10)
+	}
+	path := filepath.Join(t.TempDir(), "shoes.ndjson")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	y, _ := initAndIngest(t, path, "trail shoe")
+	for _, w := range []string{"id: sku", "in_stock: {type: bool}", "tags:", "type: category_list", `left out`, `"dims"`, "kind: recency"} {
+		if !strings.Contains(y, w) {
+			t.Errorf("schema lacks %q:\n%s", w, y)
+		}
+	}
+}
