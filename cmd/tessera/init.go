@@ -358,7 +358,10 @@ func (p *profile) spaces(id *column, fields []*column) []space {
 			// same judgement aggregated differently.
 			rated = true
 			top := 5.0
-			if c.max > 5 {
+			switch {
+			case c.max > 10:
+				top = niceCeil(c.max) // "85/100"
+			case c.max > 5:
 				top = 10
 			}
 			out = append(out, space{keys: [][2]string{{"name", c.field}, {"kind", "number"}, {"field", c.field}, {"min", "0"}, {"max", formatNumber(top)},

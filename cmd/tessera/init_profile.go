@@ -494,10 +494,10 @@ func quoteAll(ss []string) []string {
 
 // formatNumber writes a number without exponent or trailing zeros.
 func formatNumber(x float64) string {
-	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 || math.Abs(x) >= 1e5 {
 		return fmt.Sprintf("%.0f", x)
 	}
-	return fmt.Sprintf("%.4g", x)
+	return fmt.Sprintf("%.6g", x)
 }
 
 // fieldName turns a column name into a schema field name: lower case,
