@@ -128,11 +128,10 @@ func (c *column) cleansMost(spec spaces.Field) (spaces.Field, bool) {
 				return spec, false
 			}
 			bad[strings.TrimSpace(s)] = true
-			failed++
+			if failed++; len(bad) > 3 || failed*50 > len(c.values) {
+				return spec, false
+			}
 		}
-	}
-	if len(bad) > 3 || failed*50 > len(c.values) {
-		return spec, false
 	}
 	for tok := range bad {
 		spec.Null = append(spec.Null, tok)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -259,6 +260,24 @@ func TestInitNDJSON(t *testing.T) {
 	for _, w := range []string{"id: sku", "in_stock: {type: bool}", "tags:", "type: category_list", `left out`, `"dims"`, "kind: recency"} {
 		if !strings.Contains(y, w) {
 			t.Errorf("schema lacks %q:\n%s", w, y)
+		}
+	}
+}
+
+func TestInitHelpers(t *testing.T) {
+	for in, want := range map[string]string{"Order Date": "order_date", "Sub-Category": "sub_category", "is_FK_Advantage_product": "is_fk_advantage_product", "2nd": "c_2nd", "???": "column"} {
+		if got := fieldName(in); got != want {
+			t.Errorf("fieldName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[float64]float64{77990: 100000, 2999: 5000, 1369: 2000, 1: 1, 0.45: 0.5, 0: 1} {
+		if got := niceCeil(in); math.Abs(got-want) > 1e-9 {
+			t.Errorf("niceCeil(%v) = %v, want %v", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"price": "price", "Order Date": `"Order Date"`, "yes": `"yes"`, `a"b`: `"a\"b"`, " >> ": `" >> "`} {
+		if got := yamlString(in); got != want {
+			t.Errorf("yamlString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
