@@ -157,7 +157,8 @@ func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
 }
 
 // ValidateCleaning checks every field's cleaning keys (format, missing,
-// default, separator, layouts) the way the cleaner will read them, and
+// default, separator, unwrap, levels, extract, layouts) the way the
+// cleaner will read them, and
 // names the field's key and schema line in the error.
 func ValidateCleaning(s *spaces.Schema) error {
 	for _, name := range s.FieldNames() {

@@ -370,9 +370,10 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		if !validFieldTypes[f.Type] {
 			return fail("fields."+name+".type", "unknown type %q (want one of text, number, integer, bool, time, category, category_list)", f.Type)
 		}
-		// The cleaning keys (format, missing, default, separator, layouts)
-		// are checked by the cleaner that reads them (clean.Spec.Validate,
-		// when tessera opens the schema), with this key's line.
+		// The cleaning keys (format, missing, default, separator, unwrap,
+		// levels, extract, layouts) are checked by the cleaner that reads
+		// them (clean.Spec.Validate, when tessera opens the schema), with
+		// this key's line.
 	}
 	if len(s.Spaces) == 0 {
 		return fail("spaces", "at least one space is required")
