@@ -174,3 +174,47 @@ func TestSpecKeys(t *testing.T) {
 		}
 	}
 }
+
+// FuzzExportKeysClean cleans arbitrary values under the export keys: a
+// value either cleans to the type's Go type or fails with a *ValueError,
+// never a panic; a path keeps at most levels parts.
+func FuzzExportKeysClean(f *testing.F) {
+	f.Add("category_list", " >> ", true, 2, "", `["A >> B >> C"]`)
+	f.Add("category", "|", false, 1, "", "A|B")
+	f.Add("category", "", false, 0, "Ideal For", `{"s"=>[{"key"=>"Ideal For", "value"=>"Women"}]}`)
+	f.Add("text", "", true, 0, "", `['a', "b"]`)
+	f.Add("number", "", false, 0, "Price", `{"Price": "12"}`)
+	f.Fuzz(func(t *testing.T, typ, sep string, unwrap bool, levels int, key, raw string) {
+		s := Spec{Type: typ, Separator: sep, Levels: levels}
+		if unwrap {
+			s.Unwrap = UnwrapList
+		}
+		if key != "" {
+			s.Extract = &spaces.Extract{From: "spec", Key: key}
+		}
+		if s.Validate() != nil {
+			return
+		}
+		v, err := s.Clean(raw)
+		if err != nil {
+			if _, ok := err.(*ValueError); !ok {
+				t.Fatalf("Clean(%q) error %T, want *ValueError", raw, err)
+			}
+			return
+		}
+		switch typ {
+		case TypeCategoryList:
+			list, ok := v.([]string)
+			if !ok && v != nil {
+				t.Fatalf("category_list gave %T", v)
+			}
+			if levels > 0 && key == "" && len(list) > levels && !unwrap {
+				t.Fatalf("levels %d kept %q", levels, list)
+			}
+		case TypeCategory, TypeText:
+			if _, ok := v.(string); !ok && v != nil {
+				t.Fatalf("%s gave %T", typ, v)
+			}
+		}
+	})
+}
