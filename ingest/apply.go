@@ -108,14 +108,19 @@ type Applier struct {
 	coll   *index.Collection
 	specs  map[string]clean.Spec
 
-	mu        sync.Mutex // serialises Commit
-	sink      Sink
-	vocabSeen string
-	observers []func([]Item, []Result)
+	mu         sync.Mutex // serialises Commit
+	sink       Sink
+	vocabSeen  string
+	newestSeen string
+	observers  []func([]Item, []Result)
 }
 
 // metaVocabulary is the collection metadata key of learned categories.
 const metaVocabulary = "vocabulary"
+
+// metaNewest is the collection metadata key of the newest values learned
+// by recency spaces with as_of: newest.
+const metaNewest = "recency_newest"
 
 // NewApplier validates the schema's cleaning rules and restores the
 // collection's learned category vocabulary into the encoder.
@@ -141,11 +146,20 @@ func NewApplier(enc *spaces.Encoder, coll *index.Collection) (*Applier, error) {
 		}
 		a.vocabSeen = string(raw)
 	}
+	if raw := coll.Meta(metaNewest); raw != nil {
+		var v map[string]time.Time
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("ingest: saved newest times: %w", err)
+		}
+		enc.RestoreNewest(v)
+		a.newestSeen = string(raw)
+	}
 	return a, nil
 }
 
 // ValidateCleaning checks every field's cleaning keys (format, missing,
-// default, separator, layouts) the way the cleaner will read them, and
+// default, separator, unwrap, levels, extract, layouts) the way the
+// cleaner will read them, and
 // names the field's key and schema line in the error.
 func ValidateCleaning(s *spaces.Schema) error {
 	for _, name := range s.FieldNames() {
@@ -349,16 +363,27 @@ func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
 			}
 		}
 	}
-	var meta map[string][]byte
+	meta := map[string][]byte{}
 	if v, _ := json.Marshal(a.enc.Vocabulary()); string(v) != a.vocabSeen {
-		meta = map[string][]byte{metaVocabulary: v}
+		meta[metaVocabulary] = v
+	}
+	if n := a.enc.Newest(); len(n) > 0 {
+		if v, _ := json.Marshal(n); string(v) != a.newestSeen {
+			meta[metaNewest] = v
+		}
+	}
+	if len(meta) == 0 {
+		meta = nil
 	}
 	outs, err := a.coll.Apply(ctx, recs, meta)
 	if err != nil {
 		return nil, err
 	}
-	if meta != nil {
-		a.vocabSeen = string(meta[metaVocabulary])
+	if v, ok := meta[metaVocabulary]; ok {
+		a.vocabSeen = string(v)
+	}
+	if v, ok := meta[metaNewest]; ok {
+		a.newestSeen = string(v)
 	}
 	for j, i := range at {
 		if outs[j] == index.Stale {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,6 +114,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 		opt.MaxProblems = 1000
 	}
 	sum := Summary{File: name, Warnings: a.checkColumns(r.Columns())}
+	daysBefore := a.newestDays()
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -201,11 +203,31 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 	if sum.Read == 0 {
 		return sum, fmt.Errorf("%s: %w", name, ErrNoRows)
 	}
+	if a.newestDays() != daysBefore {
+		// Rows were encoded against the newest value seen so far; the file
+		// moved it, so the recency parts are re-encoded against the final one.
+		if _, err := a.RefreshRecency(parent); err != nil {
+			return sum, fmt.Errorf("%s: re-encode recency against the newest value: %w", name, err)
+		}
+	}
 	return sum, nil
 }
 
 // ErrNoRows is the error of a bulk ingestion that read no data row.
 var ErrNoRows = errors.New("no data rows after the header (wrong file, sheet or format?)")
+
+// newestDays is the day of each as_of: newest recency space's newest value:
+// a recency part depends on the day only (its reference is the next
+// midnight), so only a new day makes stored parts stale.
+func (a *Applier) newestDays() string {
+	newest := a.enc.Newest()
+	days := make([]string, 0, len(newest))
+	for name, t := range newest {
+		days = append(days, name+"="+t.Format("2006-01-02"))
+	}
+	sort.Strings(days)
+	return strings.Join(days, ";")
+}
 
 func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen map[string]struct{}, rejects *json.Encoder, maxProblems int) error {
 	if b.err != nil {

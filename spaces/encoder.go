@@ -224,8 +224,9 @@ func (e *Encoder) EncodeItems(ctx context.Context, docs []map[string]any, dst []
 	return nil
 }
 
-// Learn registers the categories of doc in every learning category space
-// and reports whether a vocabulary grew. Callers learn rows in source order
+// Learn registers the categories of doc in every learning category space,
+// and its time in every recency space with as_of: newest, and reports
+// whether a vocabulary grew or a newest value moved. Callers learn rows in source order
 // before encoding them in parallel, so slots do not depend on scheduling and
 // the bulk and stream paths produce identical vectors.
 func (e *Encoder) Learn(doc map[string]any) bool {
@@ -244,7 +245,37 @@ func (e *Encoder) Learn(doc map[string]any) bool {
 			}
 		}
 	}
+	for i, r := range e.recencies {
+		if t, ok := doc[e.schema.Spaces[i].Field].(time.Time); ok && r.learn(t) {
+			grew = true
+		}
+	}
 	return grew
+}
+
+// Newest returns the newest learned value of every recency space with
+// as_of: newest that has learned one, by space name, for the collection to
+// persist.
+func (e *Encoder) Newest() map[string]time.Time {
+	out := map[string]time.Time{}
+	for i, r := range e.recencies {
+		if r.newest {
+			if n := r.newestNanos.Load(); n != noNewest {
+				out[e.segments[i].Name] = time.Unix(0, n).UTC()
+			}
+		}
+	}
+	return out
+}
+
+// RestoreNewest re-learns saved newest values, so a restart keeps the
+// reference the stored vectors were encoded against.
+func (e *Encoder) RestoreNewest(v map[string]time.Time) {
+	for i, r := range e.recencies {
+		if t, ok := v[e.segments[i].Name]; ok {
+			r.learn(t)
+		}
+	}
 }
 
 // SpacesOfFields marks the spaces that read any of the given fields.

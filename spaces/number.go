@@ -10,17 +10,27 @@ import (
 // The third dimension is the negative filter: out-of-range values that the
 // mode penalises encode as [0, 0, negative_filter].
 type numberSpace struct {
-	s        *SpaceSpec
-	min, max float64
-	log      bool
+	s         *SpaceSpec
+	min, max  float64
+	log       bool
+	signedLog bool
 }
 
 func newNumberSpace(s *SpaceSpec) *numberSpace {
-	n := &numberSpace{s: s, min: *s.Min, max: *s.Max, log: s.Scale == "log"}
-	if n.log {
+	n := &numberSpace{s: s, min: *s.Min, max: *s.Max, log: s.Scale == ScaleLog, signedLog: s.Scale == ScaleSignedLog}
+	switch {
+	case n.log:
 		n.min, n.max = math.Log10(1+n.min), math.Log10(1+n.max)
+	case n.signedLog:
+		n.min, n.max = signedLog(n.min), signedLog(n.max)
 	}
 	return n
+}
+
+// signedLog is sign(x)·log10(1+|x|): odd and monotonic, so a loss of 1,000
+// sits as far below zero as a profit of 1,000 sits above it.
+func signedLog(x float64) float64 {
+	return math.Copysign(math.Log10(1+math.Abs(x)), x)
 }
 
 func (n *numberSpace) spec() *SpaceSpec { return n.s }
@@ -36,6 +46,9 @@ func (n *numberSpace) theta(v float64) (theta float64, ok bool) {
 			return 0, false
 		}
 		x = math.Log10(1 + v)
+	}
+	if n.signedLog {
+		x = signedLog(v)
 	}
 	if x < n.min {
 		if n.s.Mode != "minimum" {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -32,6 +33,30 @@ const (
 	KindCategory = "category"
 	KindRecency  = "recency"
 )
+
+// Number space scales. ScaleSignedLog is sign(x)·log10(1+|x|): a log scale
+// for values that go negative, such as profit.
+const (
+	ScaleLinear    = "linear"
+	ScaleLog       = "log"
+	ScaleSignedLog = "signed_log"
+)
+
+// AsOfNewest as a recency space's as_of takes the newest value ingested
+// as "now".
+const AsOfNewest = "newest"
+
+// ParseAsOf reads a fixed as_of date: 2006-01-02 (midnight UTC) or RFC 3339.
+func ParseAsOf(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not %q, a date (2006-01-02) or an RFC 3339 time", s, AsOfNewest)
+	}
+	return t.UTC(), nil
+}
 
 // Schema is the single definition of a table: its fields, how each source
 // column is cleaned, and the spaces rows are encoded into. Bulk files and the
@@ -70,8 +95,16 @@ type Field struct {
 	// Default replaces null values when Missing is "default"; it is
 	// cleaned like a raw value, so 0, "0" and 0.0 all suit an integer.
 	Default any `yaml:"default,omitempty" json:"default,omitempty"`
-	// Separator splits category_list values; "|" when empty.
+	// Separator splits category_list values and category paths; "|" when
+	// empty. It may be several characters (" >> ").
 	Separator string `yaml:"separator,omitempty" json:"separator,omitempty"`
+	// Unwrap "list" strips a JSON-array or list-literal wrapper
+	// (`["A >> B"]`) from text and category values before they are split.
+	Unwrap string `yaml:"unwrap,omitempty" json:"unwrap,omitempty"`
+	// Levels keeps the first N levels of a category path; 0 keeps all.
+	Levels int `yaml:"levels,omitempty" json:"levels,omitempty"`
+	// Extract reads the field out of a key/value specification column.
+	Extract *Extract `yaml:"extract,omitempty" json:"extract,omitempty"`
 	// DecimalComma reads "1.234,56" as 1234.56.
 	DecimalComma bool `yaml:"decimal_comma,omitempty" json:"decimal_comma,omitempty"`
 	// Layouts are extra time layouts tried first: Go reference layouts
@@ -79,10 +112,23 @@ type Field struct {
 	Layouts []string `yaml:"layouts,omitempty" json:"layouts,omitempty"`
 }
 
-// SourceColumn is the column a field is read from in source files.
+// Extract names a value inside a key/value specification column such as
+// {"product_specification"=>[{"key"=>"Ideal For", "value"=>"Women"}]}.
+type Extract struct {
+	// From is the source column holding the specification.
+	From string `yaml:"from" json:"from"`
+	// Key is the specification key whose value the field takes.
+	Key string `yaml:"key" json:"key"`
+}
+
+// SourceColumn is the column a field is read from in source files: Column,
+// else the column an extract reads, else the field's name.
 func (f *Field) SourceColumn(name string) string {
 	if f.Column != "" {
 		return f.Column
+	}
+	if f.Extract != nil && f.Extract.From != "" {
+		return f.Extract.From
 	}
 	return name
 }
@@ -101,7 +147,11 @@ type SpaceSpec struct {
 	MaxCategories  int      `yaml:"max_categories,omitempty" json:"max_categories,omitempty"`
 	Periods        []Period `yaml:"periods,omitempty" json:"periods,omitempty"`
 	OffsetHours    float64  `yaml:"offset_hours,omitempty" json:"offset_hours,omitempty"`
-	Weight         *float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
+	// AsOf fixes a recency space's "now": a date (2006-01-02 or RFC 3339)
+	// or AsOfNewest, the newest value ingested. Old datasets then need no
+	// offset_hours that drifts as real time passes.
+	AsOf   string   `yaml:"as_of,omitempty" json:"as_of,omitempty"`
+	Weight *float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
 	// Lexical is a text space's lexical share ℓ in [0, 1]: its similarity
 	// is (1−ℓ)·cosine + ℓ·lexical match. Unset means DefaultLexical; 0
 	// turns lexical matching off for the space.
@@ -320,9 +370,10 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		if !validFieldTypes[f.Type] {
 			return fail("fields."+name+".type", "unknown type %q (want one of text, number, integer, bool, time, category, category_list)", f.Type)
 		}
-		// The cleaning keys (format, missing, default, separator, layouts)
-		// are checked by the cleaner that reads them (clean.Spec.Validate,
-		// when tessera opens the schema), with this key's line.
+		// The cleaning keys (format, missing, default, separator, unwrap,
+		// levels, extract, layouts) are checked by the cleaner that reads
+		// them (clean.Spec.Validate, when tessera opens the schema), with
+		// this key's line.
 	}
 	if len(s.Spaces) == 0 {
 		return fail("spaces", "at least one space is required")
@@ -346,6 +397,16 @@ func (s *Schema) validate(doc *yaml.Node) error {
 		}
 		if sp.NegativeFilter > 0 {
 			return fail(at+".negative_filter", "must be ≤ 0")
+		}
+		if sp.AsOf != "" {
+			if sp.Kind != KindRecency {
+				return fail(at+".as_of", "applies to recency spaces, not %s", sp.Kind)
+			}
+			if sp.AsOf != AsOfNewest {
+				if _, err := ParseAsOf(sp.AsOf); err != nil {
+					return fail(at+".as_of", "%v", err)
+				}
+			}
 		}
 		if sp.Lexical != nil && (sp.Kind != KindText || !(*sp.Lexical >= 0 && *sp.Lexical <= 1)) {
 			return fail(at+".lexical", "is a text space's lexical share, a number from 0 to 1")
@@ -376,13 +437,13 @@ func (s *Schema) validate(doc *yaml.Node) error {
 				return fail(at+".mode", "unknown mode %q (want minimum, maximum or similar)", sp.Mode)
 			}
 			switch sp.Scale {
-			case "", "linear":
-			case "log":
+			case "", ScaleLinear, ScaleSignedLog:
+			case ScaleLog:
 				if *sp.Min < 0 {
-					return fail(at+".min", "log scale needs min ≥ 0")
+					return fail(at+".min", "log scale needs min ≥ 0 (scale: signed_log takes negative values)")
 				}
 			default:
-				return fail(at+".scale", "unknown scale %q (want linear or log)", sp.Scale)
+				return fail(at+".scale", "unknown scale %q (want linear, log or signed_log)", sp.Scale)
 			}
 		case KindCategory:
 			if f.Type != TypeCategory && f.Type != TypeCategoryList {

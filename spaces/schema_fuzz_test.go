@@ -43,6 +43,10 @@ func FuzzParseSchema(f *testing.F) {
 		"name: x\nid: id\nfields:\n  id: {type: text}\n  c: {type: category}\nspaces:\n  - {name: c, kind: category, field: c, categories: []}\n",
 		"name: x\nid: id\nfields:\n  id: {type: text}\n  t: {type: time}\nspaces:\n  - {name: r, kind: recency, field: t, periods: [{days: 0, weight: 1}]}\n",
 		"name: x\nid: id\nfields: {id: {type: text}}\nspaces: [{name: a, kind: text, field: id}, {name: a, kind: text, field: id}]\n",
+		"name: x\nid: id\nfields:\n  id: {type: text}\n  t: {type: time}\nspaces:\n  - {name: r, kind: recency, field: t, as_of: newest}\n",
+		"name: x\nid: id\nfields:\n  id: {type: text}\n  t: {type: time}\nspaces:\n  - {name: r, kind: recency, field: t, as_of: 2017-12-31}\n",
+		"name: x\nid: id\nfields:\n  id: {type: text}\n  p: {type: number}\nspaces:\n  - {name: p, kind: number, field: p, min: -5000, max: 5000, mode: maximum, scale: signed_log}\n",
+		"name: x\nid: id\nfields:\n  id: {type: text}\n  c: {type: category, separator: \" >> \", unwrap: list, levels: 1, extract: {from: s, key: k}}\nspaces:\n  - {name: c, kind: category, field: c}\n",
 		"&a [*a, *a]", "fields: &f {x: *f}", "name: !!binary aGk=", "? [a]\n: b\n", "name: x\nid: id\nfilters: [nope]\n",
 	} {
 		f.Add([]byte(s))

@@ -22,7 +22,7 @@ type helpText struct {
 }
 
 // commands lists the commands in the order `tessera help` shows them.
-var commands = []string{"serve", "ingest", "search", "config", "bench", "atlas-index", "version", "help"}
+var commands = []string{"serve", "init", "ingest", "search", "config", "bench", "atlas-index", "version", "help"}
 
 var helps = map[string]helpText{
 	"serve": {
@@ -36,6 +36,17 @@ Settings come from flags > TESSERA_* environment > --config file > defaults.`,
 		examples: `tessera serve
 tessera serve --data amazon --schema examples/amazon-products.schema.yaml
 tessera serve --addr 0.0.0.0:8080 --api-keys "$READ_KEY:read,$WRITE_KEY:write"`,
+	},
+	"init": {
+		usage:   "init [--out FILE] [--sheet S] [--format F] [--sample N] [--name NAME] FILE",
+		summary: "propose a schema for a data file",
+		about: `Reads the header and a sample of a CSV, TSV, Excel, NDJSON or JSON file and writes a
+commented schema: field types and formats (money, rating, count, percent, dates with
+their layout), categories with their top values, category paths, spec columns, an id
+column, suggested spaces and filters. It ingests its own file with no rejects; review
+it, then pass it to tessera ingest --schema.`,
+		examples: `tessera init ../shared/datasets/amazon-india/products.csv --out products.schema.yaml
+tessera init --sheet products products.xlsx`,
 	},
 	"ingest": {
 		usage:   "ingest [--data DIR] [--schema FILE] [--max-rejects N|P%] FILE...\n  tessera ingest --server URL [--api-key KEY] FILE...",
@@ -201,7 +212,7 @@ func placeholder(name, typ string) string {
 	switch name {
 	case "data", "export":
 		return "DIR"
-	case "schema", "file", "rejects", "cpuprofile", "base", "base-file", "queries-file", "truth", "config":
+	case "schema", "file", "rejects", "out", "cpuprofile", "base", "base-file", "queries-file", "truth", "config":
 		return "FILE"
 	case "store":
 		return "URI"

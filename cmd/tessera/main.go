@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout, stderr)
+	case "init":
+		return initCmd(ctx, args[1:], stdout, stderr)
 	case "ingest":
 		return ingestCmd(ctx, args[1:], stdout, stderr)
 	case "search":

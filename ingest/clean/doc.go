@@ -46,4 +46,13 @@
 //   - category_list: split on the separator ("|" when none is declared),
 //     each part cleaned like text, empties dropped, duplicates removed,
 //     first occurrence order kept.
+//     White space around the separator does not count (" >> " splits
+//     "A>>B"); levels keeps the first N parts. A category with a separator
+//     or levels is a path: its first levels joined by the separator.
+//   - unwrap: list strips a JSON-array or list-literal wrapper (`["A"]`)
+//     first; an unwrapped value passes as it is, a broken wrapper is an
+//     error.
+//   - extract: the raw value is a key/value specification (JSON or a Ruby
+//     hash) and the field is one key's value; an absent key is missing; a
+//     value that is no specification is the value itself.
 package clean

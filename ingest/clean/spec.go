@@ -67,8 +67,34 @@ func (s Spec) Validate() error {
 	default:
 		return fmt.Errorf("format: unknown format %q (want money, percent, rating, count)", s.Format)
 	}
-	if s.Separator != "" && s.Type != TypeCategoryList {
-		return fmt.Errorf("separator: applies to category_list fields, not %s", s.Type)
+	isCategory := s.Type == TypeCategory || s.Type == TypeCategoryList
+	if s.Separator != "" && !isCategory {
+		return fmt.Errorf("separator: applies to category_list fields and category paths, not %s", s.Type)
+	}
+	if s.Levels < 0 {
+		return fmt.Errorf("levels: must be ≥ 0 (the first N levels of a category path; 0 keeps all)")
+	}
+	if s.Levels > 0 && !isCategory {
+		return fmt.Errorf("levels: applies to category and category_list fields, not %s", s.Type)
+	}
+	switch s.Unwrap {
+	case "":
+	case UnwrapList:
+		if !isCategory && s.Type != TypeText {
+			return fmt.Errorf("unwrap: applies to text, category and category_list fields, not %s", s.Type)
+		}
+	default:
+		return fmt.Errorf("unwrap: unknown value %q (want list)", s.Unwrap)
+	}
+	if e := s.Extract; e != nil {
+		switch {
+		case strings.TrimSpace(e.From) == "":
+			return fmt.Errorf("extract: from is required (the column holding the specification)")
+		case strings.TrimSpace(e.Key) == "":
+			return fmt.Errorf("extract: key is required (the specification key to read)")
+		case s.Column != "" && s.Column != e.From:
+			return fmt.Errorf("extract: from %q and column %q disagree; extract.from names the column", e.From, s.Column)
+		}
 	}
 	if len(s.Layouts) > 0 && s.Type != TypeTime {
 		return fmt.Errorf("layouts: apply to time fields, not %s", s.Type)
@@ -107,6 +133,18 @@ func (s Spec) missing() string {
 // default, and an error wrapping ErrMissing under reject. Other failures
 // are *ValueError. Clean assumes the Spec passed Validate.
 func (s Spec) Clean(raw any) (any, error) {
+	if s.Extract != nil {
+		if str, ok := raw.(string); ok && !s.isNull(str) {
+			v, found, err := ExtractValue(str, s.Extract.Key)
+			if err != nil {
+				return nil, &ValueError{Value: raw, Reason: err.Error()}
+			}
+			if !found {
+				v = nil
+			}
+			raw = v
+		}
+	}
 	if s.isNull(raw) {
 		switch s.Missing {
 		case MissingDefault:
@@ -147,12 +185,14 @@ func (s Spec) isNull(raw any) bool {
 // convert cleans a non-null raw value.
 func (s Spec) convert(raw any) (any, error) {
 	switch s.Type {
-	case TypeText, TypeCategory:
-		str, err := rawString(raw)
+	case TypeText:
+		str, err := s.unwrapped(raw)
 		if err != nil {
 			return nil, err
 		}
-		return Text(str), nil
+		return Text(strings.Join(str, ", ")), nil
+	case TypeCategory:
+		return s.category(raw)
 	case TypeCategoryList:
 		return s.categories(raw)
 	case TypeNumber:
@@ -186,7 +226,64 @@ func rawString(raw any) (string, error) {
 	return "", errorf(raw, "cannot use %T as text", raw)
 }
 
+// unwrapped renders raw as text and, under unwrap: list, strips its list
+// wrapper into elements; without unwrap it is one element.
+func (s Spec) unwrapped(raw any) ([]string, error) {
+	str, err := rawString(raw)
+	if err != nil {
+		return nil, err
+	}
+	if s.Unwrap != UnwrapList {
+		return []string{str}, nil
+	}
+	list, err := UnwrapListValue(str)
+	if err != nil {
+		return nil, &ValueError{Value: raw, Reason: err.Error()}
+	}
+	return list, nil
+}
+
+// isPath reports whether a category field declares a path: a separator or
+// levels.
+func (s Spec) isPath() bool { return s.Separator != "" || s.Levels > 0 }
+
+// category cleans a category field. A path keeps its first levels, joined
+// with the declared separator; of a wrapped list, the first element counts.
+func (s Spec) category(raw any) (any, error) {
+	list, err := s.unwrapped(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	if !s.isPath() {
+		return Text(list[0]), nil
+	}
+	levels := SplitPath(list[0], s.Separator, s.Levels)
+	if len(levels) == 0 {
+		return nil, nil
+	}
+	return joinPath(levels, s.Separator), nil
+}
+
 func (s Spec) categories(raw any) (any, error) {
+	if str, ok := raw.(string); ok && s.Unwrap == UnwrapList {
+		list, err := s.unwrapped(str)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, p := range list {
+			for _, c := range SplitPath(p, s.Separator, s.Levels) {
+				out = appendCategory(out, c)
+			}
+		}
+		if out == nil {
+			out = []string{}
+		}
+		return out, nil
+	}
 	if list, ok := raw.([]any); ok {
 		out := make([]string, 0, len(list))
 		for _, x := range list {
@@ -198,6 +295,9 @@ func (s Spec) categories(raw any) (any, error) {
 				return nil, err
 			}
 			out = appendCategory(out, Text(str))
+			if s.Levels > 0 && len(out) == s.Levels {
+				break
+			}
 		}
 		return out, nil
 	}
@@ -205,7 +305,7 @@ func (s Spec) categories(raw any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return SplitCategories(str, s.Separator), nil
+	return SplitPath(str, s.Separator, s.Levels), nil
 }
 
 // canonical parses a string with the field's format parser.
