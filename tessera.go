@@ -75,7 +75,7 @@ type Options struct {
 	// NoLexical keeps no lexical index: relevance ranking falls back to
 	// the dense text similarity (benchmarks compare the two).
 	NoLexical bool
-	Logger *slog.Logger
+	Logger    *slog.Logger
 	// Clock is read by recency spaces; nil means time.Now.
 	Clock func() time.Time
 	// Store, a mongodb:// URI, makes a MongoDB collection (named after the
