@@ -22,3 +22,17 @@ func TestHeadWordWeighsMore(t *testing.T) {
 		t.Errorf("screen for monitor: the screen %.3f should beat the monitor %.3f", s1, s2)
 	}
 }
+
+// Words of a "for …" phrase in the query are context: "weights for home
+// gym" asks for weights, not for anything with "home" in its name.
+func TestQueryForPhraseIsContext(t *testing.T) {
+	x := New([]string{"title"})
+	x.Set(1, map[string]any{"title": "Brisa Home robot vacuum"})
+	x.Set(2, map[string]any{"title": "Adjustable dumbbell weights, pair"})
+	x.Set(3, map[string]any{"title": "Yoga mat, non-slip"})
+	x.Set(4, map[string]any{"title": "Garden hose"})
+	q := x.Prepare("weights for home gym")
+	if home, weights := x.Score(q, "title", 1), x.Score(q, "title", 2); weights <= 2*home {
+		t.Errorf("weights for home gym: dumbbell weights %.3f, a vacuum named Home %.3f; want the thing asked for far ahead", weights, home)
+	}
+}

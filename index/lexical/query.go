@@ -32,6 +32,10 @@ type group struct {
 // 2 → 0.818 / 0.831, 3 → 0.792 / 0.833.
 const headBoost = 1.5
 
+// contextWeight weighs a query's words in a "for …" phrase: "weights for
+// home gym" asks for weights, and "home" is context, not the thing.
+const contextWeight = 0.5
+
 // Prepare analyses text as a query. Accessory phrases are not damped in
 // queries: "case for iPhone" weighs case and iPhone alike.
 func (x *Index) Prepare(text string) *Query {
@@ -85,6 +89,11 @@ func (x *Index) Prepare(text string) *Query {
 			head--
 		}
 		q.groups[head].boost = headBoost
+		for i := range q.groups {
+			if q.groups[i].accessory && i != head {
+				q.groups[i].boost = contextWeight
+			}
+		}
 	}
 	return q
 }
