@@ -76,6 +76,7 @@ package relevance
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -349,7 +350,7 @@ func Grades(rows []Row, q Query, in IntentSpec) map[string]int {
 	}
 	// Best first; ids break ties only to make the order total.
 	slices.SortFunc(vals, func(a, b valued) int {
-		c := cmpFloat(a.v, b.v)
+		c := cmp.Compare(a.v, b.v)
 		if in.Better == "high" {
 			c = -c
 		}
@@ -375,16 +376,6 @@ func Grades(rows []Row, q Query, in IntentSpec) map[string]int {
 		grades[x.id] = grade
 	}
 	return grades
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // NDCG is DCG@K of ranked (the grades of the results, best first) over

@@ -1,6 +1,7 @@
 package lexical
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -234,7 +235,7 @@ func (x *Index) Delete(slot uint32) {
 				moved := p[last]
 				p[e.pos] = moved
 				mf := f.fwd[moved.slot]
-				i, _ := slices.BinarySearchFunc(mf, e.term, func(m entry, t uint32) int { return cmpU32(m.term, t) })
+				i, _ := slices.BinarySearchFunc(mf, e.term, func(m entry, t uint32) int { return cmp.Compare(m.term, t) })
 				mf[i].pos = e.pos
 			}
 			if last == 0 {
@@ -248,16 +249,6 @@ func (x *Index) Delete(slot uint32) {
 		f.total -= int64(f.lens[slot])
 		f.lens[slot] = 0
 	}
-}
-
-func cmpU32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Bytes estimates the memory the index holds: postings, forward index,

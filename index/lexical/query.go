@@ -1,6 +1,9 @@
 package lexical
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Query is analysed query text. It holds no index state, so one Query may
 // be used with any number of Top, Score and Matched calls, concurrently and
@@ -156,7 +159,7 @@ func (f *field) tf(slot uint32, term uint32) float32 {
 		return 0
 	}
 	fw := f.fwd[slot]
-	i, ok := slices.BinarySearchFunc(fw, term, func(e entry, t uint32) int { return cmpU32(e.term, t) })
+	i, ok := slices.BinarySearchFunc(fw, term, func(e entry, t uint32) int { return cmp.Compare(e.term, t) })
 	if !ok {
 		return 0
 	}

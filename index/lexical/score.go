@@ -84,20 +84,9 @@ func (s *scorer) sat(tf float32, length uint32) float64 {
 // mean over the query's words of each word's saturated term frequency.
 // It equals the score Top gives slot.
 func (x *Index) Score(q *Query, field string, slot uint32) float64 {
-	fi, ok := x.byName[field]
-	if !ok {
-		return 0
-	}
-	var (
-		gb [8]resolved
-		ib [16]uint32
-		fb [16]float64
-	)
-	s, ok := x.resolve(q, fi, scorer{groups: gb[:0], ids: ib[:0], idfs: fb[:0]})
-	if !ok {
-		return 0
-	}
-	return s.score(slot)
+	var score [1]float64
+	x.ScoreMany(q, field, []uint32{slot}, score[:])
+	return score[0]
 }
 
 // ScoreMany writes q's Score of each slot's field into dst, which must be
