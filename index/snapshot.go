@@ -16,6 +16,7 @@ import (
 	"github.com/bits-and-blooms/bitset"
 
 	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/index/lexical"
 	"github.com/tessera-search/tessera/internal/atomicfile"
 )
 
@@ -232,6 +233,30 @@ func (c *Collection) readGraph() (*hnsw.Graph, error) {
 	return g, nil
 }
 
+// placeLexicalLocked indexes restored documents lexically: analysed on
+// every core in chunks (all at once would hold every row's analysis in
+// memory), indexed in order.
+func (c *Collection) placeLexicalLocked(recs []slotRecord) {
+	if c.lex == nil {
+		return
+	}
+	const chunk = 4096
+	out := make([]*lexical.Analyzed, chunk)
+	todo := make([]int, 0, chunk)
+	for start := 0; start < len(recs); start += chunk {
+		part := recs[start:min(start+chunk, len(recs))]
+		todo = todo[:0]
+		for i := range part {
+			todo = append(todo, i)
+		}
+		c.analyzeAll(todo, func(i int) map[string]any { return part[i].Fields }, out)
+		for i, r := range part {
+			c.lex.SetAnalyzed(r.Slot, out[i])
+			out[i] = nil
+		}
+	}
+}
+
 // placeLocked restores documents into the slots they had when saved.
 func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 	n := 0
@@ -247,12 +272,12 @@ func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 		c.ids[r.Slot], c.docs[r.Slot], c.vers[r.Slot], c.times[r.Slot] = r.ID, r.Fields, r.Version, r.TS
 		c.alive.Set(uint(r.Slot))
 		c.setColumnsLocked(r.Slot, nil, r.Fields)
-		c.setLexicalLocked(r.Slot, nil, r.Fields, nil)
 		c.slots[r.ID] = r.Slot
 		if stale[r.Slot] {
 			c.pending[r.Slot] = r.Vector
 		}
 	}
+	c.placeLexicalLocked(recs)
 	c.free = c.free[:0]
 	for s, id := range c.ids {
 		if id == "" {

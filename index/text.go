@@ -135,11 +135,17 @@ func (c *Collection) analyzeLexical(recs []Record, out []Outcome) *lexicalBatch 
 	}
 	c.mu.RUnlock()
 	b := &lexicalBatch{done: make(chan struct{}), analyzed: make([]*lexical.Analyzed, len(recs))}
-	workers := min(runtime.GOMAXPROCS(0), (len(todo)+15)/16)
-	if workers == 0 {
+	go func() {
+		c.analyzeAll(todo, func(i int) map[string]any { return recs[i].Fields }, b.analyzed)
 		close(b.done)
-		return b
-	}
+	}()
+	return b
+}
+
+// analyzeAll analyses the lexical text of fields(i) into out[i] for every i
+// in todo, on every core, and returns when all are done.
+func (c *Collection) analyzeAll(todo []int, fields func(i int) map[string]any, out []*lexical.Analyzed) {
+	workers := min(runtime.GOMAXPROCS(0), (len(todo)+15)/16)
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range workers {
@@ -150,15 +156,11 @@ func (c *Collection) analyzeLexical(recs []Record, out []Outcome) *lexicalBatch 
 					return
 				}
 				i := todo[j]
-				b.analyzed[i] = c.lex.Analyze(c.lexicalOf(recs[i].Fields))
+				out[i] = c.lex.Analyze(c.lexicalOf(fields(i)))
 			}
 		})
 	}
-	go func() {
-		wg.Wait()
-		close(b.done)
-	}()
-	return b
+	wg.Wait()
 }
 
 func lexicalEqual(a, b map[string]any) bool {
