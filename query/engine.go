@@ -80,6 +80,11 @@ type Response struct {
 	NextCursor  string             `json:"next_cursor,omitempty"`
 	TookMS      float64            `json:"took_ms"`
 	Weights     map[string]float64 `json:"weights"`
+	// Shares is each space's share of say in the ranking: its request
+	// weight's magnitude over all active spaces' (Σ = 1). Calibration makes
+	// an effective weight large where its space's similarities barely vary,
+	// so Weights alone would overstate a space with a small weight.
+	Shares map[string]float64 `json:"shares"`
 	Interpreted *nl.Interpretation `json:"interpreted,omitempty"`
 	Degraded    []string           `json:"degraded,omitempty"`
 }
@@ -342,6 +347,7 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 	for i, seg := range segs {
 		resp.Weights[seg.Name] = p.Vector.Weights[i]
 	}
+	resp.Shares = shares(segs, p.Vector.Weights)
 	parts := make([]float64, 0, len(segs))
 	for i, h := range hits {
 		if i < p.Offset {
@@ -379,6 +385,23 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 		}
 	}
 	return resp, nil
+}
+
+// shares is each space's |weight| over the sum of all, by name.
+func shares(segs []spaces.Segment, weights []float64) map[string]float64 {
+	var sum float64
+	for _, w := range weights {
+		sum += math.Abs(w)
+	}
+	out := make(map[string]float64, len(segs))
+	for i, seg := range segs {
+		if sum > 0 {
+			out[seg.Name] = math.Abs(weights[i]) / sum
+		} else {
+			out[seg.Name] = 0
+		}
+	}
+	return out
 }
 
 // vectorParts splits an item vector into its spaces' parts.

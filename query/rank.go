@@ -295,6 +295,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	for si, seg := range segs {
 		resp.Weights[seg.Name] = eff[si]
 	}
+	resp.Shares = shares(segs, p.Vector.Weights)
 	for i := p.Offset; i < len(cands) && len(resp.Results) < p.Limit; i++ {
 		c := &cands[i]
 		if p.MinScore != nil && c.score < *p.MinScore {

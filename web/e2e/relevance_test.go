@@ -156,9 +156,11 @@ func TestWeightSharesFromResponse(t *testing.T) {
 	}
 	check := func() map[string]float64 {
 		t.Helper()
-		weights, _ := tb.lastSearch().Res["weights"].(map[string]any)
+		// The sliders show each space's share of say (the response's
+		// shares), not its calibrated effective weight.
+		weights, _ := tb.lastSearch().Res["shares"].(map[string]any)
 		if len(weights) == 0 {
-			t.Fatalf("the response has no weights")
+			t.Fatalf("the response has no shares")
 		}
 		var sum float64
 		for _, w := range weights {

@@ -101,15 +101,19 @@ async function runSearch(append) {
     }
     // next_cursor says whether there are more; total counts the matching
     // items (an older server counts only those fetched so far).
+    // Under relevance ranking (results carry on_topic) total counts the
+    // on-topic items; the less relevant ones below them are not "matching".
+    const ranked = shown.some((r) => typeof r.on_topic === "boolean");
     const more = Boolean(res.next_cursor) || total > shown.length;
     const took = Number(res.took_ms);
-    const n = Math.max(total, shown.length);
+    const n = ranked ? total : Math.max(total, shown.length);
     const words = !shown.length ? "No results"
-      : more && total <= shown.length ? `${countFmt.format(shown.length)}+ matching`
-        : `${countFmt.format(n)} matching${n > shown.length ? `, showing ${countFmt.format(shown.length)}` : ""}`;
+      : ranked ? `${countFmt.format(n)} matching${n > shown.length ? `, showing ${countFmt.format(shown.length)}` : ""}`
+        : more && total <= shown.length ? `${countFmt.format(shown.length)}+ matching`
+          : `${countFmt.format(n)} matching${n > shown.length ? `, showing ${countFmt.format(shown.length)}` : ""}`;
     els.count.textContent = `${words}${shown.length && Number.isFinite(took) ? ` in ${took.toFixed(1)} ms` : ""}`;
     els.count.dataset.total = String(total);
-    paintShares(els.sliders, res.weights);
+    paintShares(els.sliders, res.shares || res.weights);
     renderInterpreted(els.interpreted, els.interpretedBody, res.interpreted);
     els.more.hidden = !more || page.length === 0;
     els.list.dataset.state = "done";
