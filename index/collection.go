@@ -553,7 +553,7 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if rows < 0 {
 		rows = len(c.slots)
 	}
-	exact := rows <= scanRowsPerEf*max(ef, k)
+	exact := rows <= max(scanRowsAlways, scanRowsPerEf*max(ef, k))
 	if len(c.pending) == 0 {
 		return c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing, Exact: exact})
 	}
