@@ -183,6 +183,8 @@ func (c *Collection) LexicalBytes() int64 {
 type DenseQuery struct {
 	Vector  []float32
 	Weights []float64
+	// K is how many rows this query adds to the pool; 0 means k.
+	K int
 }
 
 // Matched returns, for each id, the words of the texts found in its
@@ -240,7 +242,11 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 	for i, d := range dense {
 		o := opt
 		o.Weights = d.Weights
-		res := c.searchLocked(d.Vector, k, o, plan)
+		dk := k
+		if d.K > 0 {
+			dk = d.K
+		}
+		res := c.searchLocked(d.Vector, dk, o, plan)
 		if i == 0 {
 			first = res
 		}

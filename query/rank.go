@@ -207,7 +207,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		// up to 16 and took 40% of a relevance search's CPU at 20k rows.
 		queries := []index.DenseQuery{{Vector: dense}}
 		if attributes {
-			queries = append(queries, index.DenseQuery{Vector: p.Vector.Vector})
+			queries = append(queries, index.DenseQuery{Vector: p.Vector.Vector, K: k / 2})
 		}
 		got, err := e.coll.SearchHybrid(queries, k, texts, e.searchOptions(p))
 		if err != nil {
