@@ -7,6 +7,7 @@ package index
 
 import (
 	"encoding/gob"
+	"github.com/tessera-search/tessera/index/lexical"
 	"time"
 )
 
@@ -26,6 +27,9 @@ type Record struct {
 	Version int64     // last-writer-wins order; 0 = unversioned (applies in arrival order)
 	TS      time.Time // event time, the ordering fallback when Version is 0 on both sides
 	Deleted bool
+	// Text, when set, is Fields' lexical analysis from AnalyzeText, done
+	// by the caller in parallel; Apply then only indexes it.
+	Text *lexical.Analyzed
 }
 
 // Outcome says what Apply did with one record.

@@ -123,6 +123,7 @@ func (c *Collection) analyzeLexical(recs []Record, out []Outcome) *lexicalBatch 
 		return nil
 	}
 	var todo []int
+	b := &lexicalBatch{done: make(chan struct{}), analyzed: make([]*lexical.Analyzed, len(recs))}
 	c.mu.RLock()
 	for i, r := range recs {
 		if out[i] == Stale || r.Deleted {
@@ -131,15 +132,29 @@ func (c *Collection) analyzeLexical(recs []Record, out []Outcome) *lexicalBatch 
 		if s, ok := c.slots[r.ID]; ok && lexicalEqual(c.lexicalOf(c.docs[s]), c.lexicalOf(r.Fields)) {
 			continue
 		}
+		if r.Text != nil {
+			b.analyzed[i] = r.Text
+			continue
+		}
 		todo = append(todo, i)
 	}
 	c.mu.RUnlock()
-	b := &lexicalBatch{done: make(chan struct{}), analyzed: make([]*lexical.Analyzed, len(recs))}
 	go func() {
 		c.analyzeAll(todo, func(i int) map[string]any { return recs[i].Fields }, b.analyzed)
 		close(b.done)
 	}()
 	return b
+}
+
+// AnalyzeText analyses a document's lexical text for Record.Text, so that
+// a caller encoding rows on several goroutines (bulk ingestion) does this
+// part of indexing there too. Safe for concurrent use; nil without a
+// lexical index.
+func (c *Collection) AnalyzeText(fields map[string]any) *lexical.Analyzed {
+	if c.lex == nil {
+		return nil
+	}
+	return c.lex.Analyze(c.lexicalOf(fields))
 }
 
 // analyzeAll analyses the lexical text of fields(i) into out[i] for every i

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/index/lexical"
 	"github.com/tessera-search/tessera/ingest/clean"
 	"github.com/tessera-search/tessera/spaces"
 )
@@ -92,6 +93,7 @@ type Item struct {
 	Event
 	doc      map[string]any // cleaned fields (for a partial upsert: only the given ones)
 	vec      []float32
+	text     *lexical.Analyzed // the lexical analysis of doc, from Encode
 	partial  bool
 	problems []Problem
 	encoded  bool
@@ -310,6 +312,9 @@ func (a *Applier) Encode(ctx context.Context, items []Item) error {
 	for j, i := range idx {
 		items[i].vec = vecs[j]
 		items[i].encoded = true
+		// Encode runs on the pipeline's workers: the lexical analysis
+		// belongs here too, off the collection's single writer.
+		items[i].text = a.coll.AnalyzeText(items[i].doc)
 	}
 	return nil
 }
@@ -344,7 +349,7 @@ func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
 			if !it.encoded {
 				return nil, fmt.Errorf("ingest: item %q committed before Encode", it.ID)
 			}
-			rec.Fields, rec.Vector = it.doc, it.vec
+			rec.Fields, rec.Vector, rec.Text = it.doc, it.vec, it.text
 		}
 		pending[it.ID] = rec
 		recs = append(recs, rec)
