@@ -239,7 +239,11 @@ func (c *Collection) Matched(ids []string, texts []string) [][]string {
 // contains are left to Matched, for the page shown. Hit.Score is the first dense query's score for
 // the hits it found (they come first), 0 for the others. Without a lexical
 // index the pool is the graph's hits, with no lexical scores.
-func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions) (Candidates, error) {
+//
+// visit, when not nil, is called with each hit's index and vector under the
+// collection's read lock, and the hits carry no copy of their vectors: a
+// caller that only scores them saves copying a few hundred vectors.
+func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions, visit func(i int, vec []float32)) (Candidates, error) {
 	for _, d := range dense {
 		if len(d.Vector) != c.dim {
 			return Candidates{}, fmt.Errorf("index: query has %d dims, collection has %d", len(d.Vector), c.dim)
@@ -290,12 +294,20 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 		}
 	}
 	hits := make([]Hit, len(slots))
-	flat := make([]float32, len(slots)*c.dim)
+	var flat []float32
+	if visit == nil {
+		flat = make([]float32, len(slots)*c.dim)
+	}
 	lex := make([]float64, len(slots)*nLex)
 	for i, s := range slots {
-		v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
-		copy(v, c.vectorLocked(s))
-		hits[i] = Hit{ID: c.ids[s], Fields: c.docs[s], Vector: v}
+		hits[i] = Hit{ID: c.ids[s], Fields: c.docs[s]}
+		if visit != nil {
+			visit(i, c.vectorLocked(s))
+		} else {
+			v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
+			copy(v, c.vectorLocked(s))
+			hits[i].Vector = v
+		}
 		if i < len(first) {
 			hits[i].Score = first[i].Score
 		}

@@ -76,15 +76,15 @@ type Response struct {
 	Results []Result `json:"results"`
 	// Total is the number of matching items: the on-topic ones under
 	// relevance ranking, else every item the filter passes.
-	Total       int                `json:"total"`
-	NextCursor  string             `json:"next_cursor,omitempty"`
-	TookMS      float64            `json:"took_ms"`
-	Weights     map[string]float64 `json:"weights"`
+	Total      int                `json:"total"`
+	NextCursor string             `json:"next_cursor,omitempty"`
+	TookMS     float64            `json:"took_ms"`
+	Weights    map[string]float64 `json:"weights"`
 	// Shares is each space's share of say in the ranking: its request
 	// weight's magnitude over all active spaces' (Σ = 1). Calibration makes
 	// an effective weight large where its space's similarities barely vary,
 	// so Weights alone would overstate a space with a small weight.
-	Shares map[string]float64 `json:"shares"`
+	Shares      map[string]float64 `json:"shares"`
 	Interpreted *nl.Interpretation `json:"interpreted,omitempty"`
 	Degraded    []string           `json:"degraded,omitempty"`
 }
@@ -333,7 +333,7 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 		}
 		total = len(hits)
 	} else {
-		got, err := e.coll.SearchHybrid([]index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, e.searchOptions(p))
+		got, err := e.coll.SearchHybrid([]index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, e.searchOptions(p), nil)
 		if err != nil {
 			return nil, err
 		}

@@ -187,6 +187,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		k = max(k, sortPool)
 	}
 	var hits []index.Hit
+	var simFlat []float64 // by hit: its similarities, then its penalties
 	if e.remote != nil {
 		var err error
 		hits, err = e.remote.SearchVector(ctx, dense, k, p.filterJSON)
@@ -209,7 +210,13 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		if attributes {
 			queries = append(queries, index.DenseQuery{Vector: p.Vector.Vector, K: k / 2})
 		}
-		got, err := e.coll.SearchHybrid(queries, k, texts, e.searchOptions(p))
+		// Similarities are computed on the stored vectors under the
+		// collection's lock: no candidate's vector is copied.
+		got, err := e.coll.SearchHybrid(queries, k, texts, e.searchOptions(p), func(i int, vec []float32) {
+			n := len(simFlat)
+			simFlat = slices.Grow(simFlat, 2*len(segs))[:n+2*len(segs)]
+			e.enc.Similarities(p.Vector, vec, simFlat[n:n+len(segs)], simFlat[n+len(segs):])
+		})
 		if err != nil {
 			return nil, true, err
 		}
@@ -220,7 +227,13 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	}
 
 	cands := make([]candidate, len(hits))
-	flat := make([]float64, 2*len(hits)*len(segs))
+	if simFlat == nil {
+		simFlat = make([]float64, 2*len(hits)*len(segs))
+		for i, h := range hits {
+			e.enc.Similarities(p.Vector, h.Vector, simFlat[2*i*len(segs):(2*i+1)*len(segs)], simFlat[(2*i+1)*len(segs):(2*i+2)*len(segs)])
+		}
+	}
+	flat := simFlat
 	var textWeight float64
 	for _, tp := range plans {
 		textWeight += p.Vector.Weights[tp.space]
@@ -230,7 +243,6 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		c.hit = h
 		c.sims = flat[2*i*len(segs) : (2*i+1)*len(segs) : (2*i+1)*len(segs)]
 		c.penalties = flat[(2*i+1)*len(segs) : (2*i+2)*len(segs) : (2*i+2)*len(segs)]
-		e.enc.Similarities(p.Vector, h.Vector, c.sims, c.penalties)
 		for _, tp := range plans {
 			if tp.dynamic && len(h.Lex) > 0 {
 				lex := h.Lex[tp.own]
@@ -307,7 +319,14 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			r.Scores[seg.Name] = eff[si]*c.sims[si] + c.penalties[si]
 		}
 		if p.WithVectors {
-			r.Vectors = e.vectorParts(c.hit.Vector)
+			vec := c.hit.Vector
+			if vec == nil {
+				rec, _ := e.coll.Get(c.hit.ID)
+				vec = rec.Vector
+			}
+			if vec != nil { // nil: deleted since the search
+				r.Vectors = e.vectorParts(vec)
+			}
 		}
 		resp.Results = append(resp.Results, r)
 	}
