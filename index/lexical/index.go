@@ -118,6 +118,8 @@ func (x *Index) analyze(a *analyzer, doc map[string]any, d *Analyzed) *Analyzed 
 		af.toks, af.length = af.toks[:0], 0
 		eachText(doc[x.fields[fi].name], func(s string) {
 			a.run(s, true)
+			d.arena = slices.Grow(d.arena, len(a.arena))
+			af.toks = slices.Grow(af.toks, len(a.toks))
 			for _, t := range a.toks {
 				start := int32(len(d.arena))
 				d.arena = append(d.arena, a.arena[t.start:t.end]...)
