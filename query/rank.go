@@ -80,11 +80,14 @@ type textPlan struct {
 	dynamic bool    // the space has query text to match lexically
 }
 
-// runRelevance answers a request whose query has active text spaces:
-// candidates from the graph (text spaces alone) and the lexical index,
-// hybrid text scores, relevance bands, then calibrated weights within each
-// band. It returns false when the query has no text to be relevant to,
-// and the caller falls back to the linear mix.
+// runRelevance answers a request whose query has active text spaces (see
+// "How ranking works" in the README): a pool of candidates from the graph
+// (the text spaces alone, and every weight) and the lexical index; hybrid
+// dense + lexical text scores; corrections from the catalogue's labels
+// (a named category, the best matches' affinity); relevance bands; then
+// calibrated weights within each band. It returns false when the query
+// has no text to be relevant to, and the caller falls back to the linear
+// mix.
 func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool, error) {
 	segs := e.enc.Segments()
 	sch := e.enc.Schema()
@@ -97,8 +100,8 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	if len(plans) == 0 {
 		return nil, false, nil
 	}
-	// The pool: the dense query over the text spaces alone, so that no
-	// attribute drags off-topic items in, plus each text's lexical matches.
+	// The pool's first source: the dense query over the text spaces alone,
+	// so that no attribute drags off-topic items in.
 	dense := slices.Clone(p.Vector.Vector)
 	attributes := false
 	for si, seg := range segs {
