@@ -255,28 +255,26 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	plan := c.planLocked(opt)
-	slots := make([]uint32, 0, (len(dense)+1)*k)
-	seen := make(map[uint32]bool, (len(dense)+1)*k)
-	var first []hnsw.Result
-	for i, d := range dense {
+	// The graph searches after the first run on other cores while this
+	// goroutine seeks the lexical matches and runs the first: with one
+	// client on two cores, a relevance search's p99 at 100k rows went
+	// from 5.4 to … ms. They only read, under this read lock.
+	results := make([][]hnsw.Result, len(dense))
+	search := func(i int) {
 		o := opt
-		o.Weights = d.Weights
+		o.Weights = dense[i].Weights
 		dk := k
-		if d.K > 0 {
-			dk = d.K
+		if dense[i].K > 0 {
+			dk = dense[i].K
 		}
-		res := c.searchLocked(d.Vector, dk, o, plan)
-		if i == 0 {
-			first = res
-		}
-		for _, r := range res {
-			if !seen[r.ID] {
-				seen[r.ID] = true
-				slots = append(slots, r.ID)
-			}
-		}
+		results[i] = c.searchLocked(dense[i].Vector, dk, o, plan)
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < len(dense); i++ {
+		wg.Go(func() { search(i) })
 	}
 	var queries []*lexical.Query
+	var found [][]lexical.Hit
 	nLex := 0
 	if c.lex != nil {
 		for _, t := range texts {
@@ -284,12 +282,33 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 			queries = append(queries, lq)
 			nLex += len(t.Fields)
 			for _, f := range t.Seek {
-				for _, h := range c.lex.Top(lq, f, k, plan.pass) {
-					if !seen[h.Slot] {
-						seen[h.Slot] = true
-						slots = append(slots, h.Slot)
-					}
-				}
+				found = append(found, c.lex.Top(lq, f, k, plan.pass))
+			}
+		}
+	}
+	if len(dense) > 0 {
+		search(0)
+	}
+	wg.Wait()
+	slots := make([]uint32, 0, (len(dense)+1)*k)
+	seen := make(map[uint32]bool, (len(dense)+1)*k)
+	var first []hnsw.Result
+	if len(results) > 0 {
+		first = results[0]
+	}
+	for _, res := range results {
+		for _, r := range res {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				slots = append(slots, r.ID)
+			}
+		}
+	}
+	for _, hs := range found {
+		for _, h := range hs {
+			if !seen[h.Slot] {
+				seen[h.Slot] = true
+				slots = append(slots, h.Slot)
 			}
 		}
 	}

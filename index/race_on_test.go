@@ -1,0 +1,6 @@
+//go:build race
+
+package index
+
+// The race detector slows graph builds about tenfold.
+const raceEnabled = true
