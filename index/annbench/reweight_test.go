@@ -44,7 +44,7 @@ func orderBookCollection(t *testing.T, rows, products int) (*spaces.Encoder, *in
 	if _, err := coll.Apply(ctx, recs, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !coll.WaitIndexed(time.Minute) {
+	if !coll.WaitIndexed(5 * time.Minute) {
 		t.Fatal("graph build did not finish")
 	}
 	return enc, coll, docs
