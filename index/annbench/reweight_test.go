@@ -96,6 +96,8 @@ func TestReweightedRecallOrderBook(t *testing.T) {
 	if _, err := coll.Apply(ctx, recs, nil); err != nil {
 		t.Fatal(err)
 	}
-	coll.WaitIndexed(time.Minute)
+	if !coll.WaitIndexed(5 * time.Minute) {
+		t.Fatal("the graph did not catch up with the re-upserted rows")
+	}
 	check("after re-upserting a fifth of the rows")
 }
