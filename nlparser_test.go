@@ -105,12 +105,12 @@ func TestNLIntentsBySchema(t *testing.T) {
 		{amazon, "cheap wireless earbuds", "wireless earbuds", map[string]float64{"price": 1}, false},
 		{amazon, "premium headphones", "headphones", map[string]float64{"price": -1}, false},
 		{amazon, "cheap well rated earbuds", "earbuds", map[string]float64{"price": 1, "rating": 1}, false},
-		{amazon, "electronics", "", nil, true},
+		{amazon, "electronics", "electronics", nil, false},
 		// amazon-products has no recency space: "newest" stays text.
 		{amazon, "newest earbuds", "newest earbuds", nil, false},
 		{demo, "newest yoga mat", "yoga mat", map[string]float64{"recency": 1}, false},
 		{demo, "best rated smartphone", "smartphone", map[string]float64{"rating": 1}, false},
-		{demo, "home and kitchen", "", nil, true},
+		{demo, "home and kitchen", "home kitchen", nil, false},
 		// Sales and profit are neither price nor rating: the words stay in
 		// the text ("rated" alone is a stop-word) with a note.
 		{ob, "best rated chair", "best chair", nil, false},

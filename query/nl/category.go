@@ -170,8 +170,13 @@ func singular(w string) string {
 	return w
 }
 
-// match finds whole category names in the free tokens and adds "in"
-// filters; parts stay in the text.
+// match finds whole category names in the free tokens and notes them.
+// They stay in the text, where relevance ranking matches them against the
+// rows' category labels and ranks the category's items first, rather
+// than becoming a hard filter: on a catalogue whose path segments are all
+// category values a filter on a segment ("pens" → one row filed under
+// Pens) cut the judged q-run NDCG@10 from 0.850 to 0.783, and it changed
+// nothing on the cleaner sets. A filter stays one request field away.
 func (c *catalog) match(s *state) {
 	if len(c.byFirst) == 0 {
 		return
@@ -188,11 +193,9 @@ func (c *catalog) match(s *state) {
 		i = end - 1
 		field, values, whole := pick(key.entries)
 		if !whole {
-			continue // "smartphones", "kitchen": text, not a filter
+			continue // "smartphones", "kitchen": the labels steer quietly
 		}
-		s.fb.in(field, values...)
-		s.consume(start, end)
-		s.note(start, s.quote(start, end)+" → "+field+" in "+describeValues(values))
+		s.note(start, s.quote(start, end)+" → ranks "+field+" "+describeValues(values)+" first")
 	}
 }
 

@@ -48,13 +48,13 @@
 //  4. Category names, case-insensitive, tolerant of "&"/"and", plurals and
 //     glued spellings ("home & kitchen", "Home and Kitchen", "toysgames").
 //     A whole value ("electronics", "office products"), or the top level
-//     of a path value, becomes a filter and leaves the text: taxonomy
-//     labels rarely occur in titles. A part of a value (a lower level of a
-//     "|" path, one side of "&", the head noun of a CamelCase piece:
-//     "smartphones", "kitchen", "toys", "watches") stays in the text and
-//     adds no filter: titles use those nouns too, and the lexical index,
-//     which matches category labels, lets them steer the ranking without
-//     dropping products filed elsewhere.
+//     of a path value, gets a note ("ranks category … first") and stays
+//     in the text; so does a part of a value (a lower level of a "|" path,
+//     one side of "&", the head noun of a CamelCase piece: "smartphones",
+//     "kitchen", "toys", "watches"). Neither adds a filter: the lexical
+//     index matches category labels, and the relevance ranking steers
+//     toward a category the query names without dropping products filed
+//     elsewhere (see catalog.match for the measurement).
 //  5. Leftover text: unconsumed words in their original spelling, with
 //     stand-alone stop-words ("show me", "i want", "with", "and", "for")
 //     dropped; words written together ("wi-fi", "3-in-1") stay together.
