@@ -252,3 +252,31 @@ func TestLexicalShareFromSchema(t *testing.T) {
 }
 
 func onTopic(r query.Result) bool { return r.OnTopic != nil && *r.OnTopic }
+
+// BenchmarkRelevanceSearch measures one relevance-ranked search over the
+// demo catalogue, against the linear mix on the same queries.
+func BenchmarkRelevanceSearch(b *testing.B) {
+	ctx := context.Background()
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: b.TempDir(), NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.LoadDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	queries := []string{"wireless earbuds", "yoga mat", "coffee grinder", "usb c cable", "running shoes", "board game"}
+	for _, rank := range []string{query.RankRelevance, query.RankLinear} {
+		b.Run(rank, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := query.Request{Text: queries[i%len(queries)], Weights: query.Weights{"price": 1}, Rank: rank}
+				if _, err := db.Engine.Search(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

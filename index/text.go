@@ -241,8 +241,10 @@ func (c *Collection) Matched(ids []string, texts []string) [][]string {
 // index the pool is the graph's hits, with no lexical scores.
 //
 // visit, when not nil, is called with each hit's index and vector under the
-// collection's read lock, and the hits carry no copy of their vectors: a
-// caller that only scores them saves copying a few hundred vectors.
+// collection's read lock (nil in the rare moment the graph is between a
+// delete and a re-insert of the slot), and the hits carry no copy of their
+// vectors: a caller that only scores them saves copying a few hundred
+// vectors (187 → 64 KB allocated per search on the demo catalogue).
 func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions, visit func(i int, vec []float32)) (Candidates, error) {
 	for _, d := range dense {
 		if len(d.Vector) != c.dim {
@@ -319,10 +321,15 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 		flat = make([]float32, len(slots)*c.dim)
 	}
 	lex := make([]float64, len(slots)*nLex)
+	var inGraph []int // hits whose vectors the graph holds (visit only)
 	for i, s := range slots {
 		hits[i] = Hit{ID: c.ids[s], Fields: c.docs[s]}
 		if visit != nil {
-			visit(i, c.vectorLocked(s))
+			if v, ok := c.pending[s]; ok {
+				visit(i, v)
+			} else {
+				inGraph = append(inGraph, i)
+			}
 		} else {
 			v := flat[i*c.dim : (i+1)*c.dim : (i+1)*c.dim]
 			copy(v, c.vectorLocked(s))
@@ -334,6 +341,15 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 		if nLex > 0 {
 			hits[i].Lex = lex[i*nLex : (i+1)*nLex : (i+1)*nLex]
 		}
+	}
+	if len(inGraph) > 0 {
+		ids := make([]uint32, len(inGraph))
+		for j, i := range inGraph {
+			ids[j] = slots[i]
+		}
+		c.graph.VisitVectors(ids, func(j int, v []float32) {
+			visit(inGraph[j], v)
+		})
 	}
 	if nLex == 0 {
 		return Candidates{Hits: hits, Passing: plan.passing}, nil

@@ -218,6 +218,10 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		got, err := e.coll.SearchHybrid(queries, k, texts, e.searchOptions(p), func(i int, vec []float32) {
 			n := len(simFlat)
 			simFlat = slices.Grow(simFlat, 2*len(segs))[:n+2*len(segs)]
+			if vec == nil { // a slot the graph is between states of: no similarity
+				clear(simFlat[n:])
+				return
+			}
 			e.enc.Similarities(p.Vector, vec, simFlat[n:n+len(segs)], simFlat[n+len(segs):])
 		})
 		if err != nil {

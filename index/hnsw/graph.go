@@ -183,6 +183,21 @@ func (g *Graph) Vector(id uint32) []float32 {
 	return out
 }
 
+// VisitVectors calls fn with each id's stored vector (nil for an id that is
+// not live), under one read lock and without copying: fn must not keep the
+// slice or call into the graph.
+func (g *Graph) VisitVectors(ids []uint32, fn func(i int, v []float32)) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	for i, id := range ids {
+		if int(id) >= len(g.state) || g.stateOf(id) != slotLive {
+			fn(i, nil)
+			continue
+		}
+		fn(i, g.vec(id))
+	}
+}
+
 // Reserve grows storage to hold ids below n without further reallocation;
 // call it before a bulk load to avoid append's over-allocation.
 func (g *Graph) Reserve(n int) {
