@@ -2,7 +2,6 @@ package index
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"runtime"
 	"slices"
@@ -86,11 +85,10 @@ func (c *Collection) setLexicalLocked(s uint32, old, fields map[string]any, anal
 		c.lex.SetAnalyzed(s, analyzed)
 		return
 	}
-	doc := c.lexicalOf(fields)
-	if old != nil && lexicalEqual(c.lexicalOf(old), doc) {
+	if old != nil && c.sameText(old, fields) {
 		return
 	}
-	c.lex.Set(s, doc)
+	c.lex.Set(s, c.lexicalOf(fields))
 }
 
 // lexicalBatch is a batch's lexical analysis, running in the background.
@@ -129,7 +127,7 @@ func (c *Collection) analyzeLexical(recs []Record, out []Outcome) *lexicalBatch 
 		if out[i] == Stale || r.Deleted {
 			continue
 		}
-		if s, ok := c.slots[r.ID]; ok && lexicalEqual(c.lexicalOf(c.docs[s]), c.lexicalOf(r.Fields)) {
+		if s, ok := c.slots[r.ID]; ok && c.sameText(c.docs[s], r.Fields) {
 			continue
 		}
 		if r.Text != nil {
@@ -178,8 +176,17 @@ func (c *Collection) analyzeAll(todo []int, fields func(i int) map[string]any, o
 	wg.Wait()
 }
 
-func lexicalEqual(a, b map[string]any) bool {
-	return maps.EqualFunc(a, b, func(x, y any) bool { return reflect.DeepEqual(x, y) })
+// sameText says whether two versions of a document hold the same values in
+// every field the lexical index reads.
+func (c *Collection) sameText(a, b map[string]any) bool {
+	for _, fields := range [][]string{c.opts.TextFields, c.opts.LabelFields} {
+		for _, f := range fields {
+			if !reflect.DeepEqual(a[f], b[f]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // LexicalBytes estimates the lexical index's memory (0 when there is none).
