@@ -24,6 +24,7 @@ import (
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/internal/atomicfile"
 	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
@@ -201,7 +202,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		a.Collection.Close()
 		return nil, err
 	}
-	a.Engine = query.NewEngine(a.Encoder, a.Collection, &vocabParser{db: a})
+	a.Engine = query.NewEngine(a.Encoder, a.Collection, query.NewParser(a.Encoder, nl.LLMConfigFromEnv()))
 	if o.Store != "" {
 		if err := a.openStore(ctx, o); err != nil {
 			a.Collection.Close()
