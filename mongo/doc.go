@@ -1,4 +1,4 @@
-// Package mongostore keeps Tessera's documents and their vectors in a MongoDB
+// Package mongo is Tessera's MongoDB backend. It keeps Tessera's documents and their vectors in a MongoDB
 // collection, the system of record from which any instance can rebuild its
 // index, and follows the changes that anyone makes to that collection.
 //
@@ -46,4 +46,4 @@
 //
 // version may be omitted; Tessera's own writes always overwrite a document
 // without one.
-package mongostore
+package mongo
