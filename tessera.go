@@ -10,20 +10,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/hnsw"
-	"github.com/tessera-search/tessera/index/mongostore"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/internal/atomicfile"
+	"github.com/tessera-search/tessera/mongo"
 	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
@@ -45,8 +44,8 @@ type DB struct {
 	// Demo is true when the schema is the built-in demo schema.
 	Demo bool
 	// Store and Follower are set in store mode (Options.Store).
-	Store    *mongostore.Store
-	Follower *ingest.MongoFollower
+	Store    *mongo.Store
+	Follower *mongo.Follower
 
 	lock *dirLock
 }
@@ -201,7 +200,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		a.Collection.Close()
 		return nil, err
 	}
-	a.Engine = query.NewEngine(a.Encoder, a.Collection, &vocabParser{db: a})
+	a.Engine = query.NewEngine(a.Encoder, a.Collection, query.NewParser(a.Encoder, nl.LLMConfigFromEnv()))
 	if o.Store != "" {
 		if err := a.openStore(ctx, o); err != nil {
 			a.Collection.Close()
@@ -214,20 +213,13 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 // openStore connects to the MongoDB system of record, rebuilds an empty
 // local index from it and prepares the follower.
 func (a *DB) openStore(ctx context.Context, o Options) error {
-	u, err := url.Parse(o.Store)
-	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
-		return fmt.Errorf("store %q: want a mongodb:// URI", redactURI(o.Store))
-	}
-	dbName := strings.Trim(u.Path, "/")
-	if dbName == "" {
-		dbName = "tessera"
-	}
-	a.Store, err = mongostore.Open(ctx, o.Store, dbName, a.Schema.Name, a.Encoder.Fingerprint())
+	var err error
+	a.Store, err = mongo.OpenURI(ctx, o.Store, a.Schema.Name, a.Encoder.Fingerprint())
 	if err != nil {
-		return fmt.Errorf("store %s: %w", redactURI(o.Store), err)
+		return err
 	}
-	a.Applier.SetSink(ingest.MongoSink{Store: a.Store})
-	a.Follower = &ingest.MongoFollower{Applier: a.Applier, Store: a.Store, Poll: o.FollowPoll,
+	a.Applier.SetSink(mongo.Sink{Store: a.Store})
+	a.Follower = &mongo.Follower{Applier: a.Applier, Store: a.Store, Poll: o.FollowPoll,
 		Checkpoint: filepath.Join(a.DataDir, "follower-checkpoint.json")}
 	if a.Collection.Len() == 0 {
 		if _, err := a.Follower.Rebuild(ctx); err != nil {
@@ -235,17 +227,6 @@ func (a *DB) openStore(ctx context.Context, o Options) error {
 		}
 	}
 	return nil
-}
-
-// redactURI hides a password in a connection string for messages.
-func redactURI(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
-		}
-	}
-	return s
 }
 
 // Ready reports whether the instance can serve: the index is open, its

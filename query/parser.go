@@ -1,4 +1,4 @@
-package tessera
+package query
 
 import (
 	"context"
@@ -6,49 +6,56 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// vocabParser is the natural-language parser for a DB. Category spaces
-// may learn new categories at ingest, so it rebuilds the parser whenever a
-// vocabulary has grown; building one takes well under a millisecond.
+// NewParser returns the natural-language parser for enc's schema: the
+// offline parser, with the LLM parser in front of it when llm names a chat
+// endpoint (BaseURL and Model). Category spaces may learn new categories at
+// ingest, so the parser rebuilds itself whenever a vocabulary has grown;
+// building one takes well under a millisecond.
+func NewParser(enc *spaces.Encoder, llm nl.LLMConfig) Parser {
+	return &vocabParser{enc: enc, llm: llm}
+}
+
+// vocabParser is the parser NewParser returns.
 type vocabParser struct {
-	db *DB
+	enc *spaces.Encoder
+	llm nl.LLMConfig
 
 	mu  sync.Mutex
 	sig string
-	p   query.Parser
+	p   Parser
 }
 
 // Parse interprets q with a parser that knows the current categories.
 func (v *vocabParser) Parse(ctx context.Context, q string) (nl.Interpretation, error) {
 	sig := ""
-	for _, sp := range v.db.Schema.Spaces {
+	for _, sp := range v.enc.Schema().Spaces {
 		if sp.Kind == spaces.KindCategory {
-			sig += fmt.Sprintf("%s:%d;", sp.Name, len(v.db.Encoder.Categories(sp.Name)))
+			sig += fmt.Sprintf("%s:%d;", sp.Name, len(v.enc.Categories(sp.Name)))
 		}
 	}
 	v.mu.Lock()
 	if v.p == nil || sig != v.sig {
-		v.p, v.sig = v.db.nlParser(), sig
+		v.p, v.sig = v.build(), sig
 	}
 	p := v.p
 	v.mu.Unlock()
 	return p.Parse(ctx, q)
 }
 
-// nlParser builds the offline parser from the schema's roles, and the
-// LLM parser in front of it when a chat endpoint is configured. The roles
+// build builds the offline parser from the schema's roles, and the LLM
+// parser in front of it when a chat endpoint is configured. The roles
 // (which space is the price, the rating, the recency) come from what the
 // fields hold, by format and name (nl.RolesFromSchema), never from a
 // space's position or mode alone.
-func (a *DB) nlParser() query.Parser {
-	v := nlVocab(a.Schema, a.Encoder.Categories)
-	var p query.Parser = nl.NewOffline(v)
-	if cfg := nl.LLMConfigFromEnv(); cfg.BaseURL != "" && cfg.Model != "" {
-		llm, err := nl.NewLLM(cfg, v, p)
+func (v *vocabParser) build() Parser {
+	voc := nlVocab(v.enc.Schema(), v.enc.Categories)
+	var p Parser = nl.NewOffline(voc)
+	if v.llm.BaseURL != "" && v.llm.Model != "" {
+		llm, err := nl.NewLLM(v.llm, voc, p)
 		if err != nil {
 			slog.Warn("LLM query parser disabled", "err", err)
 		} else {

@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"bytes"
@@ -68,7 +68,7 @@ func (cp *Checkpoint) observe(id string, t time.Time) {
 // for what third-party writers must do to be seen.
 func (s *Store) Follow(ctx context.Context, from Checkpoint, poll time.Duration, fn func(ctx context.Context, docs []Doc, cp Checkpoint) error) error {
 	if fn == nil {
-		return errors.New("mongostore: follow: nil callback")
+		return errors.New("mongo: follow: nil callback")
 	}
 	if poll <= 0 {
 		poll = time.Second
@@ -77,7 +77,7 @@ func (s *Store) Follow(ctx context.Context, from Checkpoint, poll time.Duration,
 
 	cs, err := s.watch(ctx, from.ResumeToken)
 	if err != nil && from.ResumeToken != nil && resumeTokenLost(err) {
-		slog.WarnContext(ctx, "mongostore: resume token no longer held by the server; catching up from updated_at",
+		slog.WarnContext(ctx, "mongo: resume token no longer held by the server; catching up from updated_at",
 			"collection", s.name(), "updated_at", from.UpdatedAt, "err", err)
 		from.ResumeToken = nil
 		cs, err = s.watch(ctx, nil)
@@ -86,12 +86,12 @@ func (s *Store) Follow(ctx context.Context, from Checkpoint, poll time.Duration,
 	case err == nil:
 		return s.followStream(ctx, cs, from, fn)
 	case streamsUnsupported(err):
-		slog.InfoContext(ctx, "mongostore: server has no change streams; polling updated_at",
+		slog.InfoContext(ctx, "mongo: server has no change streams; polling updated_at",
 			"collection", s.name(), "poll", poll, "err", err)
 		from.ResumeToken = nil
 		return s.followPoll(ctx, from, poll, fn)
 	default:
-		return fmt.Errorf("mongostore: follow %s: open change stream: %w", s.name(), err)
+		return fmt.Errorf("mongo: follow %s: open change stream: %w", s.name(), err)
 	}
 }
 
@@ -146,14 +146,14 @@ func (s *Store) followStream(ctx context.Context, cs *mongo.ChangeStream, cp Che
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return fmt.Errorf("mongostore: follow %s: change stream: %w", s.name(), cs.Err())
+			return fmt.Errorf("mongo: follow %s: change stream: %w", s.name(), cs.Err())
 		}
 		var docs []Doc
 		for {
 			d, ok, err := DecodeChangeEvent(cs.Current)
 			switch {
 			case errors.Is(err, ErrStreamInvalidated):
-				return fmt.Errorf("mongostore: follow %s: %w", s.name(), err)
+				return fmt.Errorf("mongo: follow %s: %w", s.name(), err)
 			case err != nil:
 				warnSkipped(ctx, s.name(), err)
 			case ok:
@@ -166,12 +166,12 @@ func (s *Store) followStream(ctx context.Context, cs *mongo.ChangeStream, cp Che
 			}
 		}
 		if err := cs.Err(); err != nil {
-			return fmt.Errorf("mongostore: follow %s: change stream: %w", s.name(), err)
+			return fmt.Errorf("mongo: follow %s: change stream: %w", s.name(), err)
 		}
 		cp.ResumeToken = bytes.Clone(cs.ResumeToken())
 		if len(docs) > 0 {
 			if err := fn(ctx, docs, cp.clone()); err != nil {
-				return fmt.Errorf("mongostore: follow %s: %w", s.name(), err)
+				return fmt.Errorf("mongo: follow %s: %w", s.name(), err)
 			}
 		}
 	}
@@ -208,7 +208,7 @@ func (s *Store) pollUntilIdle(ctx context.Context, cp Checkpoint, fn func(contex
 		}
 		if len(docs) > 0 {
 			if err := fn(ctx, docs, next.clone()); err != nil {
-				return cp, fmt.Errorf("mongostore: follow %s: %w", s.name(), err)
+				return cp, fmt.Errorf("mongo: follow %s: %w", s.name(), err)
 			}
 		}
 		cp = next
@@ -239,7 +239,7 @@ func (s *Store) pollOnce(ctx context.Context, cp Checkpoint, limit int) (docs []
 		SetBatchSize(int32(limit))
 	cur, err := s.coll.Find(ctx, filter, opts)
 	if err != nil {
-		return nil, cp, 0, fmt.Errorf("mongostore: follow %s: poll: %w", s.name(), err)
+		return nil, cp, 0, fmt.Errorf("mongo: follow %s: poll: %w", s.name(), err)
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
 
@@ -257,7 +257,7 @@ func (s *Store) pollOnce(ctx context.Context, cp Checkpoint, limit int) (docs []
 		docs = append(docs, d)
 	}
 	if err := cur.Err(); err != nil {
-		return nil, cp, 0, fmt.Errorf("mongostore: follow %s: poll: %w", s.name(), err)
+		return nil, cp, 0, fmt.Errorf("mongo: follow %s: poll: %w", s.name(), err)
 	}
 	return docs, next, read, nil
 }

@@ -26,7 +26,7 @@ var mqlOps = map[string]string{
 // to an Atlas Vector Search filter. Top-level keys are ANDed; "and" and "or"
 // take lists of filters; {"field": value} is shorthand for {"field": {"eq":
 // value}}. Field names are used as document paths verbatim (for
-// mongostore's layout, the caller names them "fields.<name>"). Values may be
+// package mongo's layout, the caller names them "fields.<name>"). Values may be
 // strings, numbers, booleans, time.Time (a BSON date) or nil; in and nin take
 // lists of them. Output is deterministic: keys and operators are sorted, and
 // several conditions become one $and.

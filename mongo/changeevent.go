@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 // ErrStreamInvalidated reports a change stream event after which the stream
 // cannot go on (the collection was dropped or renamed, or its database was
 // dropped). Consumers must rebuild from Scan.
-var ErrStreamInvalidated = errors.New("mongostore: change stream invalidated")
+var ErrStreamInvalidated = errors.New("mongo: change stream invalidated")
 
 // DecodeChangeEvent decodes one change stream event of the documented shape
 //

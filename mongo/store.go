@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // ErrSchemaMismatch reports that a collection holds documents encoded with a
 // different schema than the one Open was given.
-var ErrSchemaMismatch = errors.New("mongostore: schema fingerprint mismatch")
+var ErrSchemaMismatch = errors.New("mongo: schema fingerprint mismatch")
 
 // metaCollection holds one document per data collection, keyed by its name.
 const metaCollection = "tessera_meta"
@@ -37,15 +37,15 @@ type Store struct {
 func Open(ctx context.Context, uri, database, collection, fingerprint string) (*Store, error) {
 	switch {
 	case uri == "":
-		return nil, errors.New("mongostore: empty MongoDB URI")
+		return nil, errors.New("mongo: empty MongoDB URI")
 	case database == "" || collection == "":
-		return nil, fmt.Errorf("mongostore: database %q and collection %q must both be set", database, collection)
+		return nil, fmt.Errorf("mongo: database %q and collection %q must both be set", database, collection)
 	case fingerprint == "":
-		return nil, errors.New("mongostore: empty schema fingerprint")
+		return nil, errors.New("mongo: empty schema fingerprint")
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(uri))
 	if err != nil {
-		return nil, fmt.Errorf("mongostore: connect: %w", err)
+		return nil, fmt.Errorf("mongo: connect: %w", err)
 	}
 	s := &Store{client: client, coll: client.Database(database).Collection(collection)}
 	if err := s.init(ctx, fingerprint); err != nil {
@@ -60,7 +60,7 @@ func Open(ctx context.Context, uri, database, collection, fingerprint string) (*
 
 func (s *Store) init(ctx context.Context, fingerprint string) error {
 	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
-		return fmt.Errorf("mongostore: ping: %w", err)
+		return fmt.Errorf("mongo: ping: %w", err)
 	}
 	if err := s.checkFingerprint(ctx, fingerprint); err != nil {
 		return err
@@ -70,7 +70,7 @@ func (s *Store) init(ctx context.Context, fingerprint string) error {
 		Keys: bson.D{{Key: keyUpdatedAt, Value: 1}, {Key: keyID, Value: 1}},
 	})
 	if err != nil {
-		return fmt.Errorf("mongostore: create updated_at index on %s: %w", s.name(), err)
+		return fmt.Errorf("mongo: create updated_at index on %s: %w", s.name(), err)
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func (s *Store) checkFingerprint(ctx context.Context, fingerprint string) error 
 			}
 			return nil
 		case !errors.Is(err, mongo.ErrNoDocuments):
-			return fmt.Errorf("mongostore: read schema fingerprint of %s: %w", s.name(), err)
+			return fmt.Errorf("mongo: read schema fingerprint of %s: %w", s.name(), err)
 		}
 		_, err = meta.InsertOne(ctx, bson.D{
 			{Key: keyID, Value: s.coll.Name()},
@@ -104,10 +104,10 @@ func (s *Store) checkFingerprint(ctx context.Context, fingerprint string) error 
 			return nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
-			return fmt.Errorf("mongostore: record schema fingerprint of %s: %w", s.name(), err)
+			return fmt.Errorf("mongo: record schema fingerprint of %s: %w", s.name(), err)
 		}
 	}
-	return fmt.Errorf("mongostore: schema fingerprint of %s changed while being read", s.name())
+	return fmt.Errorf("mongo: schema fingerprint of %s changed while being read", s.name())
 }
 
 // name is database.collection, for messages.
@@ -138,7 +138,7 @@ func liveFilter() bson.D {
 func (s *Store) Count(ctx context.Context) (int64, error) {
 	n, err := s.coll.CountDocuments(ctx, liveFilter())
 	if err != nil {
-		return 0, fmt.Errorf("mongostore: count %s: %w", s.name(), err)
+		return 0, fmt.Errorf("mongo: count %s: %w", s.name(), err)
 	}
 	return n, nil
 }
@@ -146,7 +146,7 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 // Close disconnects from the server.
 func (s *Store) Close(ctx context.Context) error {
 	if err := s.client.Disconnect(ctx); err != nil {
-		return fmt.Errorf("mongostore: disconnect: %w", err)
+		return fmt.Errorf("mongo: disconnect: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"context"
@@ -37,13 +37,13 @@ const upsertAttempts = 5
 func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
 	for i := range docs {
 		if docs[i].ID == "" {
-			return fmt.Errorf("mongostore: upsert: document %d has an empty ID", i)
+			return fmt.Errorf("mongo: upsert: document %d has an empty ID", i)
 		}
 	}
 	for start := 0; start < len(docs); start += upsertChunk {
 		chunk := newest(docs[start:min(start+upsertChunk, len(docs))])
 		if err := s.upsertChunk(ctx, chunk); err != nil {
-			return fmt.Errorf("mongostore: upsert documents %d..%d into %s: %w",
+			return fmt.Errorf("mongo: upsert documents %d..%d into %s: %w",
 				start, min(start+upsertChunk, len(docs))-1, s.name(), err)
 		}
 	}

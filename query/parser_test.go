@@ -1,4 +1,4 @@
-package tessera
+package query
 
 import (
 	"context"
@@ -61,13 +61,13 @@ func TestNLVocabRoles(t *testing.T) {
 		schema *spaces.Schema
 		want   nl.Roles
 	}{
-		{"amazon products", loadSchema(t, "examples/amazon-products.schema.yaml"), nl.Roles{
+		{"amazon products", loadSchema(t, "../examples/amazon-products.schema.yaml"), nl.Roles{
 			PriceSpace: "price", PriceField: "price", PriceMode: "minimum",
 			RatingSpace: "rating", RatingField: "rating", RatingMode: "maximum"}},
-		{"amazon raw", loadSchema(t, "examples/amazon-raw.schema.yaml"), nl.Roles{
+		{"amazon raw", loadSchema(t, "../examples/amazon-raw.schema.yaml"), nl.Roles{
 			PriceSpace: "price", PriceField: "price", PriceMode: "minimum",
 			RatingSpace: "rating", RatingField: "rating", RatingMode: "maximum"}},
-		{"demo", loadSchema(t, "datasets/demo/schema.yaml"), nl.Roles{
+		{"demo", loadSchema(t, "../datasets/demo/schema.yaml"), nl.Roles{
 			PriceSpace: "price", PriceField: "price", PriceMode: "minimum",
 			RatingSpace: "rating", RatingField: "rating", RatingMode: "maximum",
 			RecencySpace: "recency"}},
@@ -93,8 +93,8 @@ func TestNLIntentsBySchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	amazon := loadSchema(t, "examples/amazon-products.schema.yaml")
-	demo := loadSchema(t, "datasets/demo/schema.yaml")
+	amazon := loadSchema(t, "../examples/amazon-products.schema.yaml")
+	demo := loadSchema(t, "../datasets/demo/schema.yaml")
 	cases := []struct {
 		schema  *spaces.Schema
 		q, text string

@@ -1,6 +1,17 @@
-// Package mongostore keeps Tessera's documents and their vectors in a MongoDB
-// collection, the system of record from which any instance can rebuild its
-// index, and follows the changes that anyone makes to that collection.
+// Package mongo is Tessera's MongoDB backend, the one place that knows
+// MongoDB. It implements the core's small interfaces and the core never
+// imports it:
+//
+//   - Store keeps Tessera's documents and their vectors in a MongoDB
+//     collection, the system of record from which any instance can rebuild
+//     its index (OpenURI opens it from a mongodb:// URI);
+//   - Sink (an ingest.Sink) writes every batch the apply path commits;
+//   - Follower (an ingest.Follower) follows the changes that anyone makes to
+//     the collection, and rebuilds an empty index, through
+//     ingest.StoreApplier;
+//   - AtlasSearcher (a query.VectorSearcher) runs the nearest-neighbour
+//     search on Atlas Vector Search; package mongo/atlas builds its pipeline
+//     and index definition.
 //
 // # Stored layout
 //
@@ -46,4 +57,4 @@
 //
 // version may be omitted; Tessera's own writes always overwrite a document
 // without one.
-package mongostore
+package mongo

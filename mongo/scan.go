@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"context"
@@ -16,14 +16,14 @@ import (
 // so that one bad third-party write cannot block a rebuild.
 func (s *Store) Scan(ctx context.Context, batch int, fn func([]Doc) error) error {
 	if batch <= 0 {
-		return fmt.Errorf("mongostore: scan batch size %d, want > 0", batch)
+		return fmt.Errorf("mongo: scan batch size %d, want > 0", batch)
 	}
 	opts := options.Find().
 		SetSort(bson.D{{Key: keyID, Value: 1}}).
 		SetBatchSize(int32(min(batch, 10_000)))
 	cur, err := s.coll.Find(ctx, liveFilter(), opts)
 	if err != nil {
-		return fmt.Errorf("mongostore: scan %s: %w", s.name(), err)
+		return fmt.Errorf("mongo: scan %s: %w", s.name(), err)
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
 
@@ -37,17 +37,17 @@ func (s *Store) Scan(ctx context.Context, batch int, fn func([]Doc) error) error
 		docs = append(docs, d)
 		if len(docs) == batch {
 			if err := fn(docs); err != nil {
-				return fmt.Errorf("mongostore: scan %s: %w", s.name(), err)
+				return fmt.Errorf("mongo: scan %s: %w", s.name(), err)
 			}
 			docs = make([]Doc, 0, batch)
 		}
 	}
 	if err := cur.Err(); err != nil {
-		return fmt.Errorf("mongostore: scan %s: %w", s.name(), err)
+		return fmt.Errorf("mongo: scan %s: %w", s.name(), err)
 	}
 	if len(docs) > 0 {
 		if err := fn(docs); err != nil {
-			return fmt.Errorf("mongostore: scan %s: %w", s.name(), err)
+			return fmt.Errorf("mongo: scan %s: %w", s.name(), err)
 		}
 	}
 	return nil

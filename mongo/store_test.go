@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"context"

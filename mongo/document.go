@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"context"
@@ -196,5 +196,5 @@ func plainValue(v bson.RawValue) (any, error) {
 // warnSkipped logs a document that readers skip because Tessera cannot
 // address it; stopping a whole scan or follower for it would be worse.
 func warnSkipped(ctx context.Context, collection string, err error) {
-	slog.WarnContext(ctx, "mongostore: skipping document", "collection", collection, "err", err)
+	slog.WarnContext(ctx, "mongo: skipping document", "collection", collection, "err", err)
 }

@@ -1,4 +1,4 @@
-package mongostore
+package mongo
 
 import (
 	"context"
@@ -16,19 +16,19 @@ type ScoredDoc struct {
 }
 
 // Aggregate runs a search pipeline (for example Atlas $vectorSearch built by
-// query/atlas) on the collection and decodes each result, reading its score
+// mongo/atlas) on the collection and decodes each result, reading its score
 // from scoreField.
 func (s *Store) Aggregate(ctx context.Context, pipeline []bson.D, scoreField string) ([]ScoredDoc, error) {
 	cur, err := s.coll.Aggregate(ctx, pipeline)
 	if err != nil {
-		return nil, fmt.Errorf("mongostore: aggregate: %w", err)
+		return nil, fmt.Errorf("mongo: aggregate: %w", err)
 	}
 	defer cur.Close(ctx)
 	var out []ScoredDoc
 	for cur.Next(ctx) {
 		d, err := decodeDocument(cur.Current)
 		if err != nil {
-			return nil, fmt.Errorf("mongostore: aggregate result: %w", err)
+			return nil, fmt.Errorf("mongo: aggregate result: %w", err)
 		}
 		sd := ScoredDoc{Doc: d}
 		if v, err := cur.Current.LookupErr(scoreField); err == nil {
@@ -37,13 +37,13 @@ func (s *Store) Aggregate(ctx context.Context, pipeline []bson.D, scoreField str
 		out = append(out, sd)
 	}
 	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("mongostore: aggregate: %w", err)
+		return nil, fmt.Errorf("mongo: aggregate: %w", err)
 	}
 	return out, nil
 }
 
 // CreateSearchIndex creates an Atlas Vector Search index from a definition
-// built by query/atlas.IndexDefinition ({name, type, definition}).
+// built by mongo/atlas.IndexDefinition ({name, type, definition}).
 func (s *Store) CreateSearchIndex(ctx context.Context, spec bson.D) (string, error) {
 	var name string
 	var def any
@@ -61,7 +61,7 @@ func (s *Store) CreateSearchIndex(ctx context.Context, spec bson.D) (string, err
 	model := mongoSearchIndexModel(name, typ, def)
 	got, err := s.coll.SearchIndexes().CreateOne(ctx, model)
 	if err != nil {
-		return "", fmt.Errorf("mongostore: create search index %q: %w", name, err)
+		return "", fmt.Errorf("mongo: create search index %q: %w", name, err)
 	}
 	return got, nil
 }

@@ -1,0 +1,38 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// OpenURI opens the store for collection in the database a mongodb:// (or
+// mongodb+srv://) URI names, "tessera" when it names none. Errors name the
+// URI with its password hidden.
+func OpenURI(ctx context.Context, uri, collection, fingerprint string) (*Store, error) {
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
+		return nil, fmt.Errorf("store %q: want a mongodb:// URI", redactURI(uri))
+	}
+	dbName := strings.Trim(u.Path, "/")
+	if dbName == "" {
+		dbName = "tessera"
+	}
+	s, err := Open(ctx, uri, dbName, collection, fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", redactURI(uri), err)
+	}
+	return s, nil
+}
+
+// redactURI hides a password in a connection string for messages.
+func redactURI(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return s
+}
