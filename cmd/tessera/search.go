@@ -43,7 +43,7 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the JSON response")
 	rank := fs.String("rank", "", `"relevance" (default: weights reorder what matches the text) or "linear" (Superlinked's plain mix)`)
 	sortBy := fs.String("sort", "", `order the on-topic results by a filter field: FIELD or FIELD:desc`)
-	words, err := fs.parseInterspersed(args)
+	words, err := fs.ParseInterspersed(args)
 	if err != nil {
 		return err
 	}

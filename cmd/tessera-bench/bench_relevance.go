@@ -13,11 +13,11 @@ import (
 	"github.com/tessera-search/tessera/bench/relevance"
 )
 
-// benchRelevanceCmd runs `tessera bench relevance`: the judged query sets
+// benchRelevanceCmd runs `tessera-bench relevance`: the judged query sets
 // through the real engine, three runs each, scored with NDCG@10 (see
 // package bench/relevance for the judging rule).
 func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench relevance", stdout)
+	fs := newFlags("relevance", stdout)
 	set := fs.String("set", "all", "built-in query set: amazon, demo or all")
 	schemaPath := fs.String("schema", "", "schema of --file (default for --set amazon: examples/amazon-products.schema.yaml in the repository)")
 	file := fs.String("file", "", "data file to judge (default for --set amazon: ../shared/datasets/amazon-india/products.csv beside the repository)")
