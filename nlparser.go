@@ -47,7 +47,7 @@ func (v *vocabParser) Parse(ctx context.Context, q string) (nl.Interpretation, e
 func (a *DB) nlParser() query.Parser {
 	v := nlVocab(a.Schema, a.Encoder.Categories)
 	var p query.Parser = nl.NewOffline(v)
-	if cfg := nl.LLMConfigFromEnv(); cfg.BaseURL != "" && cfg.Model != "" {
+	if cfg := a.llm; cfg.BaseURL != "" && cfg.Model != "" {
 		llm, err := nl.NewLLM(cfg, v, p)
 		if err != nil {
 			slog.Warn("LLM query parser disabled", "err", err)

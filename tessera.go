@@ -24,6 +24,7 @@ import (
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/internal/atomicfile"
 	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
@@ -49,6 +50,7 @@ type DB struct {
 	Follower *ingest.MongoFollower
 
 	lock *dirLock
+	llm  nl.LLMConfig // Options.LLM, for the query parser
 }
 
 // Options say which data directory to open and how.
@@ -70,6 +72,11 @@ type Options struct {
 	// Embedder overrides EmbedderKind: "builtin" (default) or "openai".
 	Embedder     spaces.Embedder
 	EmbedderKind string
+	// OpenAI configures the "openai" embedder (see NewEmbedder).
+	OpenAI openai.Config
+	// LLM configures the natural-language parser's chat model; without a
+	// BaseURL and a Model, queries are interpreted offline only.
+	LLM nl.LLMConfig
 	// NoSync skips WAL fsyncs (benchmarks only).
 	NoSync bool
 	// NoLexical keeps no lexical index: relevance ranking falls back to
@@ -126,7 +133,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 			lock.release()
 		}
 	}()
-	a := &DB{DataDir: o.DataDir, lock: lock}
+	a := &DB{DataDir: o.DataDir, lock: lock, llm: o.LLM}
 	var raw []byte
 	switch {
 	case o.Schema != nil:
@@ -165,7 +172,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 	}
 	emb := o.Embedder
 	if emb == nil {
-		if emb, err = NewEmbedder(o.EmbedderKind); err != nil {
+		if emb, err = NewEmbedder(o.EmbedderKind, o.OpenAI); err != nil {
 			return nil, err
 		}
 	}
@@ -262,19 +269,17 @@ func (a *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// NewEmbedder builds a text embedder by kind: "builtin" (default, also
-// from TESSERA_EMBEDDER) or "openai" (configured from the environment).
-// The remote one is guarded by a *breaker.Breaker (timeout, retries,
-// circuit breaker), so a dead endpoint fails fast and reports Degraded.
-func NewEmbedder(kind string) (spaces.Embedder, error) {
-	if kind == "" {
-		kind = os.Getenv("TESSERA_EMBEDDER")
-	}
+// NewEmbedder builds a text embedder by kind: "builtin" (default) or
+// "openai", configured by cfg (the config package builds it from the
+// openai.* settings). The remote one is guarded by a *breaker.Breaker
+// (timeout, retries, circuit breaker), so a dead endpoint fails fast and
+// reports Degraded.
+func NewEmbedder(kind string, cfg openai.Config) (spaces.Embedder, error) {
 	switch kind {
 	case "", "builtin":
 		return wordvec.Default()
 	case "openai":
-		emb, err := openai.New(openai.ConfigFromEnv())
+		emb, err := openai.New(cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -121,7 +121,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	if rep.FileBytes, err = replicateCSV(src, s, *rows, 1, scaled); err != nil {
 		return fmt.Errorf("bench ingest: %s: %w", rep.Source, err)
 	}
-	emb, err := tessera.NewEmbedder(*embedder)
+	emb, err := newEmbedder(*embedder)
 	if err != nil {
 		return err
 	}

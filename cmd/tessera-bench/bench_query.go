@@ -141,7 +141,7 @@ func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("bench query: %s: %w", rep.Schema, err)
 	}
-	emb, err := tessera.NewEmbedder(*embedder)
+	emb, err := newEmbedder(*embedder)
 	if err != nil {
 		return fmt.Errorf("bench query: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tessera-search/tessera/bench/relevance"
+	"github.com/tessera-search/tessera/config"
 )
 
 // benchRelevanceCmd runs `tessera-bench relevance`: the judged query sets
@@ -36,9 +37,16 @@ func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) err
 	if err != nil {
 		return fmt.Errorf("bench relevance: %w", err)
 	}
+	models, err := config.Models(nil)
+	if err != nil {
+		return fmt.Errorf("bench relevance: %w", err)
+	}
+	if *embedder == "" {
+		*embedder = models.Embedder
+	}
 	var reports []*relevance.SetReport
 	for _, src := range sources {
-		rep, err := relevance.Run(ctx, src, relevance.Options{Embedder: *embedder, Explain: explainTo(*explain, stdout), ExplainQuery: *explain,
+		rep, err := relevance.Run(ctx, src, relevance.Options{Embedder: *embedder, OpenAI: models.OpenAI(), LLM: models.LLM(), Explain: explainTo(*explain, stdout), ExplainQuery: *explain,
 			Request: json.RawMessage(*request)})
 		if err != nil {
 			return fmt.Errorf("bench relevance: set %s: %w", src.Name, err)

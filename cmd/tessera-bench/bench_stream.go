@@ -51,7 +51,11 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, NoSync: *nosync})
+	emb, err := newEmbedder("")
+	if err != nil {
+		return err
+	}
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Embedder: emb, NoSync: *nosync})
 	if err != nil {
 		return err
 	}

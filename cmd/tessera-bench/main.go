@@ -20,7 +20,10 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/config"
 	"github.com/tessera-search/tessera/internal/cli"
+	"github.com/tessera-search/tessera/spaces"
 )
 
 func main() {
@@ -116,6 +119,20 @@ var helps = map[string]cli.Help{
 		About:    `Runs the judged query sets through the real engine and scores each with NDCG@10.`,
 		Examples: "tessera-bench relevance --set demo\ntessera-bench relevance --set amazon --explain all",
 	},
+}
+
+// newEmbedder builds the text embedder kind (else the embedder setting,
+// TESSERA_EMBEDDER, else builtin), configured from the environment
+// (config.Models).
+func newEmbedder(kind string) (spaces.Embedder, error) {
+	m, err := config.Models(nil)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "" {
+		kind = m.Embedder
+	}
+	return tessera.NewEmbedder(kind, m.OpenAI())
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called; an

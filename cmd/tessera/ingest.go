@@ -97,8 +97,12 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return ingestRemote(ctx, *server, *apiKey, files, o, stdout, stderr)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder, Store: *store,
-		RequireSchema: true, Holder: tessera.Holder{Command: "tessera ingest"}})
+	opts, err := withModels(tessera.Options{DataDir: *data, SchemaPath: *schemaPath, Store: *store,
+		RequireSchema: true, Holder: tessera.Holder{Command: "tessera ingest"}}, *embedder)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	a, err := tessera.Open(ctx, opts)
 	if err != nil {
 		var le *tessera.LockedError
 		if errors.As(err, &le) && le.Holder.Addr != "" {

@@ -48,7 +48,11 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, Holder: tessera.Holder{Command: "tessera search"}})
+	opts, err := withModels(tessera.Options{DataDir: *data, Holder: tessera.Holder{Command: "tessera search"}}, "")
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	a, err := tessera.Open(ctx, opts)
 	if err != nil {
 		var le *tessera.LockedError
 		if errors.As(err, &le) && le.Holder.Addr != "" {
