@@ -12,13 +12,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/pprof"
-	"syscall"
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/config"
@@ -26,17 +23,7 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "tessera-bench:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("tessera-bench", run) }
 
 // benchmarks lists the benchmarks in the order the usage shows them.
 var benchmarks = []string{"index", "ingest", "query", "stream", "load", "relevance"}

@@ -5,13 +5,33 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 )
+
+// Main runs program prog: run gets the arguments after the program's name
+// and a context cancelled by SIGINT or SIGTERM. An error is printed as
+// "prog: error" and exits 1; flag.ErrHelp (help was asked for) exits 0.
+func Main(prog string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, prog+":", err)
+		os.Exit(1)
+	}
+}
 
 // Help is what `PROG CMD -h` prints around the command's flags, which are
 // listed from the flag set itself so that the defaults shown are the ones
