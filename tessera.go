@@ -69,6 +69,11 @@ type Options struct {
 	// Embedder overrides EmbedderKind: "builtin" (default) or "openai".
 	Embedder     spaces.Embedder
 	EmbedderKind string
+	// OpenAI configures the "openai" embedder (see NewEmbedder).
+	OpenAI openai.Config
+	// LLM configures the natural-language parser's chat model; without a
+	// BaseURL and a Model, queries are interpreted offline only.
+	LLM nl.LLMConfig
 	// NoSync skips WAL fsyncs (benchmarks only).
 	NoSync bool
 	// NoLexical keeps no lexical index: relevance ranking falls back to
@@ -164,7 +169,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 	}
 	emb := o.Embedder
 	if emb == nil {
-		if emb, err = NewEmbedder(o.EmbedderKind); err != nil {
+		if emb, err = NewEmbedder(o.EmbedderKind, o.OpenAI); err != nil {
 			return nil, err
 		}
 	}
@@ -200,7 +205,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		a.Collection.Close()
 		return nil, err
 	}
-	a.Engine = query.NewEngine(a.Encoder, a.Collection, query.NewParser(a.Encoder, nl.LLMConfigFromEnv()))
+	a.Engine = query.NewEngine(a.Encoder, a.Collection, query.NewParser(a.Encoder, o.LLM))
 	if o.Store != "" {
 		if err := a.openStore(ctx, o); err != nil {
 			a.Collection.Close()
@@ -243,19 +248,17 @@ func (a *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// NewEmbedder builds a text embedder by kind: "builtin" (default, also
-// from TESSERA_EMBEDDER) or "openai" (configured from the environment).
-// The remote one is guarded by a *breaker.Breaker (timeout, retries,
-// circuit breaker), so a dead endpoint fails fast and reports Degraded.
-func NewEmbedder(kind string) (spaces.Embedder, error) {
-	if kind == "" {
-		kind = os.Getenv("TESSERA_EMBEDDER")
-	}
+// NewEmbedder builds a text embedder by kind: "builtin" (default) or
+// "openai", configured by cfg (the config package builds it from the
+// openai.* settings). The remote one is guarded by a *breaker.Breaker
+// (timeout, retries, circuit breaker), so a dead endpoint fails fast and
+// reports Degraded.
+func NewEmbedder(kind string, cfg openai.Config) (spaces.Embedder, error) {
 	switch kind {
 	case "", "builtin":
 		return wordvec.Default()
 	case "openai":
-		emb, err := openai.New(openai.ConfigFromEnv())
+		emb, err := openai.New(cfg)
 		if err != nil {
 			return nil, err
 		}

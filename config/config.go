@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tessera-search/tessera/query/nl"
+	"github.com/tessera-search/tessera/spaces/openai"
 )
 
 // Source says where a setting's value came from.
@@ -90,6 +93,9 @@ type Config struct {
 	// File is the configuration file that was read, if any.
 	File    string
 	sources map[string]Source
+	// sharedKey is OPENAI_API_KEY, the fallback of both API keys. It is
+	// not a setting of its own: `tessera config` does not show it.
+	sharedKey string
 }
 
 // setting is one configuration key and its three spellings.
@@ -294,7 +300,7 @@ func (l *Loader) Load(getenv func(string) string) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	c := &Config{sources: map[string]Source{}}
+	c := &Config{sources: map[string]Source{}, sharedKey: getenv(EnvSharedKey)}
 	for _, s := range settings {
 		if s.def == "" {
 			c.sources[s.key] = FromDefault
@@ -523,23 +529,61 @@ func IsLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Export sets the environment variables that other packages read
-// (TESSERA_EMBEDDER, TESSERA_OPENAI_*, TESSERA_LLM_*) to the values that
-// came from the file or flags, so one configuration reaches them all.
-func (c *Config) Export() error {
+// EnvSharedKey is the API key both remote models fall back to when
+// openai.api_key or llm.api_key is not set.
+const EnvSharedKey = "OPENAI_API_KEY"
+
+// OpenAI is the OpenAI-compatible embedder's configuration: the openai.*
+// settings, the API key falling back to OPENAI_API_KEY and the model to
+// openai.DefaultModel. Other fields keep the embedder's defaults.
+func (c *Config) OpenAI() openai.Config {
+	o := openai.Config{BaseURL: c.OpenAIBaseURL, APIKey: c.OpenAIAPIKey, Model: c.OpenAIEmbedModel}
+	if o.APIKey == "" {
+		o.APIKey = c.sharedKey
+	}
+	if o.Model == "" {
+		o.Model = openai.DefaultModel
+	}
+	return o
+}
+
+// LLM is the natural-language query parser's chat model configuration:
+// the llm.* settings, the API key falling back to OPENAI_API_KEY.
+func (c *Config) LLM() nl.LLMConfig {
+	l := nl.LLMConfig{BaseURL: c.LLMBaseURL, APIKey: c.LLMAPIKey, Model: c.LLMModel}
+	if l.APIKey == "" {
+		l.APIKey = c.sharedKey
+	}
+	return l
+}
+
+// Models resolves only the model settings (embedder, openai.*, llm.*) from
+// their defaults and the environment (read through getenv; nil means
+// os.Getenv), for the commands that take no --config (ingest, search, the
+// benchmarks). Other settings keep their defaults.
+func Models(getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := &Config{sources: map[string]Source{}, sharedKey: getenv(EnvSharedKey)}
 	for _, s := range settings {
-		src := c.sources[s.key]
-		if src != FromFile && src != FromFlag {
+		if s.key != "embedder" && !strings.HasPrefix(s.key, "openai.") && !strings.HasPrefix(s.key, "llm.") {
 			continue
 		}
-		if !strings.HasPrefix(s.key, "openai.") && !strings.HasPrefix(s.key, "llm.") && s.key != "embedder" {
-			continue
+		c.sources[s.key] = FromDefault
+		if s.def != "" {
+			if err := s.set(c, s.def); err != nil {
+				return nil, fmt.Errorf("config: default %s: %w", s.key, err)
+			}
 		}
-		if err := os.Setenv(s.env, fmt.Sprint(s.get(c))); err != nil {
-			return fmt.Errorf("config: export %s: %w", s.env, err)
+		if v, ok := lookup(getenv, s.env); ok {
+			if err := s.set(c, v); err != nil {
+				return nil, fmt.Errorf("config: environment %s: %w", s.env, err)
+			}
+			c.sources[s.key] = FromEnv
 		}
 	}
-	return nil
+	return c, nil
 }
 
 // Mask hides a secret, keeping its last four characters when it is long

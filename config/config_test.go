@@ -231,24 +231,48 @@ func TestBindRefusedWithoutKeys(t *testing.T) {
 	}
 }
 
-func TestExportReachesEnvReaders(t *testing.T) {
-	file := writeFile(t, "openai:\n  base_url: http://127.0.0.1:9/v1\n  embed_model: from-file\n")
-	t.Setenv("TESSERA_OPENAI_BASE_URL", "")
-	t.Setenv("TESSERA_OPENAI_EMBED_MODEL", "from-env")
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	l := config.Flags(fs)
-	fs.Parse([]string{"--config", file})
-	c, err := l.Load(nil)
+// The embedder's and the LLM parser's configurations are values built
+// from the settings: flags beat the environment, which beats the file;
+// OPENAI_API_KEY is both keys' fallback and the model has its default.
+func TestModelConfigs(t *testing.T) {
+	file := writeFile(t, "openai:\n  base_url: http://127.0.0.1:9/v1\n  embed_model: from-file\nllm:\n  base_url: http://127.0.0.1:8/v1\n  model: chat-from-file\n")
+	env := map[string]string{"TESSERA_OPENAI_EMBED_MODEL": "from-env", "OPENAI_API_KEY": "sk-fallback", "TESSERA_LLM_API_KEY": "sk-llm"}
+	c, err := load(t, []string{"--config", file}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Export(); err != nil {
+	if o := c.OpenAI(); o.BaseURL != "http://127.0.0.1:9/v1" || o.Model != "from-env" || o.APIKey != "sk-fallback" {
+		t.Errorf("OpenAI() = %+v", o)
+	}
+	if l := c.LLM(); l.BaseURL != "http://127.0.0.1:8/v1" || l.Model != "chat-from-file" || l.APIKey != "sk-llm" || !l.Enabled() {
+		t.Errorf("LLM() = %+v", l)
+	}
+	// The fallback key is no setting of its own: `tessera config` does not show it.
+	out, err := c.YAML()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := os.Getenv("TESSERA_OPENAI_BASE_URL"); got != "http://127.0.0.1:9/v1" {
-		t.Fatalf("file value not exported: %q", got)
+	if !strings.Contains(string(out), "  api_key: \"\" # default\n") || strings.Contains(string(out), "back") {
+		t.Errorf("the OPENAI_API_KEY fallback is shown:\n%s", out)
 	}
-	if got := os.Getenv("TESSERA_OPENAI_EMBED_MODEL"); got != "from-env" {
-		t.Fatalf("env value overwritten by the file: %q", got)
+
+	// Models reads the environment alone: no file, no other settings.
+	env = map[string]string{"TESSERA_CONFIG": file, "TESSERA_EMBEDDER": "OpenAI", "TESSERA_OPENAI_API_KEY": "sk-own",
+		"TESSERA_RATE_LIMIT": "not a rate", "TESSERA_LLM_MODEL": "small-model"}
+	m, err := config.Models(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := m.OpenAI(); m.Embedder != "openai" || o.BaseURL != "" || o.APIKey != "sk-own" || o.Model != "text-embedding-3-small" {
+		t.Errorf("Models: embedder %q, OpenAI() = %+v", m.Embedder, o)
+	}
+	if l := m.LLM(); l.Model != "small-model" || l.APIKey != "" || l.BaseURL != "" {
+		t.Errorf("Models: LLM() = %+v", l)
+	}
+	if m, err := config.Models(func(string) string { return "" }); err != nil || m.Embedder != "builtin" || m.LLM().Enabled() {
+		t.Errorf("Models without environment: %+v, %v", m, err)
+	}
+	if _, err := config.Models(func(k string) string { return map[string]string{"TESSERA_EMBEDDER": "bogus"}[k] }); err == nil || !strings.Contains(err.Error(), "TESSERA_EMBEDDER") {
+		t.Errorf("bad TESSERA_EMBEDDER: %v", err)
 	}
 }

@@ -267,7 +267,7 @@ func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, 
 	// The graph searches after the first run on other cores while this
 	// goroutine seeks the lexical matches and runs the first: with one
 	// client on two cores, a relevance search's in-process p99 at 100k
-	// rows went from 5.2 to 4.1 ms (tessera bench query, same machine).
+	// rows went from 5.2 to 4.1 ms (tessera-bench query, same machine).
 	// They only read, under this read lock.
 	results := make([][]hnsw.Result, len(dense))
 	search := func(i int) {

@@ -26,6 +26,7 @@ import (
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/spaces/openai"
 )
 
 // repoRoot walks up from the test's directory to the one holding go.mod.
@@ -516,7 +517,7 @@ func BenchmarkIngestPipeline(b *testing.B) {
 	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	emb, err := tessera.NewEmbedder("")
+	emb, err := tessera.NewEmbedder("", openai.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

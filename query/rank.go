@@ -24,7 +24,7 @@ const (
 )
 
 // The relevance ranking's constants. Each was chosen on the judged queries
-// of bench/relevance (tessera bench relevance); comments give what the
+// of bench/relevance (tessera-bench relevance); comments give what the
 // alternatives scored there.
 const (
 	// poolMin is the least number of candidates taken from each source

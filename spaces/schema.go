@@ -159,7 +159,7 @@ type SpaceSpec struct {
 }
 
 // DefaultLexical is a text space's lexical share when the schema sets none.
-// Measured on the judged Amazon queries (tessera bench relevance).
+// Measured on the judged Amazon queries (tessera-bench relevance).
 const DefaultLexical = 0.5
 
 // LexicalShare is the space's lexical share: its lexical key, or

@@ -24,6 +24,7 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/spaces/openai"
 	"github.com/tessera-search/tessera/web"
 )
 
@@ -80,7 +81,7 @@ func startOps(t *testing.T, mutate func(*web.Config), configure func(*httptest.S
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	m := web.NewMetrics()
-	emb, err := tessera.NewEmbedder("builtin")
+	emb, err := tessera.NewEmbedder("builtin", openai.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,10 +67,10 @@
 //
 // # Running it
 //
-//	tessera bench relevance                     # both built-in sets (amazon needs ../shared)
-//	tessera bench relevance --set demo --json
-//	tessera bench relevance --set amazon --explain power-bank-cheap
-//	tessera bench relevance --schema S.yaml --file F.csv --queries Q.yaml   # any catalogue
+//	tessera-bench relevance                     # both built-in sets (amazon needs ../shared)
+//	tessera-bench relevance --set demo --json
+//	tessera-bench relevance --set amazon --explain power-bank-cheap
+//	tessera-bench relevance --schema S.yaml --file F.csv --queries Q.yaml   # any catalogue
 //	go test ./bench/relevance                   # fails when a mean drops below its floor
 package relevance
 

@@ -19,7 +19,9 @@ import (
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/query"
+	"github.com/tessera-search/tessera/query/nl"
 	"github.com/tessera-search/tessera/spaces"
+	"github.com/tessera-search/tessera/spaces/openai"
 )
 
 // Source is a catalogue to judge: a schema and a data file in any format
@@ -40,8 +42,12 @@ type Source struct {
 
 // Options tune a run.
 type Options struct {
-	// Embedder is the text embedder kind ("builtin" when empty).
+	// Embedder is the text embedder kind ("builtin" when empty), OpenAI
+	// configures the "openai" one, and LLM the q runs' chat model (none:
+	// the offline parser).
 	Embedder string
+	OpenAI   openai.Config
+	LLM      nl.LLMConfig
 	// TempDir holds the data directory (os.MkdirTemp's default when empty).
 	TempDir string
 	// Explain, when set, receives each run's top 10 (grade, intent
@@ -119,7 +125,7 @@ func Run(ctx context.Context, src Source, opt Options) (*SetReport, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	o := tessera.Options{DataDir: filepath.Join(dir, "data"), Schema: src.Schema, EmbedderKind: opt.Embedder, NoSync: true,
+	o := tessera.Options{DataDir: filepath.Join(dir, "data"), Schema: src.Schema, EmbedderKind: opt.Embedder, OpenAI: opt.OpenAI, LLM: opt.LLM, NoSync: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if qs.Now != "" {
 		now, _ := time.Parse(time.RFC3339, qs.Now)

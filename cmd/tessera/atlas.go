@@ -25,7 +25,10 @@ func atlasIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	opts := tessera.Options{DataDir: *data, SchemaPath: *schemaPath, Holder: tessera.Holder{Command: "tessera atlas-index"}}
+	opts, err := withModels(tessera.Options{DataDir: *data, SchemaPath: *schemaPath, Holder: tessera.Holder{Command: "tessera atlas-index"}}, "")
+	if err != nil {
+		return err
+	}
 	if *create {
 		if *store == "" {
 			return fmt.Errorf("--create needs --store")

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,7 +15,27 @@ import (
 	"testing"
 
 	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/web"
 )
+
+// testServer serves db's HTTP API on loopback until the test ends.
+func testServer(t *testing.T, db *tessera.DB) *httptest.Server {
+	t.Helper()
+	work, cancel := context.WithCancel(context.Background())
+	stream := ingest.NewStream(work, db.Applier, ingest.StreamOptions{})
+	jobs := ingest.NewJobs(db.Applier)
+	api := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: jobs, Context: work,
+		UploadDir: filepath.Join(db.DataDir, "uploads"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-stream.Done()
+		jobs.Wait()
+	})
+	return srv
+}
 
 const shelvesHeader = "id,title,description,category,brand,price,rating,review_count,added_at\n"
 
@@ -81,12 +104,8 @@ func TestIngestThroughServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	srv, err := startLoopback(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	t.Cleanup(func() { db.Close() }) // after the server's cleanup: cleanups run last-in first-out
+	srv := testServer(t, db)
 	src := writeCSV(t, shelfRow("S-1", "10"), shelfRow("S-2", "ten"), shelfRow("S-3", "12"))
 	rejects := filepath.Join(t.TempDir(), "rejects.ndjson")
 	var stdout, stderr bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/config"
 )
 
@@ -54,4 +55,20 @@ func configCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "warning: tessera serve would refuse this configuration:", err)
 	}
 	return nil
+}
+
+// withModels sets o's embedder kind (kind, else the embedder setting) and
+// the OpenAI embedder's and the LLM parser's configurations from the
+// environment (config.Models): the commands other than serve and config
+// take no --config file.
+func withModels(o tessera.Options, kind string) (tessera.Options, error) {
+	m, err := config.Models(nil)
+	if err != nil {
+		return o, err
+	}
+	if kind == "" {
+		kind = m.Embedder
+	}
+	o.EmbedderKind, o.OpenAI, o.LLM = kind, m.OpenAI(), m.LLM()
+	return o, nil
 }

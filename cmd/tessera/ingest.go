@@ -79,7 +79,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.sheet, "sheet", "", "Excel sheet `NAME` or 1-based index (default: the schema's ingest.sheet, else the first)")
 	fs.StringVar(&o.format, "format", "", "file `FORMAT`: csv, tsv, xlsx, ndjson or json (default: from the file name, then by sniffing)")
 	fs.Var(&o.maxRejects, "max-rejects", "how many rejected rows a file may have, a count or a percentage of its rows, before the command fails (default 0: any reject fails)")
-	files, err := fs.parseInterspersed(args)
+	files, err := fs.ParseInterspersed(args)
 	if err != nil {
 		return err
 	}
@@ -97,8 +97,12 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return ingestRemote(ctx, *server, *apiKey, files, o, stdout, stderr)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, SchemaPath: *schemaPath, EmbedderKind: *embedder, Store: *store,
-		RequireSchema: true, Holder: tessera.Holder{Command: "tessera ingest"}})
+	opts, err := withModels(tessera.Options{DataDir: *data, SchemaPath: *schemaPath, Store: *store,
+		RequireSchema: true, Holder: tessera.Holder{Command: "tessera ingest"}}, *embedder)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	a, err := tessera.Open(ctx, opts)
 	if err != nil {
 		var le *tessera.LockedError
 		if errors.As(err, &le) && le.Holder.Addr != "" {

@@ -27,7 +27,7 @@ func initCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	format := fs.String("format", "", "csv, tsv, xlsx, ndjson or json (default: from the file name)")
 	sample := fs.Int("sample", 5000, "rows to read")
 	name := fs.String("name", "", "the schema's name (default: from the file name)")
-	files, err := fs.parseInterspersed(args)
+	files, err := fs.ParseInterspersed(args)
 	if err != nil {
 		return err
 	}

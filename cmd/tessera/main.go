@@ -5,7 +5,6 @@
 //	tessera ingest  [--data DIR] [--schema FILE] [--max-rejects N|P%] FILE...
 //	tessera ingest  --server URL FILE...
 //	tessera search  [--data DIR] [--weight space=w]... [--filter JSON] "text"
-//	tessera bench   index|ingest|query|stream|load|relevance [flags]
 //	tessera atlas-index [--store URI --create]
 //	tessera version
 //
@@ -16,26 +15,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
+
+	"github.com/tessera-search/tessera/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "tessera:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("tessera", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -54,7 +42,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "atlas-index":
 		return atlasIndexCmd(ctx, args[1:], stdout)
 	case "bench":
-		return benchCmd(ctx, args[1:], stdout)
+		// The benchmarks live in their own binary, so that the server
+		// links none of their baselines (coder/hnsw).
+		return fmt.Errorf("the benchmarks moved to their own command: run tessera-bench %s (go run ./cmd/tessera-bench in a checkout)", strings.Join(args[1:], " "))
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
 	case "version", "--version":

@@ -43,12 +43,16 @@ func searchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the JSON response")
 	rank := fs.String("rank", "", `"relevance" (default: weights reorder what matches the text) or "linear" (Superlinked's plain mix)`)
 	sortBy := fs.String("sort", "", `order the on-topic results by a filter field: FIELD or FIELD:desc`)
-	words, err := fs.parseInterspersed(args)
+	words, err := fs.ParseInterspersed(args)
 	if err != nil {
 		return err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a, err := tessera.Open(ctx, tessera.Options{DataDir: *data, Holder: tessera.Holder{Command: "tessera search"}})
+	opts, err := withModels(tessera.Options{DataDir: *data, Holder: tessera.Holder{Command: "tessera search"}}, "")
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	a, err := tessera.Open(ctx, opts)
 	if err != nil {
 		var le *tessera.LockedError
 		if errors.As(err, &le) && le.Holder.Addr != "" {

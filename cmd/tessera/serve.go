@@ -44,9 +44,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.CheckBind(); err != nil {
 		return err
 	}
-	if err := cfg.Export(); err != nil {
-		return err
-	}
 	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(logger)
 
@@ -69,7 +66,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger.Info("tessera starting", "addr", "http://"+ln.Addr().String(), "data", cfg.Data)
 
 	metrics := web.NewMetrics()
-	emb, err := tessera.NewEmbedder(cfg.Embedder)
+	emb, err := tessera.NewEmbedder(cfg.Embedder, cfg.OpenAI())
 	if err != nil {
 		return err
 	}
@@ -79,7 +76,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 	a, err := tessera.Open(ctx, tessera.Options{DataDir: cfg.Data, SchemaPath: cfg.Schema, Embedder: metrics.InstrumentEmbedder(emb),
-		Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll,
+		LLM: cfg.LLM(), Logger: logger, Store: cfg.Store, FollowPoll: cfg.FollowPoll,
 		Holder:    tessera.Holder{Command: "tessera serve", Addr: clientURL(ln.Addr())},
 		OnWALSync: metrics.ObserveWALSync, OnSnapshot: metrics.ObserveSnapshot,
 		TruncateWAL: *walTruncateAt >= 0, TruncateWALAt: *walTruncateAt})

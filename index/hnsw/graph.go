@@ -63,7 +63,7 @@ type Config struct {
 
 // DefaultConfig returns M=16, EfConstruction=100, EfSearch=64, inner product.
 // EfConstruction 100 builds twice as fast as 200 with recall@10 ≥ 0.97 at
-// ef 16 and 0.997 at ef 32 on 100k×386 clustered vectors (tessera bench index).
+// ef 16 and 0.997 at ef 32 on 100k×386 clustered vectors (tessera-bench index).
 func DefaultConfig() Config {
 	return Config{M: 16, EfConstruction: 100, EfSearch: 64, Seed: 1}
 }

@@ -47,7 +47,7 @@ const (
 	// exactFilterRows / exactFilterFrac: a filter passing fewer rows than
 	// either bound is answered by an exact scan, because a graph walk would
 	// have to visit about ef/selectivity nodes to find enough matches.
-	// Measured at 100k×476 (tessera bench query, filtered queries): 15 %
+	// Measured at 100k×476 (tessera-bench query, filtered queries): 15 %
 	// cut the filtered p99 from 32 ms to 10 ms against 2 %. Re-measured
 	// with typed columns: at 13 % (one category) a walk took 6–9 ms, the
 	// float scan 3.5 ms (1.3–1.9 ms with column bitsets and int8 codes);

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -28,20 +27,6 @@ type LLMConfig struct {
 	Model string
 	// Timeout bounds one call; zero means DefaultLLMTimeout.
 	Timeout time.Duration
-}
-
-// LLMConfigFromEnv reads TESSERA_LLM_BASE_URL, TESSERA_LLM_API_KEY (falling
-// back to OPENAI_API_KEY) and TESSERA_LLM_MODEL.
-func LLMConfigFromEnv() LLMConfig {
-	c := LLMConfig{
-		BaseURL: os.Getenv("TESSERA_LLM_BASE_URL"),
-		APIKey:  os.Getenv("TESSERA_LLM_API_KEY"),
-		Model:   os.Getenv("TESSERA_LLM_MODEL"),
-	}
-	if c.APIKey == "" {
-		c.APIKey = os.Getenv("OPENAI_API_KEY")
-	}
-	return c
 }
 
 // Enabled reports whether c names a model, i.e. whether an LLM parser

@@ -295,23 +295,6 @@ func TestNewLLMConfigErrors(t *testing.T) {
 	}
 }
 
-func TestLLMConfigFromEnv(t *testing.T) {
-	t.Setenv("TESSERA_LLM_BASE_URL", "http://127.0.0.1:9/v1")
-	t.Setenv("TESSERA_LLM_API_KEY", "")
-	t.Setenv("OPENAI_API_KEY", "sk-fallback")
-	t.Setenv("TESSERA_LLM_MODEL", "")
-	c := LLMConfigFromEnv()
-	if c.BaseURL != "http://127.0.0.1:9/v1" || c.APIKey != "sk-fallback" || c.Enabled() {
-		t.Errorf("config = %+v, enabled %v", c, c.Enabled())
-	}
-	t.Setenv("TESSERA_LLM_API_KEY", "sk-tessera")
-	t.Setenv("TESSERA_LLM_MODEL", "small-model")
-	c = LLMConfigFromEnv()
-	if c.APIKey != "sk-tessera" || c.Model != "small-model" || !c.Enabled() {
-		t.Errorf("config = %+v", c)
-	}
-}
-
 // An LLM parser satisfies Parser, so it can wrap another LLM parser or be
 // used wherever the offline one is.
 var _ Parser = (*LLM)(nil)

@@ -6,10 +6,7 @@
 // Retry-After; results are L2-normalised and returned in input order.
 package openai
 
-import (
-	"os"
-	"time"
-)
+import "time"
 
 // Config configures an Embedder. Zero fields take the documented defaults.
 type Config struct {
@@ -49,24 +46,6 @@ const (
 	defaultMaxRetries     = 5
 	defaultTimeout        = 60 * time.Second
 )
-
-// ConfigFromEnv reads TESSERA_OPENAI_BASE_URL, TESSERA_OPENAI_API_KEY
-// (falling back to OPENAI_API_KEY) and TESSERA_OPENAI_EMBED_MODEL
-// (default text-embedding-3-small). Other fields keep their defaults.
-func ConfigFromEnv() Config {
-	c := Config{
-		BaseURL: os.Getenv("TESSERA_OPENAI_BASE_URL"),
-		APIKey:  os.Getenv("TESSERA_OPENAI_API_KEY"),
-		Model:   os.Getenv("TESSERA_OPENAI_EMBED_MODEL"),
-	}
-	if c.APIKey == "" {
-		c.APIKey = os.Getenv("OPENAI_API_KEY")
-	}
-	if c.Model == "" {
-		c.Model = DefaultModel
-	}
-	return c
-}
 
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {

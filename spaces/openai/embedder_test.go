@@ -291,19 +291,6 @@ func TestDimensionProbe(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	t.Setenv("TESSERA_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-	t.Setenv("TESSERA_OPENAI_API_KEY", "")
-	t.Setenv("OPENAI_API_KEY", "sk-fallback")
-	t.Setenv("TESSERA_OPENAI_EMBED_MODEL", "")
-	c := ConfigFromEnv()
-	if c.BaseURL != "http://127.0.0.1:9/v1" || c.APIKey != "sk-fallback" || c.Model != DefaultModel {
-		t.Errorf("ConfigFromEnv = %+v", c)
-	}
-	t.Setenv("TESSERA_OPENAI_API_KEY", "sk-own")
-	t.Setenv("TESSERA_OPENAI_EMBED_MODEL", "nomic-embed-text")
-	if c := ConfigFromEnv(); c.APIKey != "sk-own" || c.Model != "nomic-embed-text" {
-		t.Errorf("ConfigFromEnv = %+v", c)
-	}
 	for _, bad := range []Config{
 		{APIKey: "k", Dimensions: 8, BatchSize: 4096},
 		{APIKey: "k", Dimensions: 8, MaxConcurrency: -1},

@@ -63,9 +63,13 @@ func TestMain(m *testing.M) {
 }
 
 // setup returns the shared environment, starting it on first use. It skips
-// the test when Chromium is missing, unless CI=true, where that is fatal.
+// the test under -short, and when Chromium is missing unless CI=true, where
+// that is fatal.
 func setup(t *testing.T) *env {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("headless-browser test: skipped under -short (bash .ci/test.sh runs it)")
+	}
 	setupOnce.Do(func() { shared, skipMsg, setupErr = start() })
 	if skipMsg != "" {
 		if os.Getenv("CI") == "true" {

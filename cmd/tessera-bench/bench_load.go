@@ -24,7 +24,7 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// loadReport is what `tessera bench load` measures.
+// loadReport is what `tessera-bench load` measures.
 type loadReport struct {
 	Duration      string         `json:"duration"`
 	Concurrency   int            `json:"concurrency"`
@@ -94,14 +94,14 @@ func (s *loadSamples) stat(kind string, wall time.Duration) loadKindStat {
 	return st
 }
 
-// benchLoadCmd runs `tessera bench load`: an in-process server on a
+// benchLoadCmd runs `tessera-bench load`: an in-process server on a
 // loopback port over the built-in demo data (in a temporary directory),
 // and a load generator with keep-alive clients: --concurrency closed-loop
 // search workers with varied texts, weights and filters, plus stream
 // events offered at a fixed --events-per-s. It reports the throughput
 // held, the error rate and latency percentiles per kind.
 func benchLoadCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench load", stdout)
+	fs := newFlags("load", stdout)
 	duration := fs.Duration("duration", 10*time.Second, "how long to generate load")
 	concurrency := fs.Int("concurrency", 8, "search workers (each waits for its answer before the next request)")
 	eventsPerS := fs.Float64("events-per-s", 200, "stream events offered per second, one per request (0 disables)")
@@ -240,7 +240,7 @@ func benchLoadCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(stdout, "tessera bench load: %s, %d search workers, %.0f events/s offered, GOMAXPROCS %d, loopback keep-alive HTTP\n",
+	fmt.Fprintf(stdout, "tessera-bench load: %s, %d search workers, %.0f events/s offered, GOMAXPROCS %d, loopback keep-alive HTTP\n",
 		rep.Duration, rep.Concurrency, rep.EventsOffered, rep.CPUs)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kind\trequests\terrors\terror %\theld/s\tp50 ms\tp99 ms\tmax ms\tstatuses\t")

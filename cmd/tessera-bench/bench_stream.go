@@ -17,7 +17,7 @@ import (
 	tessera "github.com/tessera-search/tessera"
 )
 
-// streamReport is what `tessera bench stream` measures.
+// streamReport is what `tessera-bench stream` measures.
 type streamReport struct {
 	TargetEventsPerS int     `json:"target_events_per_s"`
 	EventsPerS       float64 `json:"events_per_s"`
@@ -35,7 +35,7 @@ type streamReport struct {
 }
 
 func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench stream", stdout)
+	fs := newFlags("stream", stdout)
 	rate := fs.Int("rate", 1000, "events per second to send")
 	searchRate := fs.Int("search-rate", 200, "searches per second to send while streaming")
 	dur := fs.Duration("duration", 10*time.Second, "how long to stream")
@@ -51,7 +51,11 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, NoSync: *nosync})
+	emb, err := newEmbedder("")
+	if err != nil {
+		return err
+	}
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Embedder: emb, NoSync: *nosync})
 	if err != nil {
 		return err
 	}

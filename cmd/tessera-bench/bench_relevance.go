@@ -11,13 +11,14 @@ import (
 	"strings"
 
 	"github.com/tessera-search/tessera/bench/relevance"
+	"github.com/tessera-search/tessera/config"
 )
 
-// benchRelevanceCmd runs `tessera bench relevance`: the judged query sets
+// benchRelevanceCmd runs `tessera-bench relevance`: the judged query sets
 // through the real engine, three runs each, scored with NDCG@10 (see
 // package bench/relevance for the judging rule).
 func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench relevance", stdout)
+	fs := newFlags("relevance", stdout)
 	set := fs.String("set", "all", "built-in query set: amazon, demo or all")
 	schemaPath := fs.String("schema", "", "schema of --file (default for --set amazon: examples/amazon-products.schema.yaml in the repository)")
 	file := fs.String("file", "", "data file to judge (default for --set amazon: ../shared/datasets/amazon-india/products.csv beside the repository)")
@@ -36,9 +37,16 @@ func benchRelevanceCmd(ctx context.Context, args []string, stdout io.Writer) err
 	if err != nil {
 		return fmt.Errorf("bench relevance: %w", err)
 	}
+	models, err := config.Models(nil)
+	if err != nil {
+		return fmt.Errorf("bench relevance: %w", err)
+	}
+	if *embedder == "" {
+		*embedder = models.Embedder
+	}
 	var reports []*relevance.SetReport
 	for _, src := range sources {
-		rep, err := relevance.Run(ctx, src, relevance.Options{Embedder: *embedder, Explain: explainTo(*explain, stdout), ExplainQuery: *explain,
+		rep, err := relevance.Run(ctx, src, relevance.Options{Embedder: *embedder, OpenAI: models.OpenAI(), LLM: models.LLM(), Explain: explainTo(*explain, stdout), ExplainQuery: *explain,
 			Request: json.RawMessage(*request)})
 		if err != nil {
 			return fmt.Errorf("bench relevance: set %s: %w", src.Name, err)

@@ -36,7 +36,7 @@ const (
 	targetOverheadPct = 20.0 // in-process cost beyond the index
 )
 
-// queryReport is what `tessera bench query` measures.
+// queryReport is what `tessera-bench query` measures.
 type queryReport struct {
 	Source      string        `json:"source"`
 	Schema      string        `json:"schema"`
@@ -82,13 +82,13 @@ type latencies struct {
 	P99MS  float64 `json:"p99_ms"`
 }
 
-// benchQueryCmd runs `tessera bench query`: for each --n it builds a
+// benchQueryCmd runs `tessera-bench query`: for each --n it builds a
 // collection of that many rows (the demo catalogue, or --base-file,
 // replicated with new ids and jittered numbers) and measures search three
 // ways under the same query mix: the index alone, the in-process engine,
 // and HTTP on loopback.
 func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench query", stdout)
+	fs := newFlags("query", stdout)
 	ns := fs.String("n", "10000,100000", "comma-separated collection sizes")
 	dur := fs.Duration("duration", 5*time.Second, "how long each phase runs")
 	conc := fs.Int("concurrency", 4, "concurrent searchers (and HTTP connections)")
@@ -141,7 +141,7 @@ func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("bench query: %s: %w", rep.Schema, err)
 	}
-	emb, err := tessera.NewEmbedder(*embedder)
+	emb, err := newEmbedder(*embedder)
 	if err != nil {
 		return fmt.Errorf("bench query: %w", err)
 	}

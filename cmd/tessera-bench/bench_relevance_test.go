@@ -10,12 +10,12 @@ import (
 	"testing"
 )
 
-// TestBenchRelevanceDemo runs `tessera bench relevance` on the demo set,
+// TestBenchRelevanceDemo runs `tessera-bench relevance` on the demo set,
 // as a table and as JSON, and a query file given by path.
 func TestBenchRelevanceDemo(t *testing.T) {
 	ctx := context.Background()
 	var out bytes.Buffer
-	if err := benchCmd(ctx, []string{"relevance", "--set", "demo"}, &out); err != nil {
+	if err := run(ctx, []string{"relevance", "--set", "demo"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"set demo:", "earbuds-cheap", "mean", "weighted - text"} {
@@ -24,7 +24,7 @@ func TestBenchRelevanceDemo(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := benchCmd(ctx, []string{"relevance", "--set", "demo", "--json"}, &out); err != nil {
+	if err := run(ctx, []string{"relevance", "--set", "demo", "--json"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	var rep struct {
@@ -49,7 +49,7 @@ func TestBenchRelevanceDemo(t *testing.T) {
 	qpath := filepath.Join(dir, "heldout.yaml")
 	write(t, qpath, "queries:\n  - {id: kettle, topic: kettle, intent: cheap, q: cheap kettle, on_topic: {title_any: [kettle]}}\n")
 	out.Reset()
-	if err := benchCmd(ctx, []string{"relevance", "--queries", qpath}, &out); err != nil {
+	if err := run(ctx, []string{"relevance", "--queries", qpath}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "set heldout: 1 queries over 309 rows") {
@@ -61,14 +61,14 @@ func TestBenchRelevanceDemo(t *testing.T) {
 	write(t, schema, "name: items\nid: id\nfields:\n  id: {type: text}\n  title: {type: text}\n  price: {type: number}\n"+
 		"spaces:\n  - {name: title, kind: text, field: title}\n  - {name: price, kind: number, field: price, min: 0, max: 100, mode: minimum}\n")
 	out.Reset()
-	if err := benchCmd(ctx, []string{"relevance", "--queries", qpath, "--schema", schema, "--file", csv}, &out); err != nil {
+	if err := run(ctx, []string{"relevance", "--queries", qpath, "--schema", schema, "--file", csv}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "1 queries over 4 rows") {
 		t.Errorf("--queries --schema --file: %s", out.String())
 	}
 	for _, bad := range [][]string{{"--set", "nope"}, {"--set", "demo", "--file", csv}, {"--queries", qpath, "--file", csv}} {
-		if err := benchCmd(ctx, append([]string{"relevance"}, bad...), &out); err == nil {
+		if err := run(ctx, append([]string{"relevance"}, bad...), &out, &out); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
 	}

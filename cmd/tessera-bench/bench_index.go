@@ -17,14 +17,14 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// benchIndexCmd runs `tessera bench index`: it builds Tessera's HNSW graph
+// benchIndexCmd runs `tessera-bench index`: it builds Tessera's HNSW graph
 // (and coder/hnsw as a baseline) on synthetic clustered vectors or TEXMEX
 // files and reports recall@10, single-thread QPS, latency, allocations,
 // build rate (single-threaded and with AddBatch on every core), memory and
 // save/load speed.
 func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	def := annbench.DefaultConfig()
-	fs := newFlags("bench index", stdout)
+	fs := newFlags("index", stdout)
 	n := fs.Int("n", def.N, "synthetic base vectors")
 	dim := fs.Int("dim", def.Dim, "synthetic dimension")
 	queries := fs.Int("queries", def.Queries, "queries (caps a --queries-file)")

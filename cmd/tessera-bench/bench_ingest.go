@@ -21,7 +21,7 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// ingestReport is what `tessera bench ingest` measures.
+// ingestReport is what `tessera-bench ingest` measures.
 type ingestReport struct {
 	Source    string        `json:"source"`
 	Schema    string        `json:"schema"`
@@ -56,12 +56,12 @@ func stage(name string, rows int, d time.Duration) stageResult {
 	return s
 }
 
-// benchIngestCmd runs `tessera bench ingest`: it scales a CSV file up to
+// benchIngestCmd runs `tessera-bench ingest`: it scales a CSV file up to
 // --rows rows by repeating it with fresh ids, then times each stage of the
 // bulk pipeline on its own (parse; parse and clean; encode; commit to the
 // index and write-ahead log) and the whole pipeline end to end.
 func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench ingest", stdout)
+	fs := newFlags("ingest", stdout)
 	rows := fs.Int("rows", 100_000, "rows to ingest (the source repeats with new ids)")
 	file := fs.String("file", "", "source CSV (default: the built-in demo catalogue)")
 	schemaPath := fs.String("schema", "", "schema for --file (default: the demo schema)")
@@ -121,7 +121,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	if rep.FileBytes, err = replicateCSV(src, s, *rows, 1, scaled); err != nil {
 		return fmt.Errorf("bench ingest: %s: %w", rep.Source, err)
 	}
-	emb, err := tessera.NewEmbedder(*embedder)
+	emb, err := newEmbedder(*embedder)
 	if err != nil {
 		return err
 	}
