@@ -509,7 +509,10 @@ func (c *Collection) vectorLocked(s uint32) []float32 {
 
 // Search returns the k documents whose vectors have the largest inner
 // product with q, best first.
-func (c *Collection) Search(q []float32, k int, opt SearchOptions) ([]Hit, error) {
+func (c *Collection) Search(ctx context.Context, q []float32, k int, opt SearchOptions) ([]Hit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if len(q) != c.dim {
 		return nil, fmt.Errorf("index: query has %d dims, collection has %d", len(q), c.dim)
 	}

@@ -38,14 +38,14 @@ func TestApplySearchAndOrdering(t *testing.T) {
 	if out[0] != Deleted || out[1] != Stale {
 		t.Fatalf("delete outcomes %v", out)
 	}
-	hits, err := c.Search(vec3(1, 0.1, 0), 10, SearchOptions{})
+	hits, err := c.Search(context.Background(), vec3(1, 0.1, 0), 10, SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hits) != 2 || hits[0].ID != "a" || hits[1].ID != "c" {
 		t.Fatalf("hits %+v", hits)
 	}
-	hits, _ = c.Search(vec3(1, 0.1, 0), 10, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["n"].(float64) > 2 }})
+	hits, _ = c.Search(context.Background(), vec3(1, 0.1, 0), 10, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["n"].(float64) > 2 }})
 	if len(hits) != 1 || hits[0].ID != "c" {
 		t.Fatalf("filtered hits %+v", hits)
 	}

@@ -63,7 +63,7 @@ func TestGraphSavedAndReused(t *testing.T) {
 	}
 	c.Apply(ctx, dels, nil)
 	q := randomRecords(rng, 1, dim, "q")[0].Vector
-	want, _ := c.Search(q, 10, SearchOptions{Ef: 400})
+	want, _ := c.Search(context.Background(), q, 10, SearchOptions{Ef: 400})
 	if err := c.Snapshot(); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestGraphSavedAndReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := c.Search(q, 10, SearchOptions{Ef: 400})
+	got, _ := c.Search(context.Background(), q, 10, SearchOptions{Ef: 400})
 	if fmt.Sprint(ids(got)) != fmt.Sprint(ids(want)) {
 		t.Fatalf("after restart %v, before %v", ids(got), ids(want))
 	}
@@ -93,7 +93,7 @@ func TestGraphSavedAndReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	exact, _ := c.Search(q, 10, SearchOptions{Ef: 3000})
+	exact, _ := c.Search(context.Background(), q, 10, SearchOptions{Ef: 3000})
 	if fmt.Sprint(ids(exact)) != fmt.Sprint(ids(want)) {
 		t.Fatalf("rebuilt graph %v, want %v", ids(exact), ids(want))
 	}
@@ -123,7 +123,7 @@ func TestConcurrentSearchAndApply(t *testing.T) {
 					return
 				default:
 				}
-				hits, err := c.Search(q, 5, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["i"].(float64) >= 0 }})
+				hits, err := c.Search(context.Background(), q, 5, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["i"].(float64) >= 0 }})
 				if err != nil || len(hits) == 0 {
 					t.Errorf("search: %v %d", err, len(hits))
 					return
@@ -182,13 +182,13 @@ func TestPendingVectorsSearchableBeforeGraph(t *testing.T) {
 		return out
 	}
 	want := exact()
-	got, _ := c.Search(q, 10, SearchOptions{Ef: 4000})
+	got, _ := c.Search(context.Background(), q, 10, SearchOptions{Ef: 4000})
 	if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
 		t.Fatalf("while pending (%d): %v, exact %v", c.Pending(), ids(got), want)
 	}
 	// Update a vector to match q exactly while others may still be pending.
 	c.Apply(ctx, []Record{{ID: "p7", Vector: q}}, nil)
-	got, _ = c.Search(q, 1, SearchOptions{})
+	got, _ = c.Search(context.Background(), q, 1, SearchOptions{})
 	if len(got) == 0 || got[0].ID != "p7" {
 		t.Fatalf("an update is not searchable at once: %v", ids(got))
 	}
@@ -196,7 +196,7 @@ func TestPendingVectorsSearchableBeforeGraph(t *testing.T) {
 		t.Fatalf("builder did not catch up: %d pending", c.Pending())
 	}
 	want = exact()
-	got, _ = c.Search(q, 10, SearchOptions{Ef: 4000})
+	got, _ = c.Search(context.Background(), q, 10, SearchOptions{Ef: 4000})
 	if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
 		t.Fatalf("after build: %v, exact %v", ids(got), want)
 	}
@@ -239,7 +239,7 @@ func TestSchemaEfSearchAfterReopen(t *testing.T) {
 	found := func(c *Collection) int {
 		n := 0
 		for _, q := range queries {
-			got, _ := c.Search(q.Vector, 10, SearchOptions{})
+			got, _ := c.Search(context.Background(), q.Vector, 10, SearchOptions{})
 			want := c.graph.SearchExact(q.Vector, 10, nil)
 			for _, h := range got {
 				for _, w := range want {

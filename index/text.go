@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -252,7 +253,10 @@ func (c *Collection) Matched(ids []string, texts []string) [][]string {
 // delete and a re-insert of the slot), and the hits carry no copy of their
 // vectors: a caller that only scores them saves copying a few hundred
 // vectors (187 → 64 KB allocated per search on the demo catalogue).
-func (c *Collection) SearchHybrid(dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions, visit func(i int, vec []float32)) (Candidates, error) {
+func (c *Collection) SearchHybrid(ctx context.Context, dense []DenseQuery, k int, texts []TextQuery, opt SearchOptions, visit func(i int, vec []float32)) (Candidates, error) {
+	if err := ctx.Err(); err != nil {
+		return Candidates{}, err
+	}
 	for _, d := range dense {
 		if len(d.Vector) != c.dim {
 			return Candidates{}, fmt.Errorf("index: query has %d dims, collection has %d", len(d.Vector), c.dim)

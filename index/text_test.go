@@ -11,7 +11,7 @@ import (
 // by id.
 func lexScores(t *testing.T, c *Collection, text string) map[string][]float64 {
 	t.Helper()
-	got, err := c.SearchHybrid([]DenseQuery{{Vector: make([]float32, c.Dim())}}, 50,
+	got, err := c.SearchHybrid(context.Background(), []DenseQuery{{Vector: make([]float32, c.Dim())}}, 50,
 		[]TextQuery{{Text: text, Fields: []string{"title", LabelsField}, Seek: []string{"title", LabelsField}}}, SearchOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)

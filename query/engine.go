@@ -193,23 +193,8 @@ func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		if q.Text == "" {
 			q.Text = in.Text
 		}
-		if len(in.Weights) > 0 {
-			w := make(map[string]float64, len(in.Weights)+len(req.Weights))
-			for k, v := range in.Weights {
-				w[k] = v
-			}
-			for k, v := range req.Weights {
-				w[k] = v
-			}
-			q.Weights = w
-		}
-		if len(in.Filter) > 0 {
-			if len(filter) == 0 {
-				filter = in.Filter
-			} else {
-				filter = map[string]any{"and": []any{filter, in.Filter}}
-			}
-		}
+		q.Weights = MergeWeights(in.Weights, req.Weights)
+		filter = AndFilters(filter, in.Filter)
 	}
 	if req.LikeID != "" {
 		rec, ok := e.coll.Get(req.LikeID)
@@ -333,7 +318,7 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 		}
 		total = len(hits)
 	} else {
-		got, err := e.coll.SearchHybrid([]index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, e.searchOptions(p), nil)
+		got, err := e.coll.SearchHybrid(ctx, []index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, e.searchOptions(p), nil)
 		if err != nil {
 			return nil, err
 		}

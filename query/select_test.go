@@ -123,7 +123,7 @@ func checkSelect(t *testing.T, s *spaces.Schema, c *index.Collection, live map[s
 			want = append(want, id)
 		}
 	}
-	hits, err := c.Search([]float32{1, 1}, 10_000, index.SearchOptions{Select: f.Select})
+	hits, err := c.Search(context.Background(), []float32{1, 1}, 10_000, index.SearchOptions{Select: f.Select})
 	if err != nil {
 		t.Fatal(err)
 	}

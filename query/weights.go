@@ -43,3 +43,32 @@ func (w *Weights) UnmarshalJSON(b []byte) error {
 	*w = out
 	return nil
 }
+
+// MergeWeights returns base with over's weights laid on top (over wins), or
+// over itself when base is empty: a template's or an interpretation's
+// weights under the request's own.
+func MergeWeights(base, over map[string]float64) map[string]float64 {
+	if len(base) == 0 {
+		return over
+	}
+	w := make(map[string]float64, len(base)+len(over))
+	for k, v := range base {
+		w[k] = v
+	}
+	for k, v := range over {
+		w[k] = v
+	}
+	return w
+}
+
+// AndFilters is the filter that passes what both a and b pass: either one
+// alone when the other is empty.
+func AndFilters(a, b map[string]any) map[string]any {
+	switch {
+	case len(a) == 0:
+		return b
+	case len(b) == 0:
+		return a
+	}
+	return map[string]any{"and": []any{a, b}}
+}

@@ -75,23 +75,8 @@ func (s *Server) namedSearch(c *gin.Context) {
 	if req.Limit == 0 {
 		req.Limit = tmpl.Limit
 	}
-	if len(tmpl.Weights) > 0 {
-		w := map[string]float64{}
-		for k, v := range tmpl.Weights {
-			w[k] = v
-		}
-		for k, v := range req.Weights {
-			w[k] = v
-		}
-		req.Weights = w
-	}
-	if len(tmpl.Filter) > 0 {
-		if len(req.Filter) == 0 {
-			req.Filter = tmpl.Filter
-		} else {
-			req.Filter = map[string]any{"and": []any{tmpl.Filter, req.Filter}}
-		}
-	}
+	req.Weights = query.MergeWeights(tmpl.Weights, req.Weights)
+	req.Filter = query.AndFilters(tmpl.Filter, req.Filter)
 	s.runSearch(c, req)
 }
 

@@ -233,7 +233,7 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 		}
 		// The engine asks for one hit more than the page to know whether
 		// a next page exists.
-		_, err := db.Collection.Search(p.Vector.Vector, p.Offset+p.Limit+1, opt)
+		_, err := db.Collection.Search(ctx, p.Vector.Vector, p.Offset+p.Limit+1, opt)
 		return err
 	}
 	engineOp := func(i int) error {

@@ -149,7 +149,7 @@ func Reweighted(ctx context.Context, enc *spaces.Encoder, coll *index.Collection
 					}
 				}
 				t := time.Now()
-				hits, err := coll.Search(q.vec, cfg.K, opt)
+				hits, err := coll.Search(ctx, q.vec, cfg.K, opt)
 				lat[qi] = time.Since(t)
 				total += lat[qi]
 				if err != nil {
