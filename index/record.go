@@ -60,12 +60,6 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// Result is one search hit.
-type Result struct {
-	Slot  uint32
-	Score float32
-}
-
 // Hit is a search result with its document.
 type Hit struct {
 	ID     string

@@ -2,7 +2,7 @@ package ingest_test
 
 import (
 	"context"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"testing"
 
 	"github.com/tessera-search/tessera/ingest"

@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"hash/crc32"
 	"math"
 	"os"

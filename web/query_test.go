@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"math"
 	"os"
 	"slices"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/index/annbench"
+	"github.com/tessera-search/tessera/internal/annbench"
 	"github.com/tessera-search/tessera/spaces"
 )
 

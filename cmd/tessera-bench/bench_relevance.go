@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/tessera-search/tessera/bench/relevance"
 	"github.com/tessera-search/tessera/config"
+	"github.com/tessera-search/tessera/internal/relevance"
 )
 
 // benchRelevanceCmd runs `tessera-bench relevance`: the judged query sets

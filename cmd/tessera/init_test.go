@@ -14,9 +14,9 @@ import (
 	"time"
 
 	tessera "github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/query"
 )
 

@@ -3,7 +3,7 @@ package clean
 import (
 	"encoding/csv"
 	"errors"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"os"
 	"testing"
 )

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"io"
 	"os"
 	"path/filepath"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tessera-search/tessera/datasets/texmex"
+	"github.com/tessera-search/tessera/internal/texmex"
 )
 
 func datasets(t *testing.T) string {

@@ -16,8 +16,8 @@ import (
 	coder "github.com/coder/hnsw"
 	"github.com/viterin/vek/vek32"
 
-	"github.com/tessera-search/tessera/datasets/texmex"
 	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/internal/texmex"
 )
 
 // Config describes one benchmark run.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tessera-search/tessera/datasets"
-	"github.com/tessera-search/tessera/datasets/sharedtest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/spaces"
 )
 
