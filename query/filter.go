@@ -14,26 +14,9 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// Predicate decides whether a document passes a filter.
-type Predicate func(fields map[string]any) bool
 
 // filterOps are the operators a filter condition may use.
 var filterOps = map[string]bool{"eq": true, "ne": true, "gt": true, "gte": true, "lt": true, "lte": true, "in": true, "nin": true, "contains": true}
-
-// CompileFilter turns the JSON filter of a search request into a predicate:
-//
-//	{"category": {"in": ["Electronics"]}, "price": {"lte": 500}, "or": [{…}, {…}]}
-//
-// Top-level keys are ANDed; "and"/"or" take lists of filters. Only the
-// schema's filter fields may be used; an unknown field, operator or a value
-// of the wrong type is a FieldError naming it.
-func CompileFilter(s *spaces.Schema, f map[string]any) (Predicate, error) {
-	c, err := Compile(s, f)
-	if err != nil {
-		return nil, err
-	}
-	return c.Match, nil
-}
 
 // Filter is a compiled filter. Match evaluates it on a document's fields;
 // Select evaluates it over an index's field columns at once.
@@ -76,7 +59,13 @@ const (
 
 var numOps = map[string]numOp{"eq": cmpEq, "ne": cmpNe, "gt": cmpGt, "gte": cmpGte, "lt": cmpLt, "lte": cmpLte}
 
-// Compile validates and compiles a filter; see CompileFilter.
+// Compile turns the JSON filter of a search request into a Filter:
+//
+//	{"category": {"in": ["Electronics"]}, "price": {"lte": 500}, "or": [{…}, {…}]}
+//
+// Top-level keys are ANDed; "and"/"or" take lists of filters. Only the
+// schema's filter fields may be used; an unknown field, operator or a value
+// of the wrong type is a FieldError naming it.
 func Compile(s *spaces.Schema, f map[string]any) (*Filter, error) {
 	allowed := map[string]bool{}
 	for _, name := range s.Filters {

@@ -11,7 +11,7 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// FuzzCompileFilter feeds arbitrary JSON to CompileFilter, as the HTTP
+// FuzzCompileFilter feeds arbitrary JSON to Compile, as the HTTP
 // layer decodes it. It must never panic; a rejected filter must be a
 // *spaces.FieldError (the API's 400 naming the key), never another error
 // (a 500); an accepted one must evaluate every document, including ones
@@ -37,19 +37,19 @@ func FuzzCompileFilter(f *testing.F) {
 		if err := json.Unmarshal(data, &m); err != nil {
 			return // not an object: the HTTP layer answers 400 before compiling
 		}
-		pred, err := query.CompileFilter(s, m)
+		pred, err := query.Compile(s, m)
 		if err != nil {
 			var fe *spaces.FieldError
 			if !errors.As(err, &fe) || !strings.HasPrefix(fe.Field, "filter") {
-				t.Fatalf("CompileFilter(%s): %v (%T) is not a FieldError naming a filter key", data, err, err)
+				t.Fatalf("Compile(%s): %v (%T) is not a FieldError naming a filter key", data, err, err)
 			}
 			return
 		}
 		for _, d := range docs {
-			pred(d)
+			pred.Match(d)
 		}
 		for _, d := range weird {
-			pred(d)
+			pred.Match(d)
 		}
 	})
 }

@@ -102,14 +102,14 @@ func TestFilterOperators(t *testing.T) {
 		{`{}`, "abcd"},
 	}
 	for _, c := range cases {
-		pred, err := query.CompileFilter(s, parse(t, c.filter))
+		pred, err := query.Compile(s, parse(t, c.filter))
 		if err != nil {
 			t.Errorf("%s: %v", c.filter, err)
 			continue
 		}
 		got := ""
 		for _, id := range []string{"a", "b", "c", "d"} {
-			if pred(docs[id]) {
+			if pred.Match(docs[id]) {
 				got += id
 			}
 		}
@@ -123,18 +123,18 @@ func TestFilterOperators(t *testing.T) {
 // queries) hold ints, the natural-language parser typed lists.
 func TestFilterFromGoValues(t *testing.T) {
 	s := mustSchema(t, filterSchema)
-	pred, err := query.CompileFilter(s, map[string]any{"price": map[string]any{"lte": 10}, "n": map[string]any{"in": []any{50, 500}}})
+	pred, err := query.Compile(s, map[string]any{"price": map[string]any{"lte": 10}, "n": map[string]any{"in": []any{50, 500}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pred(docs["b"]) || !pred(docs["c"]) || pred(docs["a"]) {
+	if !pred.Match(docs["b"]) || !pred.Match(docs["c"]) || pred.Match(docs["a"]) {
 		t.Error("int filter values compare wrongly")
 	}
-	pred, err = query.CompileFilter(s, map[string]any{"cat": map[string]any{"in": []string{"Kitchen"}}, "price": map[string]any{"nin": []float64{8.5}}, "n": map[string]any{"in": []int{5, 50}}})
+	pred, err = query.Compile(s, map[string]any{"cat": map[string]any{"in": []string{"Kitchen"}}, "price": map[string]any{"nin": []float64{8.5}}, "n": map[string]any{"in": []int{5, 50}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pred(docs["a"]) || pred(docs["b"]) || pred(docs["c"]) {
+	if !pred.Match(docs["a"]) || pred.Match(docs["b"]) || pred.Match(docs["c"]) {
 		t.Error("typed lists compare wrongly")
 	}
 }
@@ -164,7 +164,7 @@ func TestFilterErrorsNameThePath(t *testing.T) {
 		{`{"and":[{"cat":"A"},{"or":[{"price":{"lte":"x"}}]}]}`, "filter.and.1.or.0.price.lte"},
 	}
 	for _, c := range cases {
-		_, err := query.CompileFilter(s, parse(t, c.filter))
+		_, err := query.Compile(s, parse(t, c.filter))
 		var fe *spaces.FieldError
 		if !errors.As(err, &fe) || fe.Field != c.field {
 			t.Errorf("%s: error %v, want a FieldError naming %s", c.filter, err, c.field)
@@ -174,13 +174,13 @@ func TestFilterErrorsNameThePath(t *testing.T) {
 
 func BenchmarkFilter(b *testing.B) {
 	s := mustSchema(b, filterSchema)
-	pred, err := query.CompileFilter(s, parse(b, `{"cat":{"in":["Kitchen","Toys"]},"price":{"lte":50},"or":[{"ok":true},{"tags":"ceramic"}]}`))
+	pred, err := query.Compile(s, parse(b, `{"cat":{"in":["Kitchen","Toys"]},"price":{"lte":50},"or":[{"ok":true},{"tags":"ceramic"}]}`))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		pred(docs["a"])
-		pred(docs["b"])
+		pred.Match(docs["a"])
+		pred.Match(docs["b"])
 	}
 }

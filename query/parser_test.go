@@ -1,6 +1,7 @@
 package query
 
 import (
+	"os"
 	"context"
 	"maps"
 	"strings"
@@ -42,7 +43,11 @@ func declared(s *spaces.Schema) func(string) []string {
 
 func loadSchema(t *testing.T, path string) *spaces.Schema {
 	t.Helper()
-	s, err := spaces.LoadSchema(path)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spaces.ParseSchema(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

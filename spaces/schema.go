@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -218,18 +217,6 @@ func (e *SchemaError) Error() string {
 	return fmt.Sprintf("schema: %s: %s", e.Key, e.Msg)
 }
 
-// LoadSchema reads and validates a schema file.
-func LoadSchema(path string) (*Schema, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("schema: %w", err)
-	}
-	s, err := ParseSchema(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
-}
 
 // ParseSchema parses and validates a YAML schema. Unknown keys are errors, so
 // a typo never silently changes behaviour.
