@@ -14,7 +14,6 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-
 // filterOps are the operators a filter condition may use.
 var filterOps = map[string]bool{"eq": true, "ne": true, "gt": true, "gte": true, "lt": true, "lte": true, "in": true, "nin": true, "contains": true}
 

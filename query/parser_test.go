@@ -1,9 +1,9 @@
 package query
 
 import (
-	"os"
 	"context"
 	"maps"
+	"os"
 	"strings"
 	"testing"
 

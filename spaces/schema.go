@@ -217,7 +217,6 @@ func (e *SchemaError) Error() string {
 	return fmt.Sprintf("schema: %s: %s", e.Key, e.Msg)
 }
 
-
 // ParseSchema parses and validates a YAML schema. Unknown keys are errors, so
 // a typo never silently changes behaviour.
 func ParseSchema(data []byte) (*Schema, error) {
