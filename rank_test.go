@@ -46,8 +46,14 @@ var shopRows = []map[string]any{
 
 func openShop(t *testing.T) *tessera.DB {
 	t.Helper()
+	return openShopWith(t, shopSchema)
+}
+
+// openShopWith stores shopRows under schema.
+func openShopWith(t *testing.T, schema string) *tessera.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(shopSchema), NoSync: true})
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(schema), NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,15 +242,32 @@ func TestLexicalShareFromSchema(t *testing.T) {
 		t.Errorf("no matched words with lexical on: %+v", on.Results[0])
 	}
 	off := strings.Replace(shopSchema, "{name: title,  kind: text,   field: title}", "{name: title,  kind: text,   field: title, lexical: 0}", 1)
-	ctx := context.Background()
-	db2, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(off), NoSync: true})
-	if err != nil {
-		t.Fatal(err)
+	if off == shopSchema {
+		t.Fatal("the test's schema edit did not apply")
 	}
-	defer db2.Close()
+	db2 := openShopWith(t, off)
 	if db2.Encoder.Fingerprint() != db.Encoder.Fingerprint() {
 		t.Error("the lexical share changed the encoder's fingerprint")
 	}
+	// Off: no lexical match, and relevance is the dense similarity alone.
+	dense := search(t, db2, query.Request{Text: "wireless earbuds"})
+	byID := map[string]float64{}
+	for _, r := range on.Results {
+		byID[r.ID] = r.Relevance
+	}
+	differs := false
+	for _, r := range dense.Results {
+		if len(r.Matched) != 0 {
+			t.Errorf("%s: matched %v with lexical: 0", r.ID, r.Matched)
+		}
+		if rel, ok := byID[r.ID]; ok && rel != r.Relevance {
+			differs = true
+		}
+	}
+	if !differs {
+		t.Error("relevance is the same with lexical on and off")
+	}
+	ctx := context.Background()
 	bad := strings.Replace(shopSchema, "field: title}", "field: title, lexical: 2}", 1)
 	if _, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(bad)}); err == nil || !strings.Contains(err.Error(), "lexical") {
 		t.Errorf("lexical: 2 accepted or unnamed: %v", err)
