@@ -322,6 +322,13 @@ func (a *Applier) Encode(ctx context.Context, items []Item) error {
 // Commit applies encoded items to the collection in order, durably: when it
 // returns, every applied item is in the write-ahead log.
 func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
+	return a.commit(ctx, items, nil)
+}
+
+// commit is Commit with extra collection metadata (a stream source's
+// positions) written in the same WAL batch as the items, so the items and
+// the positions after them are durable together or not at all.
+func (a *Applier) commit(ctx context.Context, items []Item, extra map[string][]byte) ([]Result, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	results := make([]Result, len(items))
@@ -369,6 +376,9 @@ func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
 		}
 	}
 	meta := map[string][]byte{}
+	for k, v := range extra {
+		meta[k] = v
+	}
 	if v, _ := json.Marshal(a.enc.Vocabulary()); string(v) != a.vocabSeen {
 		meta[metaVocabulary] = v
 	}
@@ -442,11 +452,15 @@ func (a *Applier) mergePartial(ctx context.Context, it *Item, rec *index.Record,
 
 // Apply runs events through the whole path: the stream hook's entrance.
 func (a *Applier) Apply(ctx context.Context, events []Event) ([]Result, error) {
+	return a.applyWithMeta(ctx, events, nil)
+}
+
+func (a *Applier) applyWithMeta(ctx context.Context, events []Event, extra map[string][]byte) ([]Result, error) {
 	items := a.Prepare(events)
 	if err := a.Encode(ctx, items); err != nil {
 		return nil, err
 	}
-	return a.Commit(ctx, items)
+	return a.commit(ctx, items, extra)
 }
 
 // RefreshRecency re-encodes the recency parts of every document through the

@@ -41,12 +41,13 @@ type Stream struct {
 }
 
 type submission struct {
-	ctx      context.Context
-	events   []Event
-	received time.Time
-	results  []Result
-	err      error
-	done     chan struct{}
+	ctx       context.Context
+	events    []Event
+	positions map[string][]byte // a source's positions after events (source.go)
+	received  time.Time
+	results   []Result
+	err       error
+	done      chan struct{}
 }
 
 // NewStream starts the apply loop; it stops when ctx is done.
@@ -138,15 +139,24 @@ func (s *Stream) gather(first *submission) []*submission {
 
 func (s *Stream) applyGroup(group []*submission) {
 	var events []Event
+	var positions map[string][]byte
 	for _, sub := range group {
 		events = append(events, sub.events...)
+		// Later submissions are later in their source's log: their
+		// positions replace earlier ones of the same key.
+		for k, v := range sub.positions {
+			if positions == nil {
+				positions = map[string][]byte{}
+			}
+			positions[metaSourcePrefix+k] = v
+		}
 	}
 	// The loop's work must not be cancelled by one caller going away; it
 	// retries (an embedder outage) until it succeeds or the stream stops.
 	var results []Result
 	err := retry(s.ctx, "apply events", func() error {
 		var err error
-		results, err = s.a.Apply(context.Background(), events)
+		results, err = s.a.applyWithMeta(context.Background(), events, positions)
 		return err
 	})
 	now := time.Now()

@@ -10,9 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -156,7 +154,7 @@ func parseEvents(body []byte) ([]ingest.Event, map[int]ingest.Result, error) {
 		}
 		var events []ingest.Event
 		for i, r := range raw {
-			ev, err := decodeEvent(r)
+			ev, err := ingest.DecodeEvent(r)
 			if err != nil {
 				bad[i] = ingest.Result{Status: ingest.StatusRejected, Problems: []ingest.Problem{{Row: i + 1, Reason: err.Error()}}}
 				continue
@@ -175,7 +173,7 @@ func parseEvents(body []byte) ([]ingest.Event, map[int]ingest.Result, error) {
 		if len(b) == 0 {
 			continue
 		}
-		ev, err := decodeEvent(b)
+		ev, err := ingest.DecodeEvent(b)
 		if err != nil {
 			bad[pos] = ingest.Result{Status: ingest.StatusRejected, Problems: []ingest.Problem{{Row: line, Reason: err.Error()}}}
 		} else {
@@ -184,39 +182,4 @@ func parseEvents(body []byte) ([]ingest.Event, map[int]ingest.Result, error) {
 		pos++
 	}
 	return events, bad, sc.Err()
-}
-
-type wireEvent struct {
-	Op      string         `json:"op"`
-	ID      any            `json:"id"`
-	Fields  map[string]any `json:"fields"`
-	Version int64          `json:"version"`
-	TS      string         `json:"ts"`
-}
-
-func decodeEvent(b []byte) (ingest.Event, error) {
-	var w wireEvent
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return ingest.Event{}, fmt.Errorf("not a valid event: %w", err)
-	}
-	ev := ingest.Event{Op: w.Op, Fields: w.Fields, Version: w.Version}
-	switch id := w.ID.(type) {
-	case string:
-		ev.ID = id
-	case float64:
-		ev.ID = strconv.FormatFloat(id, 'f', -1, 64)
-	case nil:
-	default:
-		return ev, fmt.Errorf("id: must be a string or number")
-	}
-	if w.TS != "" {
-		ts, err := time.Parse(time.RFC3339Nano, w.TS)
-		if err != nil {
-			return ev, fmt.Errorf("ts: %q is not an RFC 3339 time", w.TS)
-		}
-		ev.TS = ts
-	}
-	return ev, nil
 }
