@@ -66,6 +66,10 @@ type Config struct {
 	Insecure    bool     // allow a non-loopback address without keys
 	CORSOrigins []string // allowed browser origins; "*" allows any
 
+	// StreamSources are logs the server consumes by itself
+	// (kafka://broker:9092/topic?group=g, nats://host:4222/stream?durable=d).
+	StreamSources []string
+
 	RateLimit float64 // requests per second per key (per IP without keys); 0 is off
 	RateBurst int     // bucket size; 0 means max(1, 2×RateLimit)
 
@@ -107,6 +111,7 @@ type setting struct {
 	help   string
 	secret bool
 	oneOf  []string            // allowed values, when restricted
+	list   bool                // a repeated flag adds to the list
 	field  func(c *Config) any // a pointer to the Config field
 }
 
@@ -136,6 +141,8 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.Insecure }},
 	{key: "cors_origins", env: "TESSERA_CORS_ORIGINS", flag: "cors-origins", help: "comma-separated browser origins allowed to call the API (* for any); empty disables CORS",
 		field: func(c *Config) any { return &c.CORSOrigins }},
+	{key: "sources", env: "TESSERA_SOURCES", flag: "source", secret: true, list: true, help: "a stream to consume: kafka://broker:9092/topic?group=tessera or nats://host:4222/STREAM?durable=tessera (repeat the flag, or comma-separate, for several; see the README's streaming section)",
+		field: func(c *Config) any { return &c.StreamSources }},
 	{key: "rate_limit", env: "TESSERA_RATE_LIMIT", flag: "rate-limit", def: "0", help: "API requests per second per key (per client IP without keys); 0 disables",
 		field: func(c *Config) any { return &c.RateLimit }},
 	{key: "rate_burst", env: "TESSERA_RATE_BURST", flag: "rate-burst", def: "0", help: "requests a client may make at once before the rate applies; 0 means twice the rate",
@@ -264,7 +271,7 @@ func Flags(fs *flag.FlagSet) *Loader {
 			continue
 		}
 		_, isBool := s.field(&Config{}).(*bool)
-		r := &rawFlag{isBool: isBool}
+		r := &rawFlag{isBool: isBool, isList: s.list}
 		l.raw[s.key] = r
 		help := s.help
 		if s.def != "" {
@@ -286,11 +293,18 @@ type rawFlag struct {
 	value  string
 	isSet  bool
 	isBool bool
+	isList bool
 }
 
-func (r *rawFlag) String() string     { return r.value }
-func (r *rawFlag) Set(v string) error { r.value, r.isSet = v, true; return nil }
-func (r *rawFlag) IsBoolFlag() bool   { return r.isBool }
+func (r *rawFlag) String() string { return r.value }
+func (r *rawFlag) Set(v string) error {
+	if r.isList && r.isSet {
+		v = r.value + "," + v
+	}
+	r.value, r.isSet = v, true
+	return nil
+}
+func (r *rawFlag) IsBoolFlag() bool { return r.isBool }
 
 // Load resolves the configuration: defaults, then the file, then the
 // environment (read through getenv; nil means os.Getenv), then the flags
@@ -630,6 +644,13 @@ func (c *Config) Entries() []Entry {
 		v := s.get(c)
 		if sv, ok := v.(string); ok && s.secret {
 			v = MaskURI(sv)
+		}
+		if list, ok := v.([]string); ok && s.secret {
+			masked := make([]string, len(list))
+			for i, u := range list {
+				masked[i] = MaskURI(u)
+			}
+			v = masked
 		}
 		e := Entry{Key: s.key, Value: v, Source: c.sources[s.key], Env: s.env, Help: s.help}
 		if s.flag != "" {

@@ -276,3 +276,23 @@ func TestModelConfigs(t *testing.T) {
 		t.Errorf("bad TESSERA_EMBEDDER: %v", err)
 	}
 }
+
+// TestSourcesRepeatable: --source may be given several times and adds up;
+// a file's YAML list works too.
+func TestSourcesRepeatable(t *testing.T) {
+	c, err := load(t, []string{"--source", "kafka://b:9092/t?group=g", "--source", "nats://n:4222/S?durable=d"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.StreamSources) != 2 || c.StreamSources[1] != "nats://n:4222/S?durable=d" || c.Source("sources") != config.FromFlag {
+		t.Fatalf("sources %q from %s", c.StreamSources, c.Source("sources"))
+	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("sources:\n  - kafka://b:9092/t\n  - kafka://b:9092/u\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = load(t, []string{"--config", file}, nil)
+	if err != nil || len(c.StreamSources) != 2 || c.StreamSources[1] != "kafka://b:9092/u" {
+		t.Fatalf("sources from a file: %q %v", c.StreamSources, err)
+	}
+}

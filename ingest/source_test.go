@@ -150,3 +150,28 @@ func TestMessageMapping(t *testing.T) {
 		t.Fatal("unknown format accepted")
 	}
 }
+
+func TestSourceMeter(t *testing.T) {
+	m := ingest.NewSourceMeter("kafka://h/t", "kafka")
+	m.Consumed(3)
+	past := time.Now().Add(-40 * time.Millisecond)
+	m.Committed([]ingest.Result{{Status: ingest.StatusApplied}, {Status: ingest.StatusStale}, {Status: ingest.StatusRejected}}, []time.Time{past, past, past})
+	m.DeadLettered(1)
+	m.SetLag(ingest.PartitionLag{Partition: "1", Messages: 5, Seconds: 2})
+	m.SetLag(ingest.PartitionLag{Partition: "0", Messages: 7, Seconds: 0.5})
+	st := m.Stats()
+	if st.Consumed != 3 || st.Applied != 1 || st.Rejected != 1 || st.DeadLettered != 1 {
+		t.Fatalf("counters %+v", st)
+	}
+	if st.LagMessages != 12 || st.LagSeconds != 2 || len(st.Partitions) != 2 || st.Partitions[0].Partition != "0" {
+		t.Fatalf("lag %+v", st)
+	}
+	// Two events (applied, stale) were searchable ≥ 40 ms after produce.
+	if st.FreshP50MS < 40 || st.EventsPerS != 0.1 {
+		t.Fatalf("freshness %v ms, %v/s", st.FreshP50MS, st.EventsPerS)
+	}
+	m.DropLag("1")
+	if st := m.Stats(); st.LagMessages != 7 {
+		t.Fatalf("dropped partition still counted: %+v", st)
+	}
+}

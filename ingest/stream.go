@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"sort"
 	"sync"
 	"time"
 )
@@ -234,10 +233,6 @@ func (s *Stream) Stats() StreamStats {
 	}
 	st.AppliedPerS = float64(n) / 10
 	s.mu.Unlock()
-	if len(vals) > 0 {
-		sort.Float64s(vals)
-		st.FreshP50MS = vals[len(vals)/2]
-		st.FreshP99MS = vals[min(len(vals)-1, len(vals)*99/100)]
-	}
+	st.FreshP50MS, st.FreshP99MS = percentiles(vals)
 	return st
 }

@@ -22,6 +22,9 @@ type Config struct {
 	Applier *ingest.Applier
 	Engine  *query.Engine
 	Stream  *ingest.Stream
+	// Sources are the logs the server consumes (Kafka, NATS): reported in
+	// /v1/stats, /metrics and the UI's status strip.
+	Sources []ingest.Source
 	Jobs    *ingest.Jobs
 	// UploadDir holds uploaded files while they are ingested.
 	UploadDir string

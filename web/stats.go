@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/tessera-search/tessera/ingest"
 )
 
 // rateMeter counts events per second over a sliding window of one-second
@@ -67,6 +68,13 @@ func (s *Server) stats(c *gin.Context) {
 		"applied_per_s":  st.AppliedPerS,
 		"freshness_ms":   gin.H{"p50": st.FreshP50MS, "p99": st.FreshP99MS},
 		"uptime_s":       now.Sub(s.started).Seconds(),
+	}
+	if len(s.cfg.Sources) > 0 {
+		srcs := make([]ingest.SourceStats, len(s.cfg.Sources))
+		for i, src := range s.cfg.Sources {
+			srcs[i] = src.Stats()
+		}
+		out["sources"] = srcs
 	}
 	if t := coll.LastUpdate(); !t.IsZero() {
 		out["last_update"] = t.UTC().Format(time.RFC3339Nano)

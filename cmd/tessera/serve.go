@@ -106,6 +106,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.RecencyRefresh > 0 && a.Encoder.RecencySpaces() != nil {
 		go refreshLoop(work, a, cfg.RecencyRefresh)
 	}
+	sources, err := openSources(cfg.StreamSources, logger)
+	if err != nil {
+		return err
+	}
+	sourcesDone := runSources(work, sources, stream, logger)
 	if a.Follower != nil {
 		go func() {
 			if err := a.Follower.Run(work); err != nil {
@@ -118,7 +123,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		keys[i] = web.APIKey{Key: k.Key, Write: k.Access == config.Write}
 	}
 	srv := web.New(web.Config{
-		Applier: a.Applier, Engine: a.Engine, Stream: stream, Jobs: jobs, Context: work,
+		Applier: a.Applier, Engine: a.Engine, Stream: stream, Sources: sources, Jobs: jobs, Context: work,
 		UploadDir: filepath.Join(cfg.Data, "uploads"), Logger: logger, Metrics: metrics,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, UploadTimeout: cfg.UploadTimeout,
 		APIKeys: keys, PublicRead: cfg.PublicRead, CORSOrigins: cfg.CORSOrigins,
@@ -148,6 +153,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Error("http shutdown", "err", err)
 	}
 	stopWork()
+	// Sources stop first: what they enqueued is applied by the stream's
+	// drain, with their positions, before the final snapshot.
+	<-sourcesDone
 	<-stream.Done()
 	jobs.Wait()
 	if err := a.Collection.Snapshot(); err != nil {
