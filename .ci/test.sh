@@ -13,6 +13,8 @@ step "tools"
 go version
 bash .ci/chromium.sh
 export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+bash .ci/hnswlib.sh
+export TESSERA_HNSWLIB_PYTHON=${TESSERA_HNSWLIB_PYTHON:-/usr/bin/python3}
 
 step "FerretDB (MongoDB wire protocol) for the store and follower tests"
 bash .ci/ferretdb.sh build

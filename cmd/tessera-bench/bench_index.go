@@ -27,6 +27,7 @@ func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("index", stdout)
 	n := fs.Int("n", def.N, "synthetic base vectors")
 	dim := fs.Int("dim", def.Dim, "synthetic dimension")
+	set := fs.String("set", annbench.SetClustered, "synthetic set: clustered (tight clusters; easy) or anisotropic (one low-rank cloud; 0.95 recall needs a large ef)")
 	queries := fs.Int("queries", def.Queries, "queries (caps a --queries-file)")
 	m := fs.Int("m", def.M, "HNSW M (layer 0 keeps 2M links)")
 	efc := fs.Int("efc", def.EfConstruction, "efConstruction")
@@ -40,6 +41,7 @@ func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	export := fs.String("export", "", "write base.fvecs, queries.fvecs, truth.ivecs to this directory")
 	asJSON := fs.Bool("json", false, "print JSON")
 	baseline := fs.Bool("baseline", true, "also measure coder/hnsw v0.6.1")
+	hnswlib := fs.String("hnswlib", "", "also measure hnswlib with this Python interpreter (Debian: apt-get install python3-hnswlib; then /usr/bin/python3) and print the QPS ratio at recall 0.95 and 0.99")
 	repeats := fs.Int("repeats", def.Repeats, "timed passes per ef (medians reported)")
 	verbose := fs.Bool("v", false, "log progress to stderr")
 	fromData := fs.String("from-data", "", "measure reweighted recall on the vectors of this data directory (stop its server first) instead")
@@ -54,9 +56,9 @@ func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return benchReweighted(ctx, *fromData, *orderBook, rc, *asJSON, stdout)
 	}
 	cfg := def
-	cfg.N, cfg.Dim, cfg.Queries, cfg.M, cfg.EfConstruction = *n, *dim, *queries, *m, *efc
+	cfg.N, cfg.Dim, cfg.Queries, cfg.M, cfg.EfConstruction, cfg.Set = *n, *dim, *queries, *m, *efc, *set
 	cfg.Seed, cfg.BaseFile, cfg.QueriesFile, cfg.TruthFile = *seed, *base, *qfile, *truth
-	cfg.ExportDir, cfg.Baseline, cfg.Repeats = *export, *baseline, *repeats
+	cfg.ExportDir, cfg.Baseline, cfg.Repeats, cfg.HNSWLib = *export, *baseline, *repeats, *hnswlib
 	cfg.Efs = cfg.Efs[:0]
 	for _, s := range strings.Split(*efs, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(s))

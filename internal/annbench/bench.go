@@ -22,9 +22,10 @@ import (
 
 // Config describes one benchmark run.
 type Config struct {
-	N, Dim, Queries   int   // synthetic data set size (ignored with BaseFile)
-	M, EfConstruction int   // graph parameters for both libraries
-	Efs               []int // search ef values to sweep
+	N, Dim, Queries   int    // synthetic data set size (ignored with BaseFile)
+	Set               string // synthetic set: SetClustered (default) or SetAnisotropic
+	M, EfConstruction int    // graph parameters for both libraries
+	Efs               []int  // search ef values to sweep
 	Seed              int64
 	// BaseFile/QueriesFile/TruthFile name TEXMEX files. Base rows
 	// [BaseStart, BaseEnd) are indexed with their row numbers as ids (the
@@ -39,8 +40,12 @@ type Config struct {
 	// truth.ivecs (exact top-100) for the data set used.
 	ExportDir string
 	Baseline  bool // also measure coder/hnsw
-	Repeats   int  // timed passes per ef; medians are reported
-	Logger    *slog.Logger
+	// HNSWLib, when set, is a Python interpreter with hnswlib and numpy:
+	// hnswlib is measured on the same data (exported to ExportDir, or a
+	// temporary directory) and the report compares the two at fixed recalls.
+	HNSWLib string
+	Repeats int // timed passes per ef; medians are reported
+	Logger  *slog.Logger
 }
 
 // DefaultConfig is 100k×386 synthetic vectors, M=16, efc=200.
@@ -90,6 +95,9 @@ type Report struct {
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	IndexReport
 	Baseline *IndexReport `json:"baseline,omitempty"`
+	HNSWLib  *IndexReport `json:"hnswlib,omitempty"`
+	// VsHNSWLib is Tessera's QPS over hnswlib's at RatioRecalls.
+	VsHNSWLib []Ratio `json:"vs_hnswlib,omitempty"`
 }
 
 // Run loads or generates the data, computes exact truth, and measures
@@ -104,6 +112,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if len(cfg.Efs) == 0 {
 		return nil, errors.New("annbench: no ef values")
+	}
+	if cfg.HNSWLib != "" && cfg.ExportDir == "" {
+		tmp, err := os.MkdirTemp("", "tessera-hnswlib-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		cfg.ExportDir = tmp
 	}
 	base, queries, truth, name, firstID, err := load(ctx, cfg, log)
 	if err != nil {
@@ -129,6 +145,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 		rep.Baseline = b
+	}
+	if cfg.HNSWLib != "" {
+		log.Info("measuring hnswlib", "python", cfg.HNSWLib)
+		h, err := benchHNSWLib(ctx, cfg.HNSWLib, cfg.ExportDir, cfg, firstID)
+		if err != nil {
+			return nil, err
+		}
+		rep.HNSWLib = h
+		rep.VsHNSWLib = ratios(rep.Results, h.Results)
 	}
 	return rep, nil
 }
@@ -168,8 +193,17 @@ func load(ctx context.Context, cfg Config, log *slog.Logger) (base, queries texm
 			err = fmt.Errorf("annbench: invalid synthetic size n=%d dim=%d queries=%d", cfg.N, cfg.Dim, cfg.Queries)
 			return
 		}
-		base, queries = Synthetic(cfg.N, cfg.Queries, cfg.Dim, cfg.Seed)
-		name = fmt.Sprintf("synthetic-clustered-%dx%d", cfg.N, cfg.Dim)
+		switch cfg.Set {
+		case "", SetClustered:
+			base, queries = Synthetic(cfg.N, cfg.Queries, cfg.Dim, cfg.Seed)
+			name = fmt.Sprintf("synthetic-clustered-%dx%d", cfg.N, cfg.Dim)
+		case SetAnisotropic:
+			base, queries = Anisotropic(cfg.N, cfg.Queries, cfg.Dim, cfg.Seed)
+			name = fmt.Sprintf("synthetic-anisotropic-%dx%d", cfg.N, cfg.Dim)
+		default:
+			err = fmt.Errorf("annbench: unknown set %q (want %s or %s)", cfg.Set, SetClustered, SetAnisotropic)
+			return
+		}
 	}
 	if truth.Rows() == 0 || cfg.ExportDir != "" {
 		log.Info("computing exact ground truth", "queries", queries.Rows(), "base", base.Rows())

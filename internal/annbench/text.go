@@ -15,12 +15,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Baseline != nil {
 		reports = append(reports, r.Baseline)
 	}
+	if r.HNSWLib != nil {
+		reports = append(reports, r.HNSWLib)
+	}
 	for _, x := range reports {
 		fmt.Fprintf(w, "\n%s: build %.0f inserts/s single-threaded (%.1fs)", x.Name, x.BuildPerS, x.BuildSeconds)
 		if x.BuildParallelPerS > 0 {
 			fmt.Fprintf(w, ", %.0f inserts/s with %d workers (AddBatch)", x.BuildParallelPerS, x.BuildWorkers)
 		}
-		fmt.Fprintf(w, "\n  %.0f bytes/vector, save %.0f MB/s, load %.0f MB/s\n", x.BytesPerVector, x.SaveMBps, x.LoadMBps)
+		if x.BytesPerVector > 0 {
+			fmt.Fprintf(w, "\n  %.0f bytes/vector, save %.0f MB/s, load %.0f MB/s", x.BytesPerVector, x.SaveMBps, x.LoadMBps)
+		}
+		fmt.Fprintln(w)
 		par := x.BuildParallelPerS > 0
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		head := "ef\trecall@10\tQPS (1 thread)\tp50 µs\tp99 µs\tallocs/query\t"
@@ -37,6 +43,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+	}
+	if len(r.VsHNSWLib) > 0 {
+		fmt.Fprintln(w, "\nTessera against hnswlib, single-thread QPS at equal recall@10 (interpolated along the ef sweep):")
+		for _, x := range r.VsHNSWLib {
+			if x.Ratio == 0 {
+				fmt.Fprintf(w, "  recall %.2f: not reached by both (Tessera %.0f QPS, hnswlib %.0f QPS; widen --ef)\n", x.Recall, x.TesseraQPS, x.HNSWLibQPS)
+				continue
+			}
+			fmt.Fprintf(w, "  recall %.2f: Tessera %.0f QPS, hnswlib %.0f QPS: %.2f×\n", x.Recall, x.TesseraQPS, x.HNSWLibQPS, x.Ratio)
 		}
 	}
 	return nil
