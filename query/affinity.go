@@ -25,31 +25,35 @@ const (
 // steerToNamedCategory: when the query names a category of the catalogue
 // (some candidate's labels hold most of the query's words: "smartphone" →
 // Smartphones), an item filed elsewhere loses up to steerShare of its
-// relevance, in proportion to how much less of the query its labels hold
-// than the best. A cable whose title says "Smartphone" then ranks below
-// the phones filed under Smartphones. A query that names no category
-// (the best label match is under steerMin) steers nothing.
+// relevance, in proportion to how much less of the query its labels name
+// than the best. A label's match is its BM25 score weighted by how
+// precisely it names the query (labelCoverage), so a cable whose title
+// says "Smartphone" ranks below the phones filed under Smartphones, and a
+// keypad phone filed under Smartphones&BasicMobiles between the two. A
+// query that names no category (the best BM25 label match is under
+// steerMin) steers nothing.
 func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64) {
 	for _, tp := range plans {
 		if !tp.dynamic || tp.labels < 0 {
 			continue
 		}
-		best := 0.0
+		best, bestPrecise := 0.0, 0.0
 		for i := range cands {
 			if len(cands[i].hit.Lex) > 0 {
 				best = max(best, cands[i].hit.Lex[tp.labels])
+				bestPrecise = max(bestPrecise, cands[i].hit.Lex[tp.labels]*cands[i].labelCover)
 			}
 		}
-		if best < steerMin {
+		if best < steerMin || bestPrecise == 0 {
 			continue
 		}
 		share := steerShare * weights[tp.space] / textWeight
 		for i := range cands {
 			l := 0.0
 			if len(cands[i].hit.Lex) > 0 {
-				l = cands[i].hit.Lex[tp.labels]
+				l = cands[i].hit.Lex[tp.labels] * cands[i].labelCover
 			}
-			cands[i].rel *= 1 - share*(1-l/best)
+			cands[i].rel *= 1 - share*(1-l/bestPrecise)
 		}
 	}
 }
