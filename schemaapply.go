@@ -96,7 +96,7 @@ func collectionOptions(s *spaces.Schema, o Options) index.Options {
 func (a *DB) PlanSchema(raw []byte) (*schemaplan.Plan, error) {
 	next, err := parseSchema(raw)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", schemaplan.ErrBadSchema, err)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -276,7 +276,70 @@ func (a *DB) logger() *slog.Logger {
 // applyState is what a DB tracks of its schema changes.
 type applyState struct {
 	applying sync.Mutex // one apply at a time
+	// background is the StartSchemaApply goroutine, which Close waits for.
+	background sync.WaitGroup
+	statusMu   sync.Mutex
+	status     schemaplan.Status
 	// beforeSwitch, when set (tests), runs after the build and before the
 	// switch.
 	beforeSwitch func()
 }
+
+// StartSchemaApply checks the change as ApplySchema does (bad schema,
+// stale plan, source rows needed, store mode, an apply already running),
+// then applies it in the background; SchemaApplyStatus follows it. ctx
+// bounds the work: cancelled before the switch, the build is discarded.
+func (a *DB) StartSchemaApply(ctx context.Context, raw []byte, planID string) (schemaplan.Status, error) {
+	plan, err := a.PlanSchema(raw)
+	if err != nil {
+		return schemaplan.Status{}, err
+	}
+	switch {
+	case planID != "" && planID != plan.ID:
+		return schemaplan.Status{}, schemaplan.ErrPlanChanged
+	case plan.Refusal() != nil:
+		return schemaplan.Status{}, plan.Refusal()
+	case a.Store != nil:
+		return schemaplan.Status{}, fmt.Errorf("%w: in MongoDB store mode the store's documents and every replica's vectors would have to change together", schemaplan.ErrUnsupported)
+	}
+	a.statusMu.Lock()
+	if a.status.State == schemaplan.StateRunning {
+		a.statusMu.Unlock()
+		return schemaplan.Status{}, schemaplan.ErrBusy
+	}
+	a.status = schemaplan.Status{State: schemaplan.StateRunning, Plan: plan, Total: a.Applier.Collection().Len(), Started: time.Now().UTC()}
+	st := a.status
+	a.statusMu.Unlock()
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		_, err := a.ApplySchema(ctx, raw, ApplyOptions{PlanID: plan.ID, Progress: func(done, total int) {
+			a.statusMu.Lock()
+			a.status.Done, a.status.Total = done, total
+			a.statusMu.Unlock()
+		}})
+		a.statusMu.Lock()
+		defer a.statusMu.Unlock()
+		a.status.Finished = time.Now().UTC()
+		if err != nil {
+			a.status.State, a.status.Error = schemaplan.StateFailed, err.Error()
+			a.logger().Error("schema change failed; the current schema and vectors stay", "plan", plan.ID, "err", err)
+			return
+		}
+		a.status.State, a.status.Done = schemaplan.StateDone, a.status.Total
+	}()
+	return st, nil
+}
+
+// SchemaApplyStatus is the state of the last background apply.
+func (a *DB) SchemaApplyStatus() schemaplan.Status {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
+	if a.status.State == "" {
+		return schemaplan.Status{State: schemaplan.StateIdle}
+	}
+	return a.status
+}
+
+// Documents is the number of documents a plan would carry over.
+func (a *DB) Documents() int { return a.Applier.Collection().Len() }

@@ -317,7 +317,8 @@ func (a *DB) LoadDemo(ctx context.Context) error {
 // Close closes the collection's WAL and the store connection, and then
 // releases the data directory's lock.
 func (a *DB) Close() error {
-	a.applying.Lock() // a schema change in flight finishes or rolls back first
+	a.background.Wait() // a schema change in flight finishes or rolls back first
+	a.applying.Lock()
 	defer a.applying.Unlock()
 	err := a.Applier.Collection().Close()
 	if a.Store != nil {

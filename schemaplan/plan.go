@@ -170,7 +170,8 @@ func diffFields(old, next *spaces.Schema, add func(Change)) {
 				add(Change{Op: "~", Path: path + ".column", From: a.SourceColumn(name), To: b.SourceColumn(name), Cost: Metadata, Why: "changes only which column future files are read from"})
 				continue
 			}
-			add(Change{Op: "~", Path: path, From: a, To: b, Cost: SourceRows, Why: "its cleaning changed and the stored values were cleaned by the old rule: re-ingest the source files"})
+			from, to := changedKeys(a, b)
+			add(Change{Op: "~", Path: path, From: from, To: to, Cost: SourceRows, Why: "its cleaning changed and the stored values were cleaned by the old rule: re-ingest the source files"})
 		}
 	}
 }
@@ -204,7 +205,8 @@ func diffSpaces(old, next *spaces.Schema, add func(Change)) []string {
 		}
 		kept = append(kept, b.Name)
 		if av, bv := vectorSpec(a), vectorSpec(b); !reflect.DeepEqual(av, bv) {
-			add(Change{Op: "~", Path: path, From: a, To: b, Cost: Reencode, Why: fmt.Sprintf("re-encodes this space only, from stored %s values; other spaces keep their parts", b.Field)})
+			from, to := changedKeys(av, bv)
+			add(Change{Op: "~", Path: path, From: from, To: to, Cost: Reencode, Why: fmt.Sprintf("re-encodes this space only, from stored %s values; other spaces keep their parts", b.Field)})
 			reencode = append(reencode, b.Name)
 		}
 		if !reflect.DeepEqual(a.Weight, b.Weight) {
@@ -246,6 +248,28 @@ func diffQueries(old, next *spaces.Schema, add func(Change)) {
 	}
 }
 
+// changedKeys returns the keys whose values differ between two specs, as
+// they are written in the schema file.
+func changedKeys(a, b any) (from, to map[string]any) {
+	var ma, mb map[string]any
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	_ = json.Unmarshal(x, &ma)
+	_ = json.Unmarshal(y, &mb)
+	from, to = map[string]any{}, map[string]any{}
+	for k, v := range ma {
+		if !equalJSON(v, mb[k]) {
+			from[k] = v
+		}
+	}
+	for k, v := range mb {
+		if !equalJSON(v, ma[k]) {
+			to[k] = v
+		}
+	}
+	return from, to
+}
+
 func deref(p *float64) any {
 	if p == nil {
 		return "default (1)"
@@ -282,6 +306,8 @@ var (
 	ErrPlanChanged = errors.New("the plan changed since it was reviewed: run plan again")
 	// ErrBusy: another schema change is being applied.
 	ErrBusy = errors.New("another schema change is being applied")
+	// ErrBadSchema: the new schema does not parse or validate.
+	ErrBadSchema = errors.New("bad schema")
 	// ErrUnsupported: this deployment cannot apply schema changes.
 	ErrUnsupported = errors.New("schema changes cannot be applied here")
 )
