@@ -65,7 +65,9 @@ func recoverIndexDir(dataDir string, log *slog.Logger) (string, error) {
 	for _, e := range entries {
 		name := e.Name()
 		stale := indexDirName.MatchString(name) && name != cur // an unfinished build, or the index a switch replaced
-		if dir, ok := strings.CutSuffix(name, pendingSuffix); ok && indexDirName.MatchString(dir) {
+		// A kill while the pending schema was written leaves its temporary
+		// file (internal/atomicfile writes NAME.tmp, then renames).
+		if dir, ok := strings.CutSuffix(strings.TrimSuffix(name, ".tmp"), pendingSuffix); ok && indexDirName.MatchString(dir) {
 			stale = true // an uncommitted build's schema, or a committed one's already copied
 		}
 		if !stale {

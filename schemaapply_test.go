@@ -398,3 +398,47 @@ func checkAllEncodedBy(t *testing.T, db *tessera.DB) {
 	}
 	sameVectors(t, got, want)
 }
+
+// TestOpenFinishesACommittedSwitch: a kill after CURRENT names the new
+// index but before the schema copy is rewritten (and before the old index
+// is removed) is finished by the next Open: the new schema is saved and
+// the leftovers go. An uncommitted build beside it is discarded.
+func TestOpenFinishesACommittedSwitch(t *testing.T) {
+	csv := writeShopCSV(t, 30)
+	dir := t.TempDir()
+	db := openDB(t, dir, planShopSchema)
+	ingestFile(t, db, csv)
+	next := strings.Replace(planShopSchema, "max: 1000", "max: 3000", 1)
+	if _, err := db.ApplySchema(context.Background(), []byte(next), tessera.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := vectors(db)
+	db.Close()
+	cur, _ := os.ReadFile(filepath.Join(dir, "CURRENT"))
+	name := strings.TrimSpace(string(cur))
+	// The state right after the commit point: old schema copy, pending
+	// schema beside the new index, the old index still there; plus an
+	// unfinished build and a half-written pending file.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "schema.yaml"), []byte(planShopSchema), 0o644))
+	must(os.WriteFile(filepath.Join(dir, name+".schema.yaml"), []byte(next), 0o644))
+	must(os.MkdirAll(filepath.Join(dir, "index"), 0o755))
+	must(os.MkdirAll(filepath.Join(dir, "index-1"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "index-1.schema.yaml.tmp"), []byte("half"), 0o644))
+	db = openDB(t, dir, "")
+	defer db.Close()
+	saved, _ := os.ReadFile(filepath.Join(dir, "schema.yaml"))
+	if string(saved) != next {
+		t.Fatalf("Open did not finish the switch: saved schema\n%s", saved)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "index*"))
+	if len(left) != 1 || filepath.Base(left[0]) != name {
+		t.Fatalf("left behind: %v, want only %s", left, name)
+	}
+	sameVectors(t, vectors(db), want)
+}

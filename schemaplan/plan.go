@@ -58,6 +58,17 @@ func (c Cost) String() string {
 // MarshalText writes the cost's name in JSON.
 func (c Cost) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
+// UnmarshalText reads a cost's name (a plan from the HTTP API).
+func (c *Cost) UnmarshalText(b []byte) error {
+	for k := Cost(0); k <= SourceRows; k++ {
+		if k.String() == string(b) {
+			*c = k
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown cost %q", b)
+}
+
 // Change is one difference between the schemas, in Terraform's notation:
 // Op "+" adds, "-" removes, "~" updates.
 type Change struct {
