@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -441,4 +442,34 @@ func TestOpenFinishesACommittedSwitch(t *testing.T) {
 		t.Fatalf("left behind: %v, want only %s", left, name)
 	}
 	sameVectors(t, vectors(db), want)
+}
+
+// TestBatchPreparedBeforeTheSwitchIsEncodedAgain: a bulk batch is
+// prepared and encoded for the old schema, the switch happens, and then it
+// commits: the successor learns and encodes it again, so it is stored
+// with the new schema's vectors (a full row and a partial upsert alike).
+func TestBatchPreparedBeforeTheSwitchIsEncodedAgain(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir(), planShopSchema)
+	defer db.Close()
+	ingestFile(t, db, writeShopCSV(t, 20))
+	items := db.Applier.Prepare([]ingest.Event{
+		{Op: ingest.OpReplace, ID: "late", Fields: map[string]any{"title": "late lamp", "price": "₹700", "kind": "sconce"}},
+		{Op: ingest.OpUpsert, ID: "p003", Fields: map[string]any{"price": "₹2500", "kind": "bench"}},
+	})
+	if err := db.Applier.Encode(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	next := strings.Replace(planShopSchema, "max: 1000", "max: 2000", 1)
+	if _, err := db.ApplySchema(ctx, []byte(next), tessera.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Applier.Commit(ctx, items)
+	if err != nil || res[0].Status != ingest.StatusApplied || res[1].Status != ingest.StatusApplied {
+		t.Fatalf("commit after the switch: %v %+v", err, res)
+	}
+	checkAllEncodedBy(t, db)
+	if cats := db.Engine.Encoder().Categories("kind"); !slices.Contains(cats, "sconce") || !slices.Contains(cats, "bench") {
+		t.Fatalf("new encoder's kind vocabulary %v lacks the batch's categories", cats)
+	}
 }

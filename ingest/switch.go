@@ -67,10 +67,10 @@ func (a *Applier) adopt(ctx context.Context, items []Item) error {
 			continue
 		}
 		it.by = a
+		a.enc.Learn(it.doc)
 		if it.partial {
 			continue // mergePartial encodes with a's encoder
 		}
-		a.enc.Learn(it.doc)
 		docs = append(docs, it.doc)
 		idx = append(idx, i)
 	}
