@@ -220,9 +220,14 @@ func TestApplyMetadataOnly(t *testing.T) {
 	}
 	sameVectors(t, vectors(db), before)
 	db.Close()
-	// Opening with a schema that differs only in weights is accepted.
+	// Opening with a schema that differs only in weights is accepted;
+	// one that changes vectors is refused, naming the plan command.
 	db = openDB(t, dir, strings.Replace(next, "weight: 2", "weight: 3", 1))
 	db.Close()
+	_, err = tessera.Open(ctx, tessera.Options{DataDir: dir, Schema: []byte(strings.Replace(next, "max: 1000", "max: 10", 1)), NoSync: true})
+	if err == nil || !strings.Contains(err.Error(), "tessera plan --data "+dir) {
+		t.Fatalf("open with a vector-changing schema: %v, want a refusal naming tessera plan", err)
+	}
 }
 
 // TestApplyRefusesWhatNeedsSourceRows: a field's cleaning and a new field
@@ -471,5 +476,24 @@ func TestBatchPreparedBeforeTheSwitchIsEncodedAgain(t *testing.T) {
 	checkAllEncodedBy(t, db)
 	if cats := db.Engine.Encoder().Categories("kind"); !slices.Contains(cats, "sconce") || !slices.Contains(cats, "bench") {
 		t.Fatalf("new encoder's kind vocabulary %v lacks the batch's categories", cats)
+	}
+}
+
+// TestApplyRefusedInStoreMode: with MongoDB as the system of record, apply
+// refuses clearly (the store and every replica would have to change
+// together) and changes nothing.
+func TestApplyRefusedInStoreMode(t *testing.T) {
+	uri := mongoURI(t)
+	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: t.TempDir(), Schema: []byte(planShopSchema), Store: uri, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	next := strings.Replace(planShopSchema, "max: 1000", "max: 2000", 1)
+	if _, err := db.ApplySchema(context.Background(), []byte(next), tessera.ApplyOptions{}); !errors.Is(err, schemaplan.ErrUnsupported) || !strings.Contains(err.Error(), "store mode") {
+		t.Fatalf("apply in store mode: %v, want ErrUnsupported naming store mode", err)
+	}
+	if _, err := db.StartSchemaApply(context.Background(), []byte(next), ""); !errors.Is(err, schemaplan.ErrUnsupported) {
+		t.Fatalf("background apply in store mode: %v", err)
 	}
 }
