@@ -234,10 +234,15 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 	}
 	a.switched(next, raw, enc, coll, name)
 	// Searches that began on the old engine read memory only; the old
-	// index's files go.
+	// index's files go now, its memory once they have surely finished.
 	if err := old.Close(); err != nil {
 		log.Warn("close the replaced index", "err", err)
 	}
+	grace := releaseGrace
+	if a.releaseGrace != nil {
+		grace = *a.releaseGrace
+	}
+	time.AfterFunc(grace, old.Release)
 	if err := os.RemoveAll(filepath.Join(a.DataDir, oldDir)); err != nil {
 		log.Warn("remove the replaced index (the next start retries)", "dir", oldDir, "err", err)
 	}
@@ -275,6 +280,13 @@ func (a *DB) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// releaseGrace is how long a replaced index stays in memory after the
+// switch: a search that loaded the old engine just before it finishes
+// there. Searches take milliseconds; ten seconds is a wide margin, and the
+// old engine object (which the HTTP handlers hold) keeps only an empty
+// collection after it.
+const releaseGrace = 10 * time.Second
+
 // applyState is what a DB tracks of its schema changes.
 type applyState struct {
 	applying sync.Mutex // one apply at a time
@@ -283,8 +295,9 @@ type applyState struct {
 	statusMu   sync.Mutex
 	status     schemaplan.Status
 	// beforeSwitch, when set (tests), runs after the build and before the
-	// switch.
+	// switch; releaseGrace, when set (tests), replaces releaseGrace.
 	beforeSwitch func()
+	releaseGrace *time.Duration
 }
 
 // StartSchemaApply checks the change as ApplySchema does (bad schema,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/index"
@@ -135,6 +136,8 @@ func TestApplyReencodesOnlyTheChangedSpace(t *testing.T) {
 		t.Fatalf("plan %+v, want one change re-encoding price", plan)
 	}
 	var progress []int
+	old := db.Applier.Collection()
+	tessera.SetReleaseGrace(db, 0)
 	if _, err := db.ApplySchema(ctx, []byte(next), tessera.ApplyOptions{PlanID: plan.ID, Progress: func(done, total int) { progress = append(progress, done) }}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +146,13 @@ func TestApplyReencodesOnlyTheChangedSpace(t *testing.T) {
 	}
 	want := freshVectors(t, next, csv)
 	sameVectors(t, vectors(db), want)
+	// The replaced index's memory is released after the grace period.
+	for i := 0; old.Len() != 0; i++ {
+		if i == 500 {
+			t.Fatalf("the replaced index still holds %d documents", old.Len())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// The engine answers with the new encoder: a price query on the new
 	// scale.
 	if got := db.Engine.Encoder().Schema().Spaces[1].Max; got == nil || *got != 5000 {
