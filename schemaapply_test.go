@@ -303,6 +303,17 @@ func TestApplyCarriesWritesMadeDuringTheBuild(t *testing.T) {
 	if _, ok := db.Applier.Collection().Get("p002"); ok {
 		t.Fatal("a document deleted during the build came back")
 	}
+	// Deletions carry over: a stale versioned write for a deleted
+	// document stays refused.
+	if _, err := db.Applier.Apply(ctx, []ingest.Event{{Op: ingest.OpDelete, ID: "p010", Version: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ApplySchema(ctx, []byte(strings.Replace(next, "max: 4000", "max: 4500", 1)), tessera.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := db.Applier.Apply(ctx, []ingest.Event{{Op: ingest.OpUpsert, ID: "p010", Version: 4, Fields: map[string]any{"title": "stale", "price": "1", "kind": "lamp"}}}); err != nil || res[0].Status != ingest.StatusStale {
+		t.Fatalf("a write older than a delete made before the apply: %v %+v, want stale", err, res)
+	}
 	// A write after the switch goes to the new index through the old
 	// applier pointer that the stream and the web server hold.
 	if _, err := db.Applier.Apply(ctx, []ingest.Event{{Op: ingest.OpUpsert, ID: "after", Fields: map[string]any{"title": "x", "price": "1", "kind": "lamp"}}}); err != nil {

@@ -32,3 +32,16 @@ func (c *Collection) Release() {
 		c.lex = lexical.New(fields)
 	}
 }
+
+// Tombstones returns the deletions the collection remembers (id →
+// version and event time), so a schema change's new collection refuses
+// the same stale writes.
+func (c *Collection) Tombstones() []Record {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]Record, 0, len(c.tombs))
+	for id, t := range c.tombs {
+		out = append(out, Record{ID: id, Deleted: true, Version: t.Version, TS: t.TS})
+	}
+	return out
+}

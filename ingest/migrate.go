@@ -97,6 +97,13 @@ func (m *Migration) Run(ctx context.Context, progress func(done, total int)) err
 			}
 		}
 	}
+	// Deletions carry over first, so a stale write for a deleted
+	// document is refused by the new collection too.
+	if tombs := m.from.coll.Tombstones(); len(tombs) > 0 {
+		if _, err := m.to.coll.Apply(ctx, tombs, nil); err != nil {
+			return err
+		}
+	}
 	for start := 0; start < len(ids); start += migrateBatch {
 		if err := ctx.Err(); err != nil {
 			return err
