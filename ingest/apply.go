@@ -298,7 +298,7 @@ func (a *Applier) Encode(ctx context.Context, items []Item) error {
 	idx := make([]int, 0, len(items))
 	for i := range items {
 		it := &items[i]
-		if it.Rejected() || it.Op == OpDelete || it.partial || it.by != a {
+		if it.Rejected() || it.Op == OpDelete || it.partial || (it.by != nil && it.by != a) {
 			continue
 		}
 		// A row identical to the stored document keeps the stored vector:
