@@ -12,17 +12,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/index"
-	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
 	"github.com/tessera-search/tessera/internal/atomicfile"
 	"github.com/tessera-search/tessera/mongo"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/query/nl"
+	"github.com/tessera-search/tessera/schemaplan"
 	"github.com/tessera-search/tessera/spaces"
 	"github.com/tessera-search/tessera/spaces/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
@@ -48,6 +49,17 @@ type DB struct {
 	Follower *mongo.Follower
 
 	lock *dirLock
+	opts Options
+	// embedder is shared by the encoders of every schema the DB applies.
+	embedder spaces.Embedder
+	// mu guards the schema fields a schema change replaces (Schema,
+	// schemaRaw, Encoder, Collection, indexDir). Readers that run during
+	// an apply go through Applier.Collection() and Engine.Encoder(),
+	// which follow the switch.
+	mu        sync.Mutex
+	schemaRaw []byte
+	indexDir  string
+	applyState
 }
 
 // Options say which data directory to open and how.
@@ -130,7 +142,14 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 			lock.release()
 		}
 	}()
-	a := &DB{DataDir: o.DataDir, lock: lock}
+	a := &DB{DataDir: o.DataDir, lock: lock, opts: o}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if a.indexDir, err = recoverIndexDir(o.DataDir, logger); err != nil {
+		return nil, err
+	}
 	var raw []byte
 	switch {
 	case o.Schema != nil:
@@ -159,25 +178,26 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if old, err := os.ReadFile(saved); err == nil && !bytes.Equal(old, raw) {
+		// A change of weights or query templates needs nothing but the
+		// new copy; anything else is planned and applied (tessera plan).
 		oldSchema, perr := spaces.ParseSchema(old)
-		if perr == nil && oldSchema.Fingerprint("") != a.Schema.Fingerprint("") {
-			return nil, fmt.Errorf("schema %s differs from the one %s was built with (%s): use a new --data directory or remove it to rebuild", o.SchemaPath, o.DataDir, saved)
+		if perr == nil {
+			if plan := schemaplan.Diff(oldSchema, a.Schema, old, raw); plan.Cost > schemaplan.Metadata {
+				return nil, fmt.Errorf("schema %s differs from the one %s was built with (%s) in ways that change vectors or the index: review the change with tessera plan --data %s --schema %s, apply it with tessera apply (or use a new --data directory)", o.SchemaPath, o.DataDir, saved, o.DataDir, o.SchemaPath)
+			}
 		}
 	}
+	a.schemaRaw = raw
 	if bytes.Equal(raw, datasets.DemoSchema()) {
 		a.Demo = true
 	}
-	emb := o.Embedder
-	if emb == nil {
-		if emb, err = NewEmbedder(o.EmbedderKind, o.OpenAI); err != nil {
+	a.embedder = o.Embedder
+	if a.embedder == nil {
+		if a.embedder, err = NewEmbedder(o.EmbedderKind, o.OpenAI); err != nil {
 			return nil, err
 		}
 	}
-	encOpts := []spaces.EncoderOption{spaces.WithQueryEmbedder(query.NewCachedEmbedder(emb, 10_000))}
-	if o.Clock != nil {
-		encOpts = append(encOpts, spaces.WithClock(o.Clock))
-	}
-	a.Encoder, err = spaces.NewEncoder(a.Schema, emb, encOpts...)
+	a.Encoder, err = a.newEncoder(a.Schema)
 	if err != nil {
 		return nil, err
 	}
@@ -189,14 +209,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 			return nil, fmt.Errorf("save schema copy: %w", err)
 		}
 	}
-	var textFields, labelFields []string
-	if !o.NoLexical {
-		textFields, labelFields = query.LexicalFields(a.Schema)
-	}
-	a.Collection, err = index.Open(filepath.Join(o.DataDir, "index"), a.Encoder.Dim(), index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
-		Graph:        hnsw.Config{M: a.Schema.Index.M, EfConstruction: a.Schema.Index.EfConstruction, EfSearch: a.Schema.Index.EfSearch, Seed: 1},
-		FilterFields: a.Schema.Filters, TextFields: textFields, LabelFields: labelFields,
-		TruncateWAL: o.TruncateWAL, TruncateWALAt: o.TruncateWALAt, FaultHook: o.FaultHook})
+	a.Collection, err = index.Open(filepath.Join(o.DataDir, a.indexDir), a.Encoder.Dim(), collectionOptions(a.Schema, o))
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +250,7 @@ func (a *DB) openStore(ctx context.Context, o Options) error {
 // Ready reports whether the instance can serve: the index is open, its
 // write-ahead log takes writes and, in store mode, the store answers.
 func (a *DB) Ready(ctx context.Context) error {
-	if err := a.Collection.WriteErr(); err != nil {
+	if err := a.Applier.Collection().WriteErr(); err != nil {
 		return err
 	}
 	if a.Store != nil {
@@ -304,7 +317,10 @@ func (a *DB) LoadDemo(ctx context.Context) error {
 // Close closes the collection's WAL and the store connection, and then
 // releases the data directory's lock.
 func (a *DB) Close() error {
-	err := a.Collection.Close()
+	a.background.Wait() // a schema change in flight finishes or rolls back first
+	a.applying.Lock()
+	defer a.applying.Unlock()
+	err := a.Applier.Collection().Close()
 	if a.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -227,6 +227,18 @@ func (c *Collection) Meta(key string) []byte {
 	return c.meta[key]
 }
 
+// MetaAll returns a copy of every metadata entry, so a schema change can
+// carry them (stream positions, vocabularies) into its new collection.
+func (c *Collection) MetaAll() map[string][]byte {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make(map[string][]byte, len(c.meta))
+	for k, v := range c.meta {
+		out[k] = v
+	}
+	return out
+}
+
 // Get returns the live document with id. The returned fields and vector are
 // shared: do not modify them.
 func (c *Collection) Get(id string) (Record, bool) {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tessera-search/tessera/index"
@@ -98,6 +99,10 @@ type Item struct {
 	problems []Problem
 	encoded  bool
 	rows     int // source rows a reader error stands for (0 means 1)
+	// by is the applier that prepared the item: one that a schema change
+	// has since replaced learned and encoded it for the old schema, so
+	// its successor encodes it again at Commit (see Switch).
+	by *Applier
 }
 
 // Rejected reports whether Prepare rejected the item.
@@ -114,7 +119,11 @@ type Applier struct {
 	sink       Sink
 	vocabSeen  string
 	newestSeen string
-	observers  []func([]Item, []Result)
+	observers  []*observer
+
+	// next, once set by Switch, is the applier of a new schema: every
+	// call forwards to it.
+	next atomic.Pointer[Applier]
 }
 
 // metaVocabulary is the collection metadata key of learned categories.
@@ -173,22 +182,26 @@ func ValidateCleaning(s *spaces.Schema) error {
 }
 
 // Encoder returns the encoder the applier encodes with.
-func (a *Applier) Encoder() *spaces.Encoder { return a.enc }
+func (a *Applier) Encoder() *spaces.Encoder { return a.current().enc }
 
 // Collection returns the collection the applier writes to.
-func (a *Applier) Collection() *index.Collection { return a.coll }
+func (a *Applier) Collection() *index.Collection { return a.current().coll }
 
-// Observe registers fn to see every committed batch (metrics, followers).
-func (a *Applier) Observe(fn func([]Item, []Result)) {
+// Observe registers fn to see every committed batch (metrics, followers);
+// stop unregisters it. Observers carry over to a Switch's successor.
+func (a *Applier) Observe(fn func([]Item, []Result)) (stop func()) {
+	a = a.current()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.observers = append(a.observers, fn)
+	o := &observer{fn: fn}
+	a.observers = append(a.observers, o)
+	return func() { o.stopped.Store(true) }
 }
 
 // Prepare cleans and validates events in order and learns their
 // categories. It must see events in source order; it is cheap.
 func (a *Applier) Prepare(events []Event) []Item {
-	return a.prepareAll(events, true)
+	return a.current().prepareAll(events, true)
 }
 
 // prepareAll cleans events and, when learn is set (rows that will be
@@ -198,6 +211,7 @@ func (a *Applier) prepareAll(events []Event, learn bool) []Item {
 	for i, ev := range events {
 		it := &items[i]
 		it.Event = ev
+		it.by = a
 		a.prepare(it)
 		if learn && !it.Rejected() && it.Op != OpDelete {
 			a.enc.Learn(it.doc)
@@ -279,11 +293,12 @@ func (a *Applier) prepare(it *Item) {
 // many goroutines on disjoint slices. Partial upserts are encoded at Commit,
 // where the stored document they merge into is known.
 func (a *Applier) Encode(ctx context.Context, items []Item) error {
+	a = a.current()
 	docs := make([]map[string]any, 0, len(items))
 	idx := make([]int, 0, len(items))
 	for i := range items {
 		it := &items[i]
-		if it.Rejected() || it.Op == OpDelete || it.partial {
+		if it.Rejected() || it.Op == OpDelete || it.partial || (it.by != nil && it.by != a) {
 			continue
 		}
 		// A row identical to the stored document keeps the stored vector:
@@ -330,7 +345,16 @@ func (a *Applier) Commit(ctx context.Context, items []Item) ([]Result, error) {
 // the positions after them are durable together or not at all.
 func (a *Applier) commit(ctx context.Context, items []Item, extra map[string][]byte) ([]Result, error) {
 	a.mu.Lock()
+	if n := a.next.Load(); n != nil {
+		// Switched while these items were on their way: the successor
+		// encodes them again for its schema.
+		a.mu.Unlock()
+		return n.commit(ctx, items, extra)
+	}
 	defer a.mu.Unlock()
+	if err := a.adopt(ctx, items); err != nil {
+		return nil, err
+	}
 	results := make([]Result, len(items))
 	recs := make([]index.Record, 0, len(items))
 	at := make([]int, 0, len(items))
@@ -407,8 +431,10 @@ func (a *Applier) commit(ctx context.Context, items []Item, extra map[string][]b
 		}
 		results[i].Status, results[i].Outcome = StatusApplied, outs[j].String()
 	}
-	for _, fn := range a.observers {
-		fn(items, results)
+	for _, o := range a.observers {
+		if !o.stopped.Load() {
+			o.fn(items, results)
+		}
 	}
 	return results, nil
 }
@@ -456,6 +482,7 @@ func (a *Applier) Apply(ctx context.Context, events []Event) ([]Result, error) {
 }
 
 func (a *Applier) applyWithMeta(ctx context.Context, events []Event, extra map[string][]byte) ([]Result, error) {
+	a = a.current()
 	items := a.Prepare(events)
 	if err := a.Encode(ctx, items); err != nil {
 		return nil, err
@@ -466,6 +493,7 @@ func (a *Applier) applyWithMeta(ctx context.Context, events []Event, extra map[s
 // RefreshRecency re-encodes the recency parts of every document through the
 // apply path: recency item parts go stale as time passes.
 func (a *Applier) RefreshRecency(ctx context.Context) (int, error) {
+	a = a.current()
 	mask := a.enc.RecencySpaces()
 	if mask == nil {
 		return 0, nil
@@ -492,6 +520,9 @@ func (a *Applier) RefreshRecency(ctx context.Context) (int, error) {
 func (a *Applier) refreshBatch(ctx context.Context, ids []string, mask []bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.next.Load() != nil {
+		return nil // switched to a new schema, whose applier refreshes its own
+	}
 	docs := make([]map[string]any, 0, len(ids))
 	vecs := make([][]float32, 0, len(ids))
 	recs := make([]index.Record, 0, len(ids))
@@ -518,6 +549,7 @@ func (a *Applier) refreshBatch(ctx context.Context, ids []string, mask []bool) e
 // storing them. Rejected rows get nil vectors and their problems. Rows with
 // no id are fine here.
 func (a *Applier) EncodeOnly(ctx context.Context, rows []map[string]any) ([][]float32, [][]Problem, error) {
+	a = a.current()
 	events := make([]Event, len(rows))
 	for i, r := range rows {
 		events[i] = Event{Op: OpReplace, ID: fmt.Sprintf("row-%d", i+1), Fields: r, Row: i + 1}

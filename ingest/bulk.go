@@ -76,6 +76,7 @@ func (a *Applier) IngestFile(ctx context.Context, path string, opt BulkOptions) 
 }
 
 func (a *Applier) ingestPath(ctx context.Context, path, name string, opt BulkOptions) (Summary, error) {
+	a = a.current()
 	// The schema's ingest options are the defaults for its files.
 	d := a.schema.Ingest
 	if opt.Read.Format == "" {
@@ -103,6 +104,7 @@ func (a *Applier) ingestPath(ctx context.Context, path, name string, opt BulkOpt
 // Ingest streams rows from r through parse → clean → encode → commit with
 // bounded queues: memory stays constant whatever the file size.
 func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt BulkOptions) (Summary, error) {
+	a = a.current()
 	start := time.Now()
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)

@@ -106,7 +106,7 @@ func (s *Stream) Enqueue(ctx context.Context, b SourceBatch) (wait func() ([]Res
 // Position is the resume point a source committed under key with its last
 // applied batch, or nil when it never committed one.
 func (s *Stream) Position(key string) []byte {
-	return s.a.coll.Meta(metaSourcePrefix + key)
+	return s.a.Collection().Meta(metaSourcePrefix + key)
 }
 
 // Message formats a source can read.

@@ -17,6 +17,7 @@ type Sink interface {
 // SetSink makes the applier write every committed batch to s before the
 // local WAL, so what is acknowledged is in the system of record too.
 func (a *Applier) SetSink(s Sink) {
+	a = a.current()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.sink = s
@@ -50,6 +51,7 @@ type StoreApplier interface {
 // names it in events, e.g. "mongodb"): cleaned like any row, with stored
 // vectors reused when present, and never written back to the sink.
 func (a *Applier) ApplyStored(ctx context.Context, source string, docs []StoredDoc) ([]Result, error) {
+	a = a.current()
 	events := make([]Event, len(docs))
 	for i, d := range docs {
 		events[i] = Event{Op: OpReplace, ID: d.ID, Fields: d.Fields, Version: d.Version, Source: source, fromStore: true}

@@ -110,6 +110,10 @@ type Engine struct {
 
 	searches atomic.Int64
 	started  time.Time
+
+	// next, once set by Switch, answers every later call: the engine of
+	// a new schema. A search that began here finishes here.
+	next atomic.Pointer[Engine]
 }
 
 // NewEngine builds an engine; parser may be nil (then "q" is an error).
@@ -122,10 +126,36 @@ func NewEngine(enc *spaces.Encoder, coll *index.Collection, parser Parser) *Engi
 func (e *Engine) UseVectorSearcher(v VectorSearcher) { e.remote = v }
 
 // Searches is the number of searches answered so far.
-func (e *Engine) Searches() int64 { return e.searches.Load() }
+func (e *Engine) Searches() int64 {
+	n := e.searches.Load()
+	if next := e.next.Load(); next != nil {
+		n += next.Searches()
+	}
+	return n
+}
 
 // Encoder returns the engine's encoder.
-func (e *Engine) Encoder() *spaces.Encoder { return e.enc }
+func (e *Engine) Encoder() *spaces.Encoder { return e.current().enc }
+
+// Switch makes next answer every later call on e (a schema change):
+// searches already running on e finish on its encoder and collection,
+// and a Prepared query runs on the engine that prepared it.
+func (e *Engine) Switch(next *Engine) {
+	e = e.current()
+	next.remote = e.remote
+	e.next.Store(next)
+}
+
+// current is the engine that answers for e now.
+func (e *Engine) current() *Engine {
+	for {
+		n := e.next.Load()
+		if n == nil {
+			return e
+		}
+		e = n
+	}
+}
 
 // Prepared is a request turned into a query vector and a predicate, with
 // everything Run needs.
@@ -142,11 +172,13 @@ type Prepared struct {
 	exclude     string
 	filterJSON  map[string]any
 	texts       []string // each space's query text (text spaces only)
+	by          *Engine  // the engine whose encoder built Vector
 }
 
 // Prepare validates a request and encodes its query vector.
 func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
-	p := &Prepared{Limit: req.Limit, Offset: req.Offset, Rank: req.Rank, MinScore: req.MinScore, WithVectors: req.IncludeVectors}
+	e = e.current()
+	p := &Prepared{by: e, Limit: req.Limit, Offset: req.Offset, Rank: req.Rank, MinScore: req.MinScore, WithVectors: req.IncludeVectors}
 	switch p.Rank {
 	case "":
 		p.Rank = RankRelevance
@@ -260,6 +292,7 @@ func (e *Engine) likeParts(item []float32, keepText bool) map[string][]float32 {
 
 // Search answers a request.
 func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
+	e = e.current()
 	start := time.Now()
 	p, err := e.Prepare(ctx, req)
 	if err != nil {
@@ -276,6 +309,9 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 // Run searches with a prepared query: relevance first when the query has
 // text and the request did not ask for the linear mix.
 func (e *Engine) Run(ctx context.Context, p *Prepared) (*Response, error) {
+	if p.by != nil {
+		e = p.by
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -89,10 +89,12 @@ func (m *Metrics) watch(cfg Config) {
 			func() float64 { return float64(eng.Searches()) }))
 	}
 	if cfg.Applier != nil {
-		coll := cfg.Applier.Collection()
+		// Read through the applier each time: a schema change switches
+		// it to a new collection.
+		app := cfg.Applier
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tessera_index_documents", Help: "Documents in the index."},
-			func() float64 { return float64(coll.Len()) }))
+			func() float64 { return float64(app.Collection().Len()) }))
 		cfg.Applier.Observe(m.observeCommit)
 	}
 	if cfg.Stream != nil {

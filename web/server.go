@@ -54,6 +54,9 @@ type Config struct {
 	// bucket size; 0 means twice the rate.
 	RateLimit float64
 	RateBurst int
+	// Schema plans and applies schema changes (/v1/schema/plan and
+	// /v1/schema/apply, write key); nil answers them 501.
+	Schema SchemaAdmin
 	// UploadTimeout replaces the server's read and write deadlines for
 	// /v1/ingest uploads; 0 leaves them.
 	UploadTimeout time.Duration
@@ -139,6 +142,9 @@ func (s *Server) routes() {
 	write := v1.Group("", s.require(accessWrite))
 	write.POST("/ingest", s.uploadDeadline, s.ingest)
 	write.POST("/events", s.events)
+	write.POST("/schema/plan", s.planSchema)
+	write.POST("/schema/apply", s.applySchema)
+	write.GET("/schema/apply", s.schemaApplyStatus)
 	ui := ui.Handler()
 	r.NoRoute(func(c *gin.Context) {
 		// The API answers JSON even for paths it does not know (an id

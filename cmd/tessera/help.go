@@ -12,7 +12,7 @@ import (
 )
 
 // commands lists the commands in the order `tessera help` shows them.
-var commands = []string{"serve", "init", "ingest", "search", "config", "atlas-index", "version", "help"}
+var commands = []string{"serve", "init", "ingest", "search", "plan", "apply", "config", "atlas-index", "version", "help"}
 
 var helps = map[string]cli.Help{
 	"serve": {
@@ -59,6 +59,29 @@ a server holds it: query the server's /v1/search instead.`,
 		Examples: `tessera search "wireless earbuds" --weight price=2 --weight rating=1
 tessera search --data amazon --nl "usb c cable under 500 rated above 4"
 tessera search --data amazon --filter '{"price":{"lte":500}}' --json "usb cable"`,
+	},
+	"plan": {
+		Usage:   "plan [--data DIR | --server URL] --schema NEW.yaml [--json]",
+		Summary: "show what changing to a new schema would change and cost",
+		About: `Compares the new schema with the one the data directory was built with and lists
+each change (+ add, ~ update, - remove) with its cost: weights and query templates
+need no re-encode; filters, graph parameters and removed spaces rebuild the index from
+stored vectors; a space's parameters or a new space re-encode that space only, from
+stored field values; a field's cleaning, a new field or the id need the source rows
+(re-ingest into a new data directory). With --server it asks a running server.`,
+		Examples: `tessera plan --data amazon --schema new.schema.yaml
+tessera plan --server http://127.0.0.1:8080 --schema new.schema.yaml`,
+	},
+	"apply": {
+		Usage:   "apply [--data DIR | --server URL] --schema NEW.yaml (--plan ID | --yes)",
+		Summary: "apply a new schema: switch to new vectors when they are complete",
+		About: `Plans as tessera plan does and applies the plan named by --plan (refused if the
+plan changed since) or, with --yes, the plan as it is now. Changes that need new
+vectors build them beside the current index and switch atomically; a kill at any
+point leaves the old schema and vectors or the new ones, never a mix. With --server
+the running server applies it while it goes on answering searches and writes.`,
+		Examples: `tessera apply --data amazon --schema new.schema.yaml --plan 3f2c9a1b7d0e4c55
+tessera apply --server http://127.0.0.1:8080 --api-key "$WRITE_KEY" --schema new.schema.yaml --yes`,
 	},
 	"config": {
 		Usage:   "config [--config FILE] [--format yaml|json] [serve flags]",

@@ -5,6 +5,8 @@
 //	tessera ingest  [--data DIR] [--schema FILE] [--max-rejects N|P%] FILE...
 //	tessera ingest  --server URL FILE...
 //	tessera search  [--data DIR] [--weight space=w]... [--filter JSON] "text"
+//	tessera plan    [--data DIR | --server URL] --schema NEW.yaml
+//	tessera apply   [--data DIR | --server URL] --schema NEW.yaml --plan ID|--yes
 //	tessera atlas-index [--store URI --create]
 //	tessera version
 //
@@ -39,6 +41,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ingestCmd(ctx, args[1:], stdout, stderr)
 	case "search":
 		return searchCmd(ctx, args[1:], stdout)
+	case "plan":
+		return planCmd(ctx, args[1:], stdout)
+	case "apply":
+		return applyCmd(ctx, args[1:], stdout, stderr)
 	case "atlas-index":
 		return atlasIndexCmd(ctx, args[1:], stdout)
 	case "bench":

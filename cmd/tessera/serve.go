@@ -127,7 +127,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		UploadDir: filepath.Join(cfg.Data, "uploads"), Logger: logger, Metrics: metrics,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, UploadTimeout: cfg.UploadTimeout,
 		APIKeys: keys, PublicRead: cfg.PublicRead, CORSOrigins: cfg.CORSOrigins,
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, Schema: a,
 		Ready: func() error {
 			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
@@ -158,10 +158,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	<-sourcesDone
 	<-stream.Done()
 	jobs.Wait()
-	if err := a.Collection.Snapshot(); err != nil {
+	if err := a.Applier.Collection().Snapshot(); err != nil {
 		return fmt.Errorf("final snapshot: %w", err)
 	}
-	logger.Info("stopped cleanly", "documents", a.Collection.Len())
+	logger.Info("stopped cleanly", "documents", a.Applier.Collection().Len())
 	return nil
 }
 
