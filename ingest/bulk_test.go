@@ -553,8 +553,15 @@ func TestXLSXExpansionAndEmptyAreFailures(t *testing.T) {
 	if !errors.Is(err, read.ErrTooLarge) {
 		t.Fatalf("a %d-byte workbook unpacking to 4 MB under a 1 MB limit: %v", len(bomb), err)
 	}
-	if _, err := db.Applier.IngestFile(context.Background(), path, ingest.BulkOptions{}); !errors.Is(err, ingest.ErrNoRows) {
-		t.Fatalf("the same workbook within the limit: %v, want ErrNoRows", err)
+	// Within the expansion limit, its 4 MB cell is past the reader's cell
+	// size limit (1 MiB; Excel's own is 32,767 characters).
+	if _, err := db.Applier.IngestFile(context.Background(), path, ingest.BulkOptions{}); !errors.Is(err, read.ErrTooLarge) || !strings.Contains(err.Error(), "cell size limit") {
+		t.Fatalf("the same workbook within the expansion limit: %v, want ErrTooLarge naming the cell size limit", err)
+	}
+	// A header cell of 512 KB of spaces is a blank header: no rows.
+	blank := writeFile(t, "blank.xlsx", string(zipBomb(t, 512<<10, false)))
+	if _, err := db.Applier.IngestFile(context.Background(), blank, ingest.BulkOptions{}); !errors.Is(err, ingest.ErrNoRows) {
+		t.Fatalf("a blank header of spaces: %v, want ErrNoRows", err)
 	}
 	empty := writeFile(t, "empty.xlsx", string(buildXLSX(t, [][]any{{"id", "title", "price"}})))
 	sum, err := db.Applier.IngestFile(context.Background(), empty, ingest.BulkOptions{})

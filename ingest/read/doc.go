@@ -25,6 +25,15 @@
 // "price_3", so every value stays addressable. JSON columns are the keys in
 // order of first appearance.
 //
+// # Workbooks
+//
+// An XLSX sheet is decoded from the zip as it is read, never extracted, and
+// no more than one row is held; the shared-strings table moves to an
+// unlinked temporary file past 32 MiB. Limits bound everything else: the
+// unpacked size (Options.MaxXLSXBytes), 1 MiB per cell (a longer one ends
+// the read), 16 MiB of text and 16,384 columns per row (a *RowError), and
+// 8 Mi shared strings. Errors wrap ErrTooLarge.
+//
 // # Values
 //
 // CSV and TSV yield strings ("" for an empty field). XLSX yields string,
