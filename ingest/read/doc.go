@@ -21,9 +21,9 @@
 //
 // The first CSV record (the first non-empty sheet row for XLSX) is the
 // header. Names are trimmed; a blank name becomes "column_N" (N its 1-based
-// position) and a repeated name gets a suffix, "price", "price_2",
-// "price_3", so every value stays addressable. JSON columns are the keys in
-// order of first appearance.
+// position). A name given twice is an error that names both positions (CSV
+// field numbers, sheet column letters). JSON columns are the keys in order
+// of first appearance.
 //
 // # Workbooks
 //

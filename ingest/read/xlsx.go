@@ -153,7 +153,9 @@ func openXLSX(ra io.ReaderAt, size int64, name string, opt Options, closer io.Cl
 				names[i] = fmt.Sprint(v)
 			}
 		}
-		x.cols = uniqueColumns(names)
+		if x.cols, err = headerColumns(names, sheetColumn); err != nil {
+			return nil, fmt.Errorf("read %s: sheet %q: %w", name, sheet.name, err)
+		}
 		return x, nil
 	}
 }
