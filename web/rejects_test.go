@@ -129,3 +129,4 @@ func TestUploadWithDuplicateHeaderFails(t *testing.T) {
 		t.Fatalf("job error names a path: %q", job.Error)
 	}
 }
+
