@@ -129,4 +129,3 @@ func TestUploadWithDuplicateHeaderFails(t *testing.T) {
 		t.Fatalf("job error names a path: %q", job.Error)
 	}
 }
-
