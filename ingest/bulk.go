@@ -244,6 +244,7 @@ func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen 
 		return b.err
 	}
 	before := seen.storedBefore(a.coll, b.items)
+	firstStored := map[string]map[string]any{} // for repeats within this batch
 	res, err := a.Commit(ctx, b.items)
 	if err != nil {
 		return err
@@ -267,11 +268,14 @@ func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen 
 			}
 			continue
 		}
-		if seen.repeat(&b.items[i]) {
+		if seen.repeat(&b.items[i], firstStored[b.items[i].ID]) {
 			sum.Merged++
 			continue
 		}
 		seen.first(&b.items[i], r.Outcome, before[i])
+		if before[i] != nil {
+			firstStored[b.items[i].ID] = before[i]
+		}
 		sum.Ingested++
 		switch r.Outcome {
 		case index.Updated.String():

@@ -23,16 +23,21 @@ type fileIDs struct {
 // idState is what is kept per id: a few words, not the documents.
 type idState struct {
 	first    string // outcome of the id's first row, against the store before the file
-	before   uint64 // fingerprint of the document stored before the file
+	before   uint64 // fingerprint of the document stored before the file, once known
+	known    bool   // before is set
 	last     uint64 // fingerprint of the id's latest row
 	repeated bool
 }
 
 // storedBefore returns, by item index, the documents stored before this
 // file for the ids the batch brings for the first time (nil where none).
-// It runs before the batch is committed, while they are still there.
+// It runs before the batch is committed, while they are still there. For
+// an id whose first row was unchanged it also fingerprints the stored
+// document now, before a repeat overwrites it: fingerprints cost about
+// 10 µs a document, so they are taken only where an id repeats or was
+// updated, never on the unchanged re-ingest path.
 func (f *fileIDs) storedBefore(coll *index.Collection, items []Item) []map[string]any {
-	var out []map[string]any
+	out := make([]map[string]any, len(items))
 	inBatch := map[string]bool{}
 	for i := range items {
 		it := &items[i]
@@ -40,18 +45,18 @@ func (f *fileIDs) storedBefore(coll *index.Collection, items []Item) []map[strin
 			continue
 		}
 		inBatch[it.ID] = true
-		if _, ok := f.ids[it.ID]; ok {
-			continue
-		}
-		if rec, ok := coll.Get(it.ID); ok {
-			if out == nil {
-				out = make([]map[string]any, len(items))
+		st, seen := f.ids[it.ID]
+		switch {
+		case !seen:
+			if rec, ok := coll.Get(it.ID); ok {
+				out[i] = rec.Fields
 			}
-			out[i] = rec.Fields
+		case st.first == index.Unchanged.String() && !st.known:
+			if rec, ok := coll.Get(it.ID); ok {
+				st.before, st.known = fingerprint(rec.Fields), true
+				f.ids[it.ID] = st
+			}
 		}
-	}
-	if out == nil {
-		return make([]map[string]any, len(items))
 	}
 	return out
 }
@@ -60,19 +65,16 @@ func (f *fileIDs) storedBefore(coll *index.Collection, items []Item) []map[strin
 // before the file, if any.
 func (f *fileIDs) first(it *Item, outcome string, stored map[string]any) {
 	st := idState{first: outcome}
-	switch outcome {
-	case index.Updated.String():
-		st.before = fingerprint(stored)
-	case index.Unchanged.String():
-		st.before = fingerprint(it.doc)
+	if outcome == index.Updated.String() {
+		st.before, st.known = fingerprint(stored), true
 	}
-	st.last = st.before
 	f.ids[it.ID] = st
 }
 
 // repeat records a later row of an id seen before in the file and reports
-// whether it was one.
-func (f *fileIDs) repeat(it *Item) bool {
+// whether it was one. stored is what storedBefore found for the id's first
+// row when that row is in the same batch.
+func (f *fileIDs) repeat(it *Item, stored map[string]any) bool {
 	st, ok := f.ids[it.ID]
 	if !ok {
 		return false
@@ -81,11 +83,12 @@ func (f *fileIDs) repeat(it *Item) bool {
 		f.repeats = append(f.repeats, it.ID)
 		st.repeated = true
 	}
-	if st.first == index.Updated.String() || st.first == index.Unchanged.String() {
-		st.last = fingerprint(it.doc)
-		if it.Op == OpDelete {
-			st.last = 0
-		}
+	if st.first == index.Unchanged.String() && !st.known {
+		st.before, st.known = fingerprint(stored), true
+	}
+	st.last = fingerprint(it.doc)
+	if it.Op == OpDelete {
+		st.last = 0
 	}
 	f.ids[it.ID] = st
 	return true
@@ -99,6 +102,8 @@ func (f *fileIDs) settle(sum *Summary) {
 	for _, id := range f.repeats {
 		st := f.ids[id]
 		switch {
+		case !st.known:
+			// Inserted by the file: new, whatever its last row.
 		case st.first == updated && st.last == st.before:
 			sum.Updated--
 			sum.Unchanged++
