@@ -21,7 +21,7 @@ import (
 type xlsxReader struct {
 	name     string
 	sheet    *sheetScanner
-	strings  *sharedStrings
+	shared   *sharedStrings
 	info     *workbookInfo
 	cols     []string
 	row      int // data rows returned
@@ -101,7 +101,7 @@ func openXLSX(ra io.ReaderAt, size int64, name string, opt Options, closer io.Cl
 					c.Close()
 				}
 			}
-			x.strings.Close()
+			x.shared.Close()
 		}
 	}()
 	zr, err := guardZip(ra, size, name, maxXLSX(opt))
@@ -118,7 +118,7 @@ func openXLSX(ra io.ReaderAt, size int64, name string, opt Options, closer io.Cl
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if part := info.parts[info.sharedStrings]; part != nil {
-		if x.strings, err = loadSharedStrings(part); err != nil {
+		if x.shared, err = loadSharedStrings(part); err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 	}
@@ -290,10 +290,10 @@ func (x *xlsxReader) sharedString(v string) (string, error) {
 	if i < 0 {
 		return "", fmt.Errorf("shared string index %q is not a number", v)
 	}
-	if x.strings == nil {
+	if x.shared == nil {
 		return "", fmt.Errorf("shared string %d, but the workbook has no shared strings", i)
 	}
-	return x.strings.get(i)
+	return x.shared.get(i)
 }
 
 // typed converts a cell's text by the cell's type and style.
@@ -336,8 +336,8 @@ func (x *xlsxReader) Close() error {
 		errs = append(errs, c.Close())
 	}
 	x.closers = nil
-	errs = append(errs, x.strings.Close())
-	x.strings = nil
+	errs = append(errs, x.shared.Close())
+	x.shared = nil
 	if x.tempPath != "" {
 		errs = append(errs, os.Remove(x.tempPath))
 		x.tempPath = ""
