@@ -100,8 +100,7 @@ func peakHeap(fn func()) (peak uint64) {
 	return 0
 }
 
-// header writes a one-column header row and returns the data row writer's
-// starting row number.
+// headerRow writes sheet row 1: one column, "name".
 func headerRow(w io.Writer) {
 	io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>`)
 }
