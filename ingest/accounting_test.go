@@ -107,3 +107,62 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return st.Size()
 }
+
+// An id with several different rows in one file is accounted for by its
+// last row (the one that stays stored): re-ingesting the unchanged file
+// reports it unchanged, not updated, and the summary says how many ids
+// the file repeats.
+func TestRepeatedIDsAreAccountedByTheirLastRow(t *testing.T) {
+	// Batch size 1 puts every repeat in a later batch than the id's first
+	// row; the default keeps them in one.
+	for _, batch := range []int{0, 1} {
+		t.Run(fmt.Sprintf("batch size %d", batch), func(t *testing.T) {
+			opt := ingest.BulkOptions{BatchSize: batch}
+			db := openDB(t, t.TempDir(), "")
+			ctx := context.Background()
+			var csv strings.Builder
+			csv.WriteString(demoHeader)
+			csv.WriteString(demoRow("R-1", "First draft", "10"))
+			csv.WriteString(demoRow("R-2", "Only row", "20"))
+			csv.WriteString(demoRow("R-1", "Second draft", "11"))
+			csv.WriteString(demoRow("R-3", "Same twice", "30"))
+			csv.WriteString(demoRow("R-1", "Final", "12"))
+			csv.WriteString(demoRow("R-3", "Same twice", "30"))
+			path := writeFile(t, "repeats.csv", csv.String())
+
+			first, err := db.Applier.IngestFile(ctx, path, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAccounting(t, first)
+			if first.Read != 6 || first.Ingested != 3 || first.Merged != 3 || first.RepeatedIDs != 2 || first.Updated != 0 || first.Unchanged != 0 {
+				t.Fatalf("first ingest %+v", first)
+			}
+			if doc, _ := db.Collection.Get("R-1"); doc.Fields["title"] != "Final" {
+				t.Fatalf("R-1 stored as %v, want its last row", doc.Fields)
+			}
+			again, err := db.Applier.IngestFile(ctx, path, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAccounting(t, again)
+			if again.Ingested != 3 || again.Unchanged != 3 || again.Updated != 0 || again.RepeatedIDs != 2 {
+				t.Fatalf("re-ingest of the same file: %s, want 3 unchanged", again)
+			}
+			if !strings.Contains(again.String(), "0 new, 0 updated, 3 unchanged (2 ids repeated in the file, ") {
+				t.Fatalf("summary line %q", again.String())
+			}
+			// A file whose last row for R-1 differs from what is stored updates
+			// it, even though its first R-1 row equals the stored one.
+			changed := strings.Replace(csv.String(), "R-1,Final,", "R-1,Final cut,", 1)
+			changed = strings.Replace(changed, "R-1,First draft,", "R-1,Final,", 1)
+			third, err := db.Applier.IngestFile(ctx, writeFile(t, "repeats2.csv", changed), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if third.Updated != 1 || third.Unchanged != 2 {
+				t.Fatalf("last row changed: %s, want 1 updated, 2 unchanged", third)
+			}
+		})
+	}
+}

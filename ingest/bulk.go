@@ -42,23 +42,32 @@ type Progress struct {
 // Summary accounts for every row of a bulk ingestion:
 // Read = Ingested + Merged + Rejected always holds.
 type Summary struct {
-	File       string    `json:"file"`
-	Read       int       `json:"read"`
-	Ingested   int       `json:"ingested"`  // rows whose id first appeared in this file
-	Updated    int       `json:"updated"`   // of Ingested, rows that replaced a different document stored before this file
-	Unchanged  int       `json:"unchanged"` // of Ingested, rows identical to the stored document: nothing was written
-	Merged     int       `json:"merged"`    // later rows for an id seen earlier in this file: they replaced it
-	Rejected   int       `json:"rejected"`
-	Problems   []Problem `json:"rejects,omitempty"`
-	Warnings   []string  `json:"warnings,omitempty"`
-	Seconds    float64   `json:"seconds"`
-	RowsPerSec float64   `json:"rows_per_s"`
+	File      string `json:"file"`
+	Read      int    `json:"read"`
+	Ingested  int    `json:"ingested"`  // rows whose id first appeared in this file
+	Updated   int    `json:"updated"`   // of Ingested, rows that replaced a different document stored before this file
+	Unchanged int    `json:"unchanged"` // of Ingested, rows identical to the stored document: nothing was written
+	Merged    int    `json:"merged"`    // later rows for an id seen earlier in this file: they replaced it
+	// RepeatedIDs is how many ids have more than one row in this file
+	// (Merged counts their rows after the first). The last row wins, and
+	// such an id's Updated or Unchanged compares its last row with what
+	// was stored before the file.
+	RepeatedIDs int       `json:"repeated_ids"`
+	Rejected    int       `json:"rejected"`
+	Problems    []Problem `json:"rejects,omitempty"`
+	Warnings    []string  `json:"warnings,omitempty"`
+	Seconds     float64   `json:"seconds"`
+	RowsPerSec  float64   `json:"rows_per_s"`
 }
 
 // String is the one-line account the CLI prints.
 func (s Summary) String() string {
-	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d; %d new, %d updated, %d unchanged (%.1fs, %.0f rows/s)",
-		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Ingested-s.Updated-s.Unchanged, s.Updated, s.Unchanged, s.Seconds, s.RowsPerSec)
+	repeated := ""
+	if s.RepeatedIDs > 0 {
+		repeated = fmt.Sprintf("%d ids repeated in the file, ", s.RepeatedIDs)
+	}
+	return fmt.Sprintf("%s: read %d = ingested %d + merged duplicates %d + rejected %d; %d new, %d updated, %d unchanged (%s%.1fs, %.0f rows/s)",
+		s.File, s.Read, s.Ingested, s.Merged, s.Rejected, s.Ingested-s.Updated-s.Unchanged, s.Updated, s.Unchanged, repeated, s.Seconds, s.RowsPerSec)
 }
 
 type batch struct {
@@ -147,7 +156,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 	}
 	go func() { wg.Wait(); close(toCommit) }()
 
-	seen := map[string]struct{}{}
+	seen := fileIDs{ids: map[string]idState{}}
 	waiting := map[int]*batch{}
 	next := 0
 	var rejects *json.Encoder
@@ -168,7 +177,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 			}
 			delete(waiting, next)
 			next++
-			if err := a.commitBatch(ctx, b, &sum, seen, rejects, opt.MaxProblems); err != nil {
+			if err := a.commitBatch(ctx, b, &sum, &seen, rejects, opt.MaxProblems); err != nil {
 				commitErr = err
 				cancel()
 				break
@@ -179,6 +188,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 			}
 		}
 	}
+	seen.settle(&sum)
 	// The reader must be finished before readErr is read and before the
 	// caller closes r, also when encoding or committing failed first.
 	cancel()
@@ -231,10 +241,12 @@ func (a *Applier) newestDays() string {
 	return strings.Join(days, ";")
 }
 
-func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen map[string]struct{}, rejects *json.Encoder, maxProblems int) error {
+func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen *fileIDs, rejects *json.Encoder, maxProblems int) error {
 	if b.err != nil {
 		return b.err
 	}
+	before := seen.storedBefore(a.coll, b.items)
+	firstStored := map[string]map[string]any{} // for repeats within this batch
 	res, err := a.Commit(ctx, b.items)
 	if err != nil {
 		return err
@@ -258,17 +270,20 @@ func (a *Applier) commitBatch(ctx context.Context, b *batch, sum *Summary, seen 
 			}
 			continue
 		}
-		if _, dup := seen[b.items[i].ID]; dup {
+		if seen.repeat(&b.items[i], firstStored[b.items[i].ID]) {
 			sum.Merged++
-		} else {
-			seen[b.items[i].ID] = struct{}{}
-			sum.Ingested++
-			switch r.Outcome {
-			case index.Updated.String():
-				sum.Updated++
-			case index.Unchanged.String():
-				sum.Unchanged++
-			}
+			continue
+		}
+		seen.first(&b.items[i], r.Outcome, before[i])
+		if before[i] != nil {
+			firstStored[b.items[i].ID] = before[i]
+		}
+		sum.Ingested++
+		switch r.Outcome {
+		case index.Updated.String():
+			sum.Updated++
+		case index.Unchanged.String():
+			sum.Unchanged++
 		}
 	}
 	return nil

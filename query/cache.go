@@ -8,21 +8,21 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// CachedEmbedder remembers the embeddings of recent texts, so a repeated
+// cachedEmbedder remembers the embeddings of recent texts, so a repeated
 // query costs only the search. It wraps the model that embeds items.
-type CachedEmbedder struct {
+type cachedEmbedder struct {
 	spaces.Embedder
 	cache *lru.Cache[string, []float32]
 }
 
-// NewCachedEmbedder caches up to size texts.
-func NewCachedEmbedder(e spaces.Embedder, size int) *CachedEmbedder {
+// NewCachedEmbedder wraps e with a cache of up to size texts' embeddings.
+func NewCachedEmbedder(e spaces.Embedder, size int) spaces.Embedder {
 	c, _ := lru.New[string, []float32](max(size, 1))
-	return &CachedEmbedder{Embedder: e, cache: c}
+	return &cachedEmbedder{Embedder: e, cache: c}
 }
 
 // Embed returns cached vectors and embeds the rest in one call.
-func (c *CachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+func (c *cachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	var miss []string
 	var at []int
@@ -47,6 +47,3 @@ func (c *CachedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 	}
 	return out, nil
 }
-
-// Stats reports the cache's size.
-func (c *CachedEmbedder) Len() int { return c.cache.Len() }

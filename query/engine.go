@@ -298,7 +298,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.Run(ctx, p)
+	resp, err := e.run(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -306,9 +306,9 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	return resp, nil
 }
 
-// Run searches with a prepared query: relevance first when the query has
+// run searches with a prepared query: relevance first when the query has
 // text and the request did not ask for the linear mix.
-func (e *Engine) Run(ctx context.Context, p *Prepared) (*Response, error) {
+func (e *Engine) run(ctx context.Context, p *Prepared) (*Response, error) {
 	if p.by != nil {
 		e = p.by
 	}

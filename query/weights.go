@@ -8,12 +8,12 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// MinWeight and MaxWeight bound a weight's magnitude (0 is always
+// minWeight and maxWeight bound a weight's magnitude (0 is always
 // allowed): weights are relative, and beyond these scores lose precision
 // or overflow.
 const (
-	MinWeight = 1e-6
-	MaxWeight = 1e6
+	minWeight = 1e-6
+	maxWeight = 1e6
 )
 
 // Weights are per-space weights. Decoding reports a bad value by its key
@@ -35,8 +35,8 @@ func (w *Weights) UnmarshalJSON(b []byte) error {
 		}
 		// Outside this range the normalisation (Σw²) overflows to
 		// infinity or underflows to 0, and every score becomes 0 or NaN.
-		if a := math.Abs(f); a > MaxWeight || (a != 0 && a < MinWeight) {
-			return &spaces.FieldError{Field: "weights." + k, Err: fmt.Errorf("must be 0 or between %g and %g in magnitude, got %s", MinWeight, MaxWeight, v)}
+		if a := math.Abs(f); a > maxWeight || (a != 0 && a < minWeight) {
+			return &spaces.FieldError{Field: "weights." + k, Err: fmt.Errorf("must be 0 or between %g and %g in magnitude, got %s", minWeight, maxWeight, v)}
 		}
 		out[k] = f
 	}

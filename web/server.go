@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	read.POST("/search/:name", s.namedSearch)
 	read.POST("/encode", s.encode)
 	read.GET("/jobs/:id", s.job)
+	read.GET("/jobs/:id/rejects", s.jobRejects)
 	read.GET("/stats", s.stats)
 	read.GET("/documents/:id", s.document)
 	write := v1.Group("", s.require(accessWrite))

@@ -46,3 +46,24 @@ func TestSplitCategories(t *testing.T) {
 		}
 	}
 }
+
+// TestTextStoresEscapedMarkupAsPlainText pins a decision: Text's output is
+// plain text, not HTML. Tags in the source are dropped, but an escaped tag
+// is the source saying "these characters", so it decodes to the literal
+// characters and is stored as them — never as sanitised HTML. Whoever puts a
+// stored field into a page must escape it (the bundled UI sets textContent
+// only). Stripping again after decoding would instead lose text such as
+// "wrap values in &lt;b&gt;…&lt;/b&gt;" from a product description.
+func TestTextStoresEscapedMarkupAsPlainText(t *testing.T) {
+	tests := map[string]string{
+		`Cable &lt;img src=x onerror=alert(1)&gt; 1m`: `Cable <img src=x onerror=alert(1)> 1m`,
+		`<img src=x onerror=alert(1)> Cable`:          `Cable`,
+		`wrap values in &lt;b&gt;…&lt;/b&gt;`:         `wrap values in <b>…</b>`,
+		`&amp;lt;b&amp;gt;`:                           `&lt;b&gt;`, // decoded once, not twice
+	}
+	for in, want := range tests {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -44,7 +44,11 @@ func newCSV(r io.Reader, format, name string, opt Options, closer io.Closer) (*c
 		}
 		return nil, fmt.Errorf("read %s: header: %w", name, err)
 	}
-	return &csvReader{name: name, cr: cr, cols: uniqueColumns(header), closer: closer}, nil
+	cols, err := headerColumns(header, csvField)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return &csvReader{name: name, cr: cr, cols: cols, closer: closer}, nil
 }
 
 // Columns returns the header names.

@@ -204,17 +204,37 @@ func TestSniffDelimiter(t *testing.T) {
 }
 
 func TestCSVHeaders(t *testing.T) {
-	r := newString(t, "price, price ,,name,price\n1,2,3,4,5\n", "h.csv", Options{})
-	want := []string{"price", "price_2", "column_3", "name", "price_3"}
+	r := newString(t, "price, ,name\n1,2,3\n", "h.csv", Options{})
+	want := []string{"price", "column_2", "name"}
 	if !reflect.DeepEqual(r.Columns(), want) {
 		t.Fatalf("columns %q, want %q", r.Columns(), want)
 	}
 	rec, err := r.Next(context.Background())
-	if err != nil || rec.Values["price_3"] != "5" || rec.Values["column_3"] != "3" {
+	if err != nil || rec.Values["price"] != "1" || rec.Values["column_2"] != "2" {
 		t.Fatalf("record %v, %v", rec.Values, err)
 	}
 	if _, err := New(strings.NewReader(""), "empty.csv", Options{}); err == nil || !strings.Contains(err.Error(), "no header") {
 		t.Fatalf("empty file error %v", err)
+	}
+}
+
+// TestDuplicateHeaderIsAnError: a column name given twice (after trimming)
+// is refused, naming both positions the way the user finds them.
+func TestDuplicateHeaderIsAnError(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      string
+	}{
+		{"d.csv", "id,price,name, price \n1,2,3,4\n", `read d.csv: header: column "price" appears twice, at field 2 and field 4`},
+		{"d.tsv", "id\tname\tid\n1\t2\t3\n", `read d.tsv: header: column "id" appears twice, at field 1 and field 3`},
+		{"d.xlsx", string(buildXLSX(t, []string{"S"}, []string{`<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="C1" t="inlineStr"><is><t>title</t></is></c><c r="AB1" t="inlineStr"><is><t>title</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>`}, false)),
+			`read d.xlsx: sheet "S": header: column "title" appears twice, at column C and column AB`},
+	}
+	for _, c := range cases {
+		_, err := New(strings.NewReader(c.src), c.name, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
 	}
 }
 

@@ -21,9 +21,18 @@
 //
 // The first CSV record (the first non-empty sheet row for XLSX) is the
 // header. Names are trimmed; a blank name becomes "column_N" (N its 1-based
-// position) and a repeated name gets a suffix, "price", "price_2",
-// "price_3", so every value stays addressable. JSON columns are the keys in
-// order of first appearance.
+// position). A name given twice is an error that names both positions (CSV
+// field numbers, sheet column letters). JSON columns are the keys in order
+// of first appearance.
+//
+// # Workbooks
+//
+// An XLSX sheet is decoded from the zip as it is read, never extracted, and
+// no more than one row is held; the shared-strings table moves to an
+// unlinked temporary file past 32 MiB. Limits bound everything else: the
+// unpacked size (Options.MaxXLSXBytes), 1 MiB per cell (a longer one ends
+// the read), 16 MiB of text and 16,384 columns per row (a *RowError), and
+// 8 Mi shared strings. Errors wrap ErrTooLarge.
 //
 // # Values
 //

@@ -1,6 +1,7 @@
 package read
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -87,12 +88,18 @@ func FuzzNDJSON(f *testing.F) {
 	})
 }
 
+// FuzzXLSXOpen feeds whole files: the zip directory, the workbook's small
+// parts, deflated XML. Most mutations break the zip or its deflate stream,
+// so FuzzXLSXSheet below is what reaches the row and cell parsing.
 func FuzzXLSXOpen(f *testing.F) {
 	f.Add(buildXLSX(f, []string{"S"}, []string{typedSheet}, false))
 	f.Add(buildXLSX(f, []string{"A", "B"}, []string{`<row r="1"><c r="A1" t="s"><v>9</v></c></row><row r="2"><c r="A2" t="s"><v>-1</v></c></row>`, `<row/>`}, true))
 	f.Add(zipOf(f, map[string]string{"xl/workbook.xml": "<workbook/>"}))
 	f.Add([]byte("PK\x03\x04 not really"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzXLSX {
+			return
+		}
 		r, err := New(bytes.NewReader(data), "fuzz.xlsx", Options{MaxXLSXBytes: 8 << 20})
 		if err != nil {
 			return
@@ -100,4 +107,72 @@ func FuzzXLSXOpen(f *testing.F) {
 		defer r.Close()
 		fuzzDrain(t, r)
 	})
+}
+
+// maxFuzzXLSX keeps fuzz inputs small: every new input the fuzzer finds is
+// minimized by repeated removal of byte ranges, which costs executions in
+// the square of its length.
+const maxFuzzXLSX = 16 << 10
+
+// FuzzXLSXSheet fuzzes a worksheet's XML and the shared-strings table
+// directly, stored uncompressed in an otherwise valid workbook, so every
+// mutation reaches sheetScanner and loadSharedStrings.
+func FuzzXLSXSheet(f *testing.F) {
+	f.Add([]byte(typedSheet), []byte(`<si><t>name</t></si><si><t>Rich</t></si><si><r><t>Multi</t></r><r><t xml:space="preserve"> run</t></r></si>`))
+	f.Add([]byte(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>0</v></c></row><row><c t="s"><v>7</v></c><c r="XFE1"><v>1</v></c></row>`), []byte(`<si><t>a</t><rPh><t>b</t></rPh></si>`))
+	f.Add([]byte(`<row r="1"><c t="inlineStr"><is><t>a<![CDATA[b]]>&amp;</t></is></c></row><row r="2"><c s="1"><v>45231</v></c><c t="b"><v>x</v></c><c t="d"><v>nope</v></c></row>`), []byte(``))
+	f.Fuzz(func(t *testing.T, sheet, sst []byte) {
+		if len(sheet)+len(sst) > maxFuzzXLSX {
+			return
+		}
+		data := storedWorkbook(t, string(sheet), string(sst))
+		r, err := New(bytes.NewReader(data), "fuzz.xlsx", Options{})
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		fuzzDrain(t, r)
+	})
+}
+
+// storedWorkbook is buildXLSX's workbook with the sheet's <sheetData> and
+// the shared-strings table's entries replaced, all parts stored (not
+// deflated) so that building it costs next to nothing.
+func storedWorkbook(t *testing.T, sheetData, sst string) []byte {
+	src := fuzzBaseWorkbook(t)
+	zr, err := zip.NewReader(bytes.NewReader(src), int64(len(src)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, part := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: part.Name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch part.Name {
+		case "xl/sharedStrings.xml":
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`+sst+`</sst>`)
+		case "xl/worksheets/sheet1.xml":
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+sheetData+`</sheetData></worksheet>`)
+		default:
+			rc, _ := part.Open()
+			io.Copy(w, rc)
+			rc.Close()
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+var fuzzBase []byte
+
+func fuzzBaseWorkbook(t testing.TB) []byte {
+	if fuzzBase == nil {
+		fuzzBase = buildXLSX(t, []string{"S"}, []string{""}, false)
+	}
+	return fuzzBase
 }

@@ -1,26 +1,35 @@
 package read
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
 
-// uniqueColumns trims header names, names blank ones "column_N" and
-// suffixes repeats ("price", "price_2"), so each value has its own key.
-func uniqueColumns(names []string) []string {
+// headerColumns trims header names and names blank ones "column_N" (N the
+// 1-based position). A name given twice is an error naming both positions
+// as the user finds them (position: "field 5" in a CSV file, "column E" in
+// a sheet): the two columns' values would land on one key, and which one
+// survived would depend on the reader.
+func headerColumns(names []string, position func(i int) string) ([]string, error) {
 	out := make([]string, len(names))
-	seen := make(map[string]bool, len(names))
+	seen := make(map[string]int, len(names))
 	for i, n := range names {
 		n = strings.TrimSpace(strings.TrimPrefix(n, "\uFEFF"))
 		if n == "" {
 			n = "column_" + strconv.Itoa(i+1)
 		}
-		base := n
-		for k := 2; seen[n]; k++ {
-			n = base + "_" + strconv.Itoa(k)
+		if j, dup := seen[n]; dup {
+			return nil, fmt.Errorf("header: column %q appears twice, at %s and %s: rename one", n, position(j), position(i))
 		}
-		seen[n] = true
+		seen[n] = i
 		out[i] = n
 	}
-	return out
+	return out, nil
 }
+
+// csvField names a 0-based CSV header position.
+func csvField(i int) string { return "field " + strconv.Itoa(i+1) }
+
+// sheetColumn names a 0-based sheet column by its letters.
+func sheetColumn(i int) string { return "column " + columnName(i+1) }

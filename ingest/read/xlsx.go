@@ -2,7 +2,6 @@ package read
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -14,24 +13,17 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// xlsxXMLInMemory is the size above which excelize spills a worksheet or the
-// shared strings to a temporary file instead of memory.
-const xlsxXMLInMemory = 4 << 20
-
-// xlsxReader streams one worksheet. Values come from excelize's streaming
-// row iterator (f.Rows), which resolves shared and inline strings and gives
-// formulas' cached values; but it returns every cell as a string. The cell
-// types and styles it drops are read by a second, lightweight pass over the
-// same worksheet XML (cellTypes), kept in step row by row, so numbers,
-// booleans and dates keep their types.
+// xlsxReader streams one worksheet straight from the zip: the sheet XML is
+// decoded token by token (sheetScanner), shared strings are loaded once
+// (sharedStrings), and cell types and styles give numbers, booleans and
+// dates their types. Nothing is extracted to disk but a shared-strings
+// table too big for memory, and no more than one row is held at a time.
 type xlsxReader struct {
 	name     string
-	file     *excelize.File
-	rows     *excelize.Rows
-	types    *cellTypes
+	sheet    *sheetScanner
+	shared   *sharedStrings
 	info     *workbookInfo
 	cols     []string
-	sheetRow int // sheet row excelize is on (1-based)
 	row      int // data rows returned
 	closers  []io.Closer
 	tempPath string
@@ -87,18 +79,32 @@ func maxXLSX(opt Options) int64 {
 	return DefaultMaxXLSXBytes
 }
 
-// openXLSX checks the zip, opens the workbook with excelize and reads the
-// header row. closer and tempPath, when set, are released by Close.
+// openXLSX checks the zip, reads the workbook's small parts and shared
+// strings, and reads the header row. closer and tempPath, when set, are
+// released by Close.
 func openXLSX(ra io.ReaderAt, size int64, name string, opt Options, closer io.Closer, tempPath string) (rd Reader, err error) {
+	x := &xlsxReader{name: name, tempPath: tempPath}
+	if closer != nil {
+		x.closers = append(x.closers, closer)
+	}
 	defer func() {
-		// excelize and archive/zip are fed untrusted bytes; a panic there
-		// must become an error for this one upload, not a crashed server.
+		// archive/zip and encoding/xml are fed untrusted bytes; a panic
+		// there must become an error for this one upload, not a crashed
+		// server.
 		if p := recover(); p != nil {
 			rd, err = nil, fmt.Errorf("read %s: corrupt xlsx: %v", name, p)
 		}
+		if err != nil {
+			// The caller still owns closer and tempPath.
+			for _, c := range x.closers {
+				if c != closer {
+					c.Close()
+				}
+			}
+			x.shared.Close()
+		}
 	}()
-	limit := maxXLSX(opt)
-	zr, err := guardZip(ra, size, name, limit)
+	zr, err := guardZip(ra, size, name, maxXLSX(opt))
 	if err != nil {
 		return nil, err
 	}
@@ -106,50 +112,37 @@ func openXLSX(ra io.ReaderAt, size int64, name string, opt Options, closer io.Cl
 	if err != nil {
 		return nil, fmt.Errorf("read %s: corrupt xlsx: %w", name, err)
 	}
+	x.info = info
 	sheet, err := pickSheet(info.sheets, opt.Sheet)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	xopt := excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    limit,
-		UnzipXMLSizeLimit: min(limit, xlsxXMLInMemory),
+	if part := info.parts[info.sharedStrings]; part != nil {
+		if x.shared, err = loadSharedStrings(part); err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
 	}
-	var f *excelize.File
-	if osf, ok := ra.(*os.File); ok {
-		f, err = excelize.OpenFile(osf.Name(), xopt)
-	} else {
-		f, err = excelize.OpenReader(io.NewSectionReader(ra, 0, size), xopt)
+	part := info.parts[sheet.path]
+	if part == nil {
+		return nil, fmt.Errorf("read %s: corrupt xlsx: sheet %q: missing part %s", name, sheet.name, sheet.path)
 	}
+	rc, err := part.Open()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: corrupt xlsx: %w", name, err)
+		return nil, fmt.Errorf("read %s: sheet %q: %w", name, sheet.name, err)
 	}
-	x := &xlsxReader{name: name, file: f, info: info, tempPath: tempPath}
-	if closer != nil {
-		x.closers = append(x.closers, closer)
-	}
-	fail := func(err error) (Reader, error) {
-		x.Close()
-		return nil, err
-	}
-	x.rows, err = f.Rows(sheet.name)
-	if err != nil {
-		return fail(fmt.Errorf("read %s: sheet %q: %w", name, sheet.name, err))
-	}
-	part, err := zr.Open(sheet.path)
-	if err != nil {
-		return fail(fmt.Errorf("read %s: sheet %q: %w", name, sheet.name, err))
-	}
-	x.closers = append(x.closers, part)
-	x.types = &cellTypes{dec: xml.NewDecoder(part), pendingRow: -1}
+	x.closers = append(x.closers, rc)
+	x.sheet = &sheetScanner{tokens: newGuardedTokens(rc, maxXLSXCellBytes)}
 	// The first row with any value is the header.
 	for {
-		cells, _, line, err := x.nextRow()
+		cells, cellErr, _, err := x.nextRow()
 		if errors.Is(err, io.EOF) {
-			return fail(fmt.Errorf("read %s: sheet %q is empty, no header row", name, sheet.name))
+			return nil, fmt.Errorf("read %s: sheet %q is empty, no header row", name, sheet.name)
 		}
 		if err != nil {
-			return fail(err)
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		if cellErr != nil {
+			return nil, fmt.Errorf("read %s: header row: %w", name, cellErr)
 		}
 		if cells == nil {
 			continue
@@ -160,8 +153,9 @@ func openXLSX(ra io.ReaderAt, size int64, name string, opt Options, closer io.Cl
 				names[i] = fmt.Sprint(v)
 			}
 		}
-		_ = line
-		x.cols = uniqueColumns(names)
+		if x.cols, err = headerColumns(names, sheetColumn); err != nil {
+			return nil, fmt.Errorf("read %s: sheet %q: %w", name, sheet.name, err)
+		}
 		return x, nil
 	}
 }
@@ -233,7 +227,7 @@ func (x *xlsxReader) Next(ctx context.Context) (rec Record, err error) {
 			for cells[first] == nil {
 				first++
 			}
-			col, _ := excelize.ColumnNumberToName(first + 1)
+			col := columnName(first + 1)
 			return Record{}, &RowError{Row: x.row, Line: line, Column: col,
 				Err: fmt.Errorf("has %d fields, header has %d", len(cells), len(x.cols))}
 		}
@@ -249,50 +243,66 @@ func (x *xlsxReader) Next(ctx context.Context) (rec Record, err error) {
 	}
 }
 
-// nextRow advances excelize and the type pass by one sheet row and returns
-// its typed cells trimmed of trailing empties (nil for a blank row), an
-// error confined to the row, and the sheet row number.
+// nextRow reads one sheet row and returns its typed cells trimmed of
+// trailing empties (nil for a blank row), an error confined to the row,
+// and the sheet row number.
 func (x *xlsxReader) nextRow() (cells []any, cellErr error, line int, err error) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return nil, nil, 0, fmt.Errorf("sheet row %d: %w", x.sheetRow+1, err)
-		}
-		return nil, nil, 0, io.EOF
-	}
-	x.sheetRow++
-	raw, cerr := x.rows.Columns(excelize.Options{RawCellValue: true})
-	metas, err := x.types.row(x.sheetRow)
+	row, err := x.sheet.next()
 	if err != nil {
-		return nil, nil, x.sheetRow, fmt.Errorf("sheet row %d: %w", x.sheetRow, err)
+		return nil, nil, 0, err
 	}
-	if cerr != nil {
-		return nil, cerr, x.sheetRow, nil
+	if row.tooBig != nil {
+		return nil, row.tooBig, row.n, nil
 	}
+	width := 0
+	for _, c := range row.cells {
+		width = max(width, c.col+1)
+	}
+	cells = make([]any, width)
 	last := -1
-	cells = make([]any, len(raw))
-	for i, v := range raw {
-		var m cellMeta
-		if i < len(metas) {
-			m = metas[i]
+	for _, c := range row.cells {
+		v := any(nil)
+		if c.t == "s" {
+			s, err := x.sharedString(c.v)
+			if err != nil {
+				return nil, fmt.Errorf("cell %s%d: %w", columnName(c.col+1), row.n, err), row.n, nil
+			}
+			if s != "" {
+				v = s
+			}
+		} else {
+			v = x.typed(c.v, c)
 		}
-		cells[i] = x.typed(v, m)
-		if cells[i] != nil {
-			last = i
+		cells[c.col] = v
+		if v != nil {
+			last = max(last, c.col)
 		}
 	}
 	if last < 0 {
-		return nil, nil, x.sheetRow, nil
+		return nil, nil, row.n, nil
 	}
-	return cells[:last+1], nil, x.sheetRow, nil
+	return cells[:last+1], nil, row.n, nil
 }
 
-// typed converts excelize's raw cell text by the cell's type and style.
-func (x *xlsxReader) typed(v string, m cellMeta) any {
+// sharedString resolves a t="s" cell's index.
+func (x *xlsxReader) sharedString(v string) (string, error) {
+	i := parseInt(strings.TrimSpace(v))
+	if i < 0 {
+		return "", fmt.Errorf("shared string index %q is not a number", v)
+	}
+	if x.shared == nil {
+		return "", fmt.Errorf("shared string %d, but the workbook has no shared strings", i)
+	}
+	return x.shared.get(i)
+}
+
+// typed converts a cell's text by the cell's type and style.
+func (x *xlsxReader) typed(v string, m xlsxCell) any {
 	if v == "" {
 		return nil
 	}
 	switch m.t {
-	case "s", "inlineStr", "str":
+	case "inlineStr", "str":
 		return v
 	case "b":
 		return v == "1" || strings.EqualFold(v, "true")
@@ -318,146 +328,19 @@ func (x *xlsxReader) typed(v string, m cellMeta) any {
 	return f
 }
 
-// Close releases excelize's temporary files, the sheet part, the file (if
-// owned) and a spooled upload.
+// Close releases the sheet part, the shared strings' temporary file, the
+// file (if owned) and a spooled upload.
 func (x *xlsxReader) Close() error {
 	var errs []error
-	if x.rows != nil {
-		errs = append(errs, x.rows.Close())
-		x.rows = nil
-	}
-	if x.file != nil {
-		errs = append(errs, x.file.Close())
-		x.file = nil
-	}
 	for _, c := range x.closers {
 		errs = append(errs, c.Close())
 	}
 	x.closers = nil
+	errs = append(errs, x.shared.Close())
+	x.shared = nil
 	if x.tempPath != "" {
 		errs = append(errs, os.Remove(x.tempPath))
 		x.tempPath = ""
 	}
 	return errors.Join(errs...)
-}
-
-// cellMeta is what the type pass keeps of a cell.
-type cellMeta struct {
-	t string // the cell's t attribute: s, inlineStr, str, b, e, d, n or ""
-	s int    // style (xf) index
-}
-
-// cellTypes reads a worksheet's XML for the <c> elements' attributes only.
-type cellTypes struct {
-	dec        *xml.Decoder
-	lastRow    int
-	pendingRow int // row number of a <row> read ahead, or -1
-	done       bool
-}
-
-// row returns the cell attributes of sheet row n, indexed by 0-based
-// column, or nil when the sheet has no <row> element numbered n.
-func (c *cellTypes) row(n int) ([]cellMeta, error) {
-	for !c.done {
-		if c.pendingRow < 0 {
-			if err := c.seekRow(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		switch {
-		case c.pendingRow > n:
-			return nil, nil // excelize reports a gap row
-		case c.pendingRow < n:
-			if _, err := c.readCells(); err != nil {
-				return nil, err
-			}
-		default:
-			return c.readCells()
-		}
-	}
-	return nil, nil
-}
-
-// seekRow advances to the next <row> start and records its number.
-func (c *cellTypes) seekRow() error {
-	for {
-		tok, err := c.dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			c.done = true
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local == "row" {
-				n := c.lastRow + 1
-				for _, a := range t.Attr {
-					if a.Name.Local == "r" {
-						if v := parseInt(a.Value); v > 0 {
-							n = v
-						}
-					}
-				}
-				c.lastRow, c.pendingRow = n, n
-				return nil
-			}
-		case xml.EndElement:
-			if t.Name.Local == "sheetData" {
-				c.done = true
-				return nil
-			}
-		}
-	}
-}
-
-// readCells consumes the pending row's cells up to </row>.
-func (c *cellTypes) readCells() ([]cellMeta, error) {
-	c.pendingRow = -1
-	var metas []cellMeta
-	col := 0
-	for {
-		tok, err := c.dec.RawToken()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				c.done = true
-				return metas, nil
-			}
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "c" {
-				continue
-			}
-			m := cellMeta{s: 0}
-			next := col + 1
-			for _, a := range t.Attr {
-				switch a.Name.Local {
-				case "r":
-					if k := columnIndex(a.Value); k > 0 {
-						next = k
-					}
-				case "t":
-					m.t = a.Value
-				case "s":
-					m.s = parseInt(a.Value)
-				}
-			}
-			col = next
-			if col > excelize.MaxColumns {
-				return nil, fmt.Errorf("column %d beyond the sheet's limit", col)
-			}
-			for len(metas) < col {
-				metas = append(metas, cellMeta{})
-			}
-			metas[col-1] = m
-		case xml.EndElement:
-			if t.Name.Local == "row" {
-				return metas, nil
-			}
-		}
-	}
 }

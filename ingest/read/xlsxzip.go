@@ -43,9 +43,11 @@ func guardZip(ra io.ReaderAt, size int64, name string, limit int64) (*zip.Reader
 
 // workbookInfo is what the reader needs from the workbook's small parts.
 type workbookInfo struct {
-	sheets    []sheetInfo
-	date1904  bool
-	dateStyle []bool // by cell style (xf) index: the number format shows a date
+	parts         map[string]*zip.File // by name, without a leading slash
+	sharedStrings string               // part path, "" if none
+	sheets        []sheetInfo
+	date1904      bool
+	dateStyle     []bool // by cell style (xf) index: the number format shows a date
 }
 
 type sheetInfo struct {
@@ -107,7 +109,7 @@ func readWorkbookInfo(zr *zip.Reader) (*workbookInfo, error) {
 		return nil, fmt.Errorf("workbook relationships: %w", err)
 	}
 	targets := make(map[string]string, len(rels.Rels))
-	stylesPath := ""
+	stylesPath, sstPath := "", ""
 	for _, r := range rels.Rels {
 		t := r.Target
 		if strings.HasPrefix(t, "/") {
@@ -119,8 +121,11 @@ func readWorkbookInfo(zr *zip.Reader) (*workbookInfo, error) {
 		if strings.HasSuffix(r.Type, "/styles") {
 			stylesPath = t
 		}
+		if strings.HasSuffix(r.Type, "/sharedStrings") {
+			sstPath = t
+		}
 	}
-	info := &workbookInfo{date1904: wb.Pr.Date1904 == "1" || wb.Pr.Date1904 == "true"}
+	info := &workbookInfo{parts: parts, sharedStrings: sstPath, date1904: wb.Pr.Date1904 == "1" || wb.Pr.Date1904 == "true"}
 	for _, s := range wb.Sheets {
 		for _, a := range s.Attrs {
 			if a.Name.Local == "id" {

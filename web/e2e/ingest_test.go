@@ -35,8 +35,18 @@ func TestIngestCSVThenSearchIt(t *testing.T) {
 	tb.waitFor("rows in the status strip", `Number(document.querySelector('[data-testid="status-rows"]').dataset.value) > 0`, 10*time.Second)
 	rowsBefore := eval[int](tb, `Number(document.querySelector('[data-testid="status-rows"]').dataset.value)`)
 
+	// Before any upload the panel shows the columns a file needs and no
+	// job (no zero counters).
+	tb.do("open the ingest panel", chromedp.Click(testID("ingest-toggle")))
+	if shown := eval[bool](tb, `getComputedStyle(document.querySelector('[data-testid="job"]')).display !== "none"`); shown {
+		t.Errorf("the job panel shows before any upload\n%s", tb.diagnose())
+	}
+	cols := eval[string](tb, `document.querySelector('[data-testid="ingest-columns"]').textContent`)
+	if !strings.HasPrefix(cols, "Columns: id, ") || !strings.Contains(cols, "title") || !strings.Contains(cols, "price") {
+		t.Errorf("expected columns %q, want the id first and the schema's columns", cols)
+	}
+
 	tb.do("upload the CSV",
-		chromedp.Click(testID("ingest-toggle")),
 		chromedp.SetUploadFiles(testID("ingest-file"), []string{file}),
 		chromedp.WaitEnabled(testID("ingest-submit")),
 		chromedp.Click(testID("ingest-submit")))
@@ -63,6 +73,22 @@ func TestIngestCSVThenSearchIt(t *testing.T) {
 		t.Errorf("reject row = %q, want column price, value not-a-price and a reason", r)
 	} else if n, err := strconv.Atoi(r[0]); err != nil || n < 2 {
 		t.Errorf("reject row number = %q, want the data row's number", r[0])
+	}
+
+	// The rejects can be downloaded as CSV from the job's rejects route.
+	link := eval[map[string]any](tb, `(() => { const a = document.querySelector('[data-testid="rejects-download"]');
+		return { shown: getComputedStyle(a).display !== "none", href: a.getAttribute("href"), download: a.download }; })()`)
+	if link["shown"] != true || !strings.HasPrefix(fmt.Sprint(link["href"]), "/v1/jobs/") || !strings.HasSuffix(fmt.Sprint(link["href"]), "/rejects") ||
+		link["download"] != "zephyrine-rejects.csv" {
+		t.Errorf("download link %v, want a shown link to /v1/jobs/{id}/rejects named zephyrine-rejects.csv", link)
+	}
+	csvBody, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](
+		`fetch(document.querySelector('[data-testid="rejects-download"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch the rejects: %v", err)
+	}
+	if !strings.HasPrefix(csvBody, "row,id,column,value,reason\n") || !strings.Contains(csvBody, "ZQT-0002,price,not-a-price,") {
+		t.Errorf("downloaded rejects:\n%s", csvBody)
 	}
 
 	// The status strip counts the new row once it refreshes.

@@ -2,12 +2,12 @@
 // the search state in the URL and re-runs the search whenever it changes.
 
 import { ApiError, getSchema, search } from "./api.js";
-import { readSchema } from "./schema.js";
+import { readSchema, expectedColumns } from "./schema.js";
 import { emptyState, parseState, searchRequest, stateToParams } from "./state.js";
 import { buildFilters, buildSliders, h, paintShares, syncFilters, syncNeeds, syncSliders } from "./controls.js";
 import { renderInterpreted, renderResults } from "./results.js";
 import { startStatus } from "./status.js";
-import { startIngest } from "./ingest.js";
+import { startIngest, showExpectedColumns } from "./ingest.js";
 
 const PAGE_SIZE = 20;
 const SLIDER_DEBOUNCE_MS = 150;
@@ -194,7 +194,9 @@ function wire() {
 
 async function init() {
   try {
-    schema = readSchema(await getSchema());
+    const raw = await getSchema();
+    schema = readSchema(raw);
+    showExpectedColumns($("ingest-columns"), expectedColumns(raw));
   } catch (err) {
     showError(new ApiError(`Cannot load the schema: ${err.message}`, err));
     els.count.textContent = "";
@@ -235,6 +237,7 @@ startIngest({
   dropzone: $("dropzone"), job: $("job"), jobFile: $("job-file"), status: $("job-status"), progress: $("job-progress"),
   read: $("job-read"), ingested: $("job-ingested"), merged: $("job-merged"), rejected: $("job-rejected"),
   error: $("job-error"), rejects: $("rejects"), rejectsBody: $("rejects-body"), rejectsNote: $("rejects-note"),
+  download: $("rejects-download"),
 }, () => {
   refreshStatus();
   runSearch(false);

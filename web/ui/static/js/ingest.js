@@ -7,6 +7,12 @@ import { h } from "./controls.js";
 const POLL_MS = 400;
 const MAX_REJECTS_SHOWN = 200;
 
+/** Names the columns an upload should have (from expectedColumns). */
+export function showExpectedColumns(el, cols) {
+  el.hidden = cols.length === 0;
+  el.textContent = cols.length ? `Columns: ${cols.join(", ")}` : "";
+}
+
 /** Wires the ingest panel; onDone(job) runs when a job finishes. */
 export function startIngest(els, onDone) {
   let polling = 0;
@@ -55,6 +61,15 @@ export function startIngest(els, onDone) {
       h("td", { text: r.reason || "" }))));
     const total = Math.max(rejects.length, Number(job.rejected) || 0);
     els.rejectsNote.textContent = total > shown.length ? `(first ${shown.length} of ${total})` : `(${total})`;
+    // The whole list (up to the 1,000 the job keeps) as a file, once the
+    // job has ended.
+    const ended = status === "done" || status === "failed";
+    els.download.hidden = !(ended && job.id && total > 0);
+    if (!els.download.hidden) {
+      els.download.href = `/v1/jobs/${encodeURIComponent(job.id)}/rejects`;
+      const base = String(job.file || "upload").replace(/\.[^.]*$/, "");
+      els.download.download = `${base}-rejects.csv`;
+    }
 
     const failed = status === "failed" || job.error;
     els.error.hidden = !failed;

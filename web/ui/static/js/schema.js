@@ -78,3 +78,21 @@ export function readSchema(schema) {
     roles: cardRoles(schema),
   };
 }
+
+/**
+ * The source columns a file for this schema should have, in the schema's
+ * order: the id, then each field's column (its name unless it says
+ * otherwise), or the column a field is extracted from.
+ */
+export function expectedColumns(schema) {
+  const fields = (schema && schema.fields) || {};
+  const names = Array.isArray(schema && schema.field_order) ? schema.field_order : Object.keys(fields);
+  const cols = [];
+  const add = (c) => { if (c && !cols.includes(c)) cols.push(c); };
+  if (schema && schema.id) add((fields[schema.id] && fields[schema.id].column) || schema.id);
+  for (const n of names) {
+    const f = fields[n] || {};
+    add((f.extract && f.extract.from) || f.column || n);
+  }
+  return cols;
+}
