@@ -100,7 +100,10 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 	}
 	r := &run{Source: s, to: to, nc: nc, js: js, handed: committed, lag: newLagMeter(s.meter, s.opts.Stream+"/"+s.opts.Durable)}
 	if err := r.open(ctx, false); err != nil {
-		return nil // ctx ended while retrying
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	s.logger.Info("nats source resuming", "stream", s.opts.Stream, "durable", s.opts.Durable, "after_seq", committed.Seq)
 	return r.loop(ctx)
@@ -126,12 +129,16 @@ type run struct {
 }
 
 // open (re)creates the consumer at the handed position, retrying until it
-// succeeds or ctx ends.
+// succeeds or ctx ends; a dead-letter subject inside the stream it reads
+// fails at once.
 func (r *run) open(ctx context.Context, fresh bool) error {
 	for attempt := 0; ; attempt++ {
 		stream, err := r.js.Stream(ctx, r.opts.Stream)
 		if err == nil {
-			err = checkDeadLetter(stream.CachedInfo().Config.Subjects, r.opts)
+			if err := checkDeadLetter(stream.CachedInfo().Config.Subjects, r.opts); err != nil {
+				r.meter.SetError(err)
+				return err // a loop: retrying cannot help
+			}
 		}
 		var cons jetstream.Consumer
 		if err == nil {
@@ -193,7 +200,8 @@ func (r *run) loop(ctx context.Context) error {
 			r.meter.SetError(err)
 			r.logger.Warn("nats fetch failed; retrying", "err", err)
 			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
-				if r.open(ctx, true) != nil {
+				if err := r.open(ctx, true); err != nil {
+					cancel(err)
 					break
 				}
 			}
@@ -212,7 +220,8 @@ func (r *run) loop(ctx context.Context) error {
 		}
 		if lost {
 			r.logger.Warn("nats delivery lost in transit; consumer recreated after the handed position", "after_seq", r.handed.Seq)
-			if r.open(ctx, true) != nil {
+			if err := r.open(ctx, true); err != nil {
+				cancel(err)
 				break
 			}
 		}
