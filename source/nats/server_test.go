@@ -19,7 +19,7 @@ import (
 
 // startNATS runs a real nats-server in the test process, JetStream on a
 // temp dir, listening on a free loopback port.
-func startNATS(t *testing.T) *natsserver.Server {
+func startNATS(t testing.TB) *natsserver.Server {
 	t.Helper()
 	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
 		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
@@ -37,14 +37,14 @@ func startNATS(t *testing.T) *natsserver.Server {
 // broker is a test's client side of the server: a connection, JetStream,
 // and the PRODUCTS stream (products.>).
 type broker struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	nc     *natsgo.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
 }
 
-func newBroker(t *testing.T) *broker {
+func newBroker(t testing.TB) *broker {
 	t.Helper()
 	srv := startNATS(t)
 	nc, err := natsgo.Connect(srv.ClientURL())
@@ -83,14 +83,14 @@ func event(id string, version int64, title string) []byte {
 // tesseraSide is an index and its apply stream, reopened as a restart
 // would.
 type tesseraSide struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	db     *tessera.DB
 	stream *ingest.Stream
 	cancel context.CancelFunc
 }
 
-func openTessera(t *testing.T, dir string, opts tessera.Options, sopts ingest.StreamOptions) *tesseraSide {
+func openTessera(t testing.TB, dir string, opts tessera.Options, sopts ingest.StreamOptions) *tesseraSide {
 	t.Helper()
 	opts.DataDir = dir
 	db, err := tessera.Open(context.Background(), opts)
@@ -132,7 +132,7 @@ type running struct {
 	done chan error
 }
 
-func runSource(t *testing.T, b *broker, ts *tesseraSide, o natssource.Options) *running {
+func runSource(t testing.TB, b *broker, ts *tesseraSide, o natssource.Options) *running {
 	t.Helper()
 	o.Server = b.url
 	o.Stream = "PRODUCTS"
@@ -148,7 +148,7 @@ func runSource(t *testing.T, b *broker, ts *tesseraSide, o natssource.Options) *
 }
 
 // halt stops the source and checks it stopped cleanly.
-func (r *running) halt(t *testing.T) {
+func (r *running) halt(t testing.TB) {
 	if r.stop == nil {
 		return
 	}
@@ -166,7 +166,7 @@ func (r *running) halt(t *testing.T) {
 
 // eventually polls cond until it holds; the deadline only bounds a broken
 // run, nothing is measured by it.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
