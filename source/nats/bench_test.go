@@ -109,4 +109,3 @@ func BenchmarkFreshness(b *testing.B) {
 		})
 	}
 }
-
