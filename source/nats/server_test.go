@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -93,6 +94,7 @@ type tesseraSide struct {
 func openTessera(t testing.TB, dir string, opts tessera.Options, sopts ingest.StreamOptions) *tesseraSide {
 	t.Helper()
 	opts.DataDir = dir
+	opts.Logger = quietUnderBench(t)
 	db, err := tessera.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +138,7 @@ func runSource(t testing.TB, b *broker, ts *tesseraSide, o natssource.Options) *
 	t.Helper()
 	o.Server = b.url
 	o.Stream = "PRODUCTS"
-	src, err := natssource.New(o, slog.Default())
+	src, err := natssource.New(o, quietUnderBench(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,4 +199,13 @@ func title(ts *tesseraSide, id string) string {
 		return ""
 	}
 	return fmt.Sprint(rec.Fields["title"])
+}
+
+// quietUnderBench keeps logs out of benchmark output, where they would
+// split the result lines.
+func quietUnderBench(t testing.TB) *slog.Logger {
+	if _, ok := t.(*testing.B); ok {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.Default()
 }
