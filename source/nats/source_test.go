@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,7 +223,23 @@ func TestDeadLetterInsideOwnStreamRefused(t *testing.T) {
 type gateEmbedder struct {
 	*wordvec.Embedder
 	gate chan struct{}
+	once *sync.Once
 }
+
+// newGateEmbedder returns a closed gate's embedder; the gate opens at the
+// latest when the test ends, so a failing test does not hold the apply
+// loop (which embeds without a deadline) forever.
+func newGateEmbedder(t *testing.T) gateEmbedder {
+	base, err := wordvec.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gateEmbedder{Embedder: base, gate: make(chan struct{}), once: &sync.Once{}}
+	t.Cleanup(g.open)
+	return g
+}
+
+func (g gateEmbedder) open() { g.once.Do(func() { close(g.gate) }) }
 
 func (g gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	select {
@@ -239,11 +256,7 @@ func (g gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, e
 // then resumes and applies everything once the loop moves.
 func TestBackpressureStopsFetching(t *testing.T) {
 	b := newBroker(t)
-	base, err := wordvec.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb := gateEmbedder{Embedder: base, gate: make(chan struct{})}
+	emb := newGateEmbedder(t)
 	ts := openTessera(t, t.TempDir(), tessera.Options{NoSync: true, Embedder: emb}, ingest.StreamOptions{QueueSize: 1})
 	const total, batch, inFlight = 400, 10, 1
 	for i := 0; i < total; i++ {
@@ -271,7 +284,7 @@ func TestBackpressureStopsFetching(t *testing.T) {
 	if again := check(); again != first || !r.src.Stats().Paused {
 		t.Fatalf("consumed %d then %d while paused", first, again)
 	}
-	close(emb.gate)
+	emb.open()
 	eventually(t, "everything applied", func() bool { return ts.position("tessera").Seq == total })
 	if st := r.src.Stats(); st.Applied != total || st.Paused {
 		t.Errorf("after release: %+v", st)
@@ -297,5 +310,54 @@ func TestRowMappingKeyFromSubject(t *testing.T) {
 	}
 	if _, ok := ts.db.Collection.Get("explicit"); !ok {
 		t.Error("a row's own id field loses to the subject")
+	}
+}
+
+// TestStolenDeliveryComesBack: a delivery that never reaches the source —
+// here another reader takes one message from the durable while the source
+// is paused, as a fetch that timed out under a message or a reconnect
+// would lose it — shows as a gap in the broker's delivery numbers. The
+// source recreates the consumer after what it has handed on, so the
+// message comes back instead of being mistaken later for a redelivery of
+// something already applied.
+func TestStolenDeliveryComesBack(t *testing.T) {
+	b := newBroker(t)
+	emb := newGateEmbedder(t)
+	ts := openTessera(t, t.TempDir(), tessera.Options{NoSync: true, Embedder: emb}, ingest.StreamOptions{QueueSize: 1})
+	const total = 100
+	for i := 0; i < total; i++ {
+		b.publish("products.upsert", event(fmt.Sprintf("s%d", i), 1, fmt.Sprintf("stolen lamp %d", i)))
+	}
+	// InFlight 3: the paused source holds 3 batches unacked, below the
+	// consumer's MaxAckPending (5 batches), so the broker still serves the thief.
+	r := runSource(t, b, ts, natssource.Options{Durable: "tessera", Batch: 10, InFlight: 3})
+	eventually(t, "paused", func() bool { return r.src.Stats().Paused })
+	cons, err := b.stream.Consumer(context.Background(), "tessera")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stolen uint64
+	for m := range batch.Messages() {
+		meta, _ := m.Metadata()
+		stolen = meta.Sequence.Stream // never acked
+	}
+	if stolen == 0 {
+		t.Fatal("nothing to steal: the source read everything while paused")
+	}
+	emb.open()
+	eventually(t, "everything committed", func() bool { return ts.position("tessera").Seq == total })
+	if p := ts.position("tessera"); p.Messages != total {
+		t.Errorf("position %+v: want %d messages, each once", p, total)
+	}
+	id := fmt.Sprintf("s%d", stolen-1)
+	if _, ok := ts.db.Collection.Get(id); !ok {
+		t.Errorf("%s (stream sequence %d, taken by another reader) never applied", id, stolen)
+	}
+	if st := r.src.Stats(); st.Applied != total {
+		t.Errorf("applied %d, want %d", st.Applied, total)
 	}
 }
