@@ -141,7 +141,7 @@ func TestKill9NATSSourceExactlyOnce(t *testing.T) {
 		cmd.Wait()
 		pos := committedNATSPosition(t, data)
 		if pos.Seq < last.Seq || pos.Messages != pos.Seq {
-			t.Fatalf("round %d: position %+v after %+v: it went back, or counts a message twice", round, pos, last)
+			t.Fatalf("round %d: position %+v after %+v: it went back, or its count disagrees with the sequence (a message skipped or applied twice)", round, pos, last)
 		}
 		last = pos
 		mu.Lock()
