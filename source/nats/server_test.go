@@ -21,9 +21,15 @@ import (
 // startNATS runs a real nats-server in the test process, JetStream on a
 // temp dir, listening on a free loopback port.
 func startNATS(t testing.TB) *natsserver.Server {
+	return startNATSAt(t, -1, t.TempDir())
+}
+
+// startNATSAt starts a server on port (-1: any free one) keeping its
+// streams under store; a restart passes the same two.
+func startNATSAt(t testing.TB, port int, store string) *natsserver.Server {
 	t.Helper()
-	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: port, JetStream: true,
+		StoreDir: store, NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +53,12 @@ type broker struct {
 
 func newBroker(t testing.TB) *broker {
 	t.Helper()
-	srv := startNATS(t)
-	nc, err := natsgo.Connect(srv.ClientURL())
+	return newBrokerOn(t, startNATS(t))
+}
+
+func newBrokerOn(t testing.TB, srv *natsserver.Server) *broker {
+	t.Helper()
+	nc, err := natsgo.Connect(srv.ClientURL(), natsgo.MaxReconnects(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +67,7 @@ func newBroker(t testing.TB) *broker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "PRODUCTS", Subjects: []string{"products.>"}})
+	st, err := js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{Name: "PRODUCTS", Subjects: []string{"products.>"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -209,7 +209,10 @@ func (r *run) loop(ctx context.Context) error {
 			attempt++
 			continue
 		}
-		attempt = 0
+		if attempt > 0 {
+			r.meter.SetError(nil) // fetching again
+			attempt = 0
+		}
 		if len(msgs) == 0 {
 			r.lag.refresh(ctx, r.stream, r.cons)
 			continue
