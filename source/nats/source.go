@@ -262,13 +262,16 @@ func (r *run) fetch(ctx context.Context) ([]jetstream.Msg, error) {
 	return msgs, err
 }
 
+// drain reads a fetch to its end. Messages that arrived count even when
+// the fetch then failed (a missed heartbeat, a disconnect): the error is
+// returned only for a fetch that brought nothing.
 func drain(b jetstream.MessageBatch) ([]jetstream.Msg, error) {
 	var msgs []jetstream.Msg
 	for m := range b.Messages() {
 		msgs = append(msgs, m)
 	}
 	err := b.Error()
-	if errors.Is(err, jetstream.ErrNoMessages) {
+	if errors.Is(err, jetstream.ErrNoMessages) || len(msgs) > 0 {
 		err = nil
 	}
 	return msgs, err
