@@ -1,0 +1,221 @@
+package nats_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
+	natssource "github.com/tessera-search/tessera/source/nats"
+)
+
+// startNATS runs a real nats-server in the test process, JetStream on a
+// temp dir, listening on a free loopback port.
+func startNATS(t testing.TB) *natsserver.Server {
+	return startNATSAt(t, -1, t.TempDir())
+}
+
+// startNATSAt starts a server on port (-1: any free one) keeping its
+// streams under store; a restart passes the same two.
+func startNATSAt(t testing.TB, port int, store string) *natsserver.Server {
+	t.Helper()
+	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: port, JetStream: true,
+		StoreDir: store, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	return srv
+}
+
+// broker is a test's client side of the server: a connection, JetStream,
+// and the PRODUCTS stream (products.>).
+type broker struct {
+	t      testing.TB
+	url    string
+	nc     *natsgo.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+}
+
+func newBroker(t testing.TB) *broker {
+	t.Helper()
+	return newBrokerOn(t, startNATS(t))
+}
+
+func newBrokerOn(t testing.TB, srv *natsserver.Server) *broker {
+	t.Helper()
+	nc, err := natsgo.Connect(srv.ClientURL(), natsgo.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{Name: "PRODUCTS", Subjects: []string{"products.>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &broker{t: t, url: srv.ClientURL(), nc: nc, js: js, stream: st}
+}
+
+// publish stores data on subject and returns its stream sequence.
+func (b *broker) publish(subject string, data []byte) uint64 {
+	b.t.Helper()
+	ack, err := b.js.Publish(context.Background(), subject, data)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return ack.Sequence
+}
+
+// event is one /v1/events upsert.
+func event(id string, version int64, title string) []byte {
+	b, _ := json.Marshal(map[string]any{"op": "upsert", "id": id, "version": version,
+		"fields": map[string]any{"title": title, "price": 10.0}})
+	return b
+}
+
+// tesseraSide is an index and its apply stream, reopened as a restart
+// would.
+type tesseraSide struct {
+	t      testing.TB
+	dir    string
+	db     *tessera.DB
+	stream *ingest.Stream
+	cancel context.CancelFunc
+}
+
+func openTessera(t testing.TB, dir string, opts tessera.Options, sopts ingest.StreamOptions) *tesseraSide {
+	t.Helper()
+	opts.DataDir = dir
+	opts.Logger = quietUnderBench(t)
+	db, err := tessera.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ts := &tesseraSide{t: t, dir: dir, db: db, stream: ingest.NewStream(ctx, db.Applier, sopts), cancel: cancel}
+	t.Cleanup(ts.close)
+	return ts
+}
+
+func (ts *tesseraSide) close() {
+	if ts.db == nil {
+		return
+	}
+	ts.cancel()
+	<-ts.stream.Done()
+	if err := ts.db.Close(); err != nil {
+		ts.t.Error(err)
+	}
+	ts.db = nil
+}
+
+// position is what the source committed for the PRODUCTS stream.
+func (ts *tesseraSide) position(durable string) natssource.Position {
+	ts.t.Helper()
+	p, err := natssource.DecodePosition(ts.stream.Position(natssource.PositionKey("PRODUCTS", durable)))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return p
+}
+
+// running is a source's Run in the background.
+type running struct {
+	src  *natssource.Source
+	stop context.CancelFunc
+	done chan error
+}
+
+func runSource(t testing.TB, b *broker, ts *tesseraSide, o natssource.Options) *running {
+	t.Helper()
+	o.Server = b.url
+	o.Stream = "PRODUCTS"
+	src, err := natssource.New(o, quietUnderBench(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{src: src, stop: cancel, done: make(chan error, 1)}
+	go func() { r.done <- src.Run(ctx, ts.stream) }()
+	t.Cleanup(func() { r.halt(t) })
+	return r
+}
+
+// halt stops the source and checks it stopped cleanly.
+func (r *running) halt(t testing.TB) {
+	if r.stop == nil {
+		return
+	}
+	r.stop()
+	r.stop = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("Run did not return after its context ended")
+	}
+}
+
+// eventually polls cond until it holds; the deadline only bounds a broken
+// run, nothing is measured by it.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// consumerInfo is the durable's state on the broker.
+func (b *broker) consumerInfo(durable string) *jetstream.ConsumerInfo {
+	b.t.Helper()
+	c, err := b.stream.Consumer(context.Background(), durable)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	info, err := c.Info(context.Background())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return info
+}
+
+func title(ts *tesseraSide, id string) string {
+	rec, ok := ts.db.Collection.Get(id)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprint(rec.Fields["title"])
+}
+
+// quietUnderBench keeps logs out of benchmark output, where they would
+// split the result lines.
+func quietUnderBench(t testing.TB) *slog.Logger {
+	if _, ok := t.(*testing.B); ok {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.Default()
+}
