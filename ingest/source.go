@@ -109,6 +109,19 @@ func (s *Stream) Position(key string) []byte {
 	return s.a.coll.Meta(metaSourcePrefix + key)
 }
 
+// Check reports, per event, the problems that would make the apply path
+// reject it (nil when it would be applied), without applying it or learning
+// from it. A source dead-letters such events before it commits the position
+// past them, so a crash cannot lose them.
+func (s *Stream) Check(events []Event) [][]Problem {
+	items := s.a.prepareAll(events, false)
+	out := make([][]Problem, len(items))
+	for i := range items {
+		out[i] = items[i].problems
+	}
+	return out
+}
+
 // Message formats a source can read.
 const (
 	// MessageEvent: the value is one event in the /v1/events format; the
