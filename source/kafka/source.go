@@ -20,12 +20,12 @@ import (
 // Source consumes one topic with a consumer group. It implements
 // ingest.Source.
 //
-// One goroutine polls, turns the records into a batch, hands it to the
-// stream with the partitions' next offsets and waits until it is durable
-// before polling again. BlockRebalanceOnPoll keeps rebalances out of that
-// window, so a partition is only ever revoked between batches: nothing of
-// it is in flight, and a partition assigned again is sought to the offset
-// the log holds, which is then exact.
+// One goroutine polls, turns the records into a batch and hands it to the
+// stream with the partitions' next offsets; a second waits, in order, until
+// each batch is durable, then reports it and commits the group's offsets.
+// At most pipelineDepth batches are in flight. A revoked partition is
+// handed over only once every batch in flight is durable, so when it is
+// assigned again the offset the index holds for it is exact.
 type Source struct {
 	opts   Options
 	name   string
@@ -33,8 +33,15 @@ type Source struct {
 	meter  *ingest.SourceMeter
 
 	mu    sync.Mutex
-	parts map[int32]Position // assigned partitions' committed positions
+	parts map[int32]Position // assigned partitions: position after the last batch handed over
+	// flight counts batches handed to the stream and not yet durable.
+	flight sync.WaitGroup
 }
+
+// pipelineDepth bounds the batches in flight. One at a time leaves the
+// consumer idle during every fsync; a few let the stream group them into
+// one commit while the next poll is decoded.
+const pipelineDepth = 4
 
 // New checks opts and returns a source that connects when it runs.
 func New(opts Options, logger *slog.Logger) (*Source, error) {
@@ -68,7 +75,6 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 		return fmt.Errorf("kafka client: %w", err)
 	}
 	defer cl.Close()
-	defer cl.AllowRebalance()
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		err := cl.Ping(ctx)
 		if err == nil {
@@ -88,21 +94,50 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 	s.meter.SetConnected(true)
 	s.meter.SetError(nil)
 	s.logger.Info("kafka source connected", "brokers", s.opts.Brokers, "topic", s.opts.Topic, "group", s.opts.Group, "dlq", s.opts.DeadLetterTopic)
+
+	run, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	inflight := make(chan batchInFlight, pipelineDepth)
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		s.commitLoop(run, fail, cl, inflight)
+	}()
+	defer func() {
+		close(inflight)
+		<-committed
+		cl.AllowRebalance()
+	}()
 	for {
-		fetches := cl.PollRecords(ctx, s.opts.MaxBatch)
-		if ctx.Err() != nil || fetches.IsClientClosed() {
-			return nil
+		fetches := cl.PollRecords(run, s.opts.MaxBatch)
+		if run.Err() != nil || fetches.IsClientClosed() {
+			return s.failure(ctx, run)
 		}
 		s.noteErrors(fetches)
-		if err := s.handle(ctx, cl, to, fetches); err != nil {
-			if ctx.Err() != nil {
-				return nil
+		b, err := s.handOver(run, cl, to, fetches)
+		if err != nil {
+			if run.Err() != nil {
+				return s.failure(ctx, run)
 			}
 			s.meter.SetError(err)
 			return err
 		}
+		if b != nil {
+			inflight <- *b
+		}
 		cl.AllowRebalance()
 	}
+}
+
+// failure is Run's result once run is done: nil when the caller stopped
+// it, else why the commit side failed.
+func (s *Source) failure(ctx, run context.Context) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	err := context.Cause(run)
+	s.meter.SetError(err)
+	return err
 }
 
 // clientOptions configures the group consumer: cooperative rebalancing,
@@ -174,9 +209,12 @@ func (s *Source) seekToLog(to *ingest.Stream, offsets map[string]map[int32]kgo.O
 	return offsets
 }
 
-// forget drops revoked or lost partitions. Processing is blocked during
-// the callback, so none of their records is in flight.
+// forget drops revoked or lost partitions once every batch in flight is
+// durable (polling is blocked during the callback, so no new one starts):
+// the next owner — this source again, after a rebalance — resumes from the
+// index's positions, which are then exact.
 func (s *Source) forget(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	s.flight.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, parts := range revoked {
@@ -204,17 +242,25 @@ type partitionProgress struct {
 	last      time.Time // the last record's timestamp
 }
 
-// handle turns one poll into one batch: valid events to the apply path,
+// batchInFlight is a batch handed to the stream and what to report once
+// it is durable.
+type batchInFlight struct {
+	wait     func() ([]ingest.Result, error)
+	progress map[int32]*partitionProgress
+	produced []time.Time
+	sources  []*kgo.Record
+}
+
+// handOver turns one poll into one batch: valid events to the apply path,
 // the rest to the dead-letter topic, and every partition's new position
-// committed with the events.
-func (s *Source) handle(ctx context.Context, cl *kgo.Client, to *ingest.Stream, fetches kgo.Fetches) error {
+// committed with the events. It returns nil when the poll held nothing for
+// an assigned partition.
+func (s *Source) handOver(ctx context.Context, cl *kgo.Client, to *ingest.Stream, fetches kgo.Fetches) (*batchInFlight, error) {
 	var (
-		events   []ingest.Event
-		produced []time.Time
-		sources  []*kgo.Record
-		bad      []deadLetter
+		events []ingest.Event
+		bad    []deadLetter
 	)
-	progress := map[int32]*partitionProgress{}
+	b := &batchInFlight{progress: map[int32]*partitionProgress{}}
 	s.mu.Lock()
 	fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
 		if fp.Topic != s.opts.Topic {
@@ -238,17 +284,16 @@ func (s *Source) handle(ctx context.Context, cl *kgo.Client, to *ingest.Stream, 
 				continue
 			}
 			events = append(events, ev)
-			produced = append(produced, r.Timestamp)
-			sources = append(sources, r)
+			b.produced = append(b.produced, r.Timestamp)
+			b.sources = append(b.sources, r)
 		}
-		progress[fp.Partition] = pp
+		b.progress[fp.Partition] = pp
 	})
 	s.mu.Unlock()
-	if len(progress) == 0 {
-		return nil
+	if len(b.progress) == 0 {
+		return nil, nil
 	}
-	consumed := len(bad) + len(events)
-	s.meter.Consumed(consumed)
+	s.meter.Consumed(len(bad) + len(events))
 
 	// Schema failures are found before the commit, so the dead-letter copy
 	// is acknowledged before the position moves past them.
@@ -256,34 +301,72 @@ func (s *Source) handle(ctx context.Context, cl *kgo.Client, to *ingest.Stream, 
 		keep := 0
 		for i, probs := range to.Check(events) {
 			if len(probs) > 0 {
-				bad = append(bad, deadLetter{rec: sources[i], reason: problemText(probs)})
+				bad = append(bad, deadLetter{rec: b.sources[i], reason: problemText(probs)})
 				continue
 			}
-			events[keep], produced[keep], sources[keep] = events[i], produced[i], sources[i]
+			events[keep], b.produced[keep], b.sources[keep] = events[i], b.produced[i], b.sources[i]
 			keep++
 		}
-		events, produced, sources = events[:keep], produced[:keep], sources[:keep]
+		events, b.produced, b.sources = events[:keep], b.produced[:keep], b.sources[:keep]
 	}
 	if len(bad) > 0 {
 		s.meter.Rejected(len(bad))
 		if err := s.deadLetter(ctx, cl, bad); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
-	positions := make(map[string][]byte, len(progress))
-	for p, pp := range progress {
+	positions := make(map[string][]byte, len(b.progress))
+	for p, pp := range b.progress {
 		positions[PositionKey(s.opts.Topic, p)] = pp.pos.encode()
 	}
-	results, err := s.apply(ctx, to, ingest.SourceBatch{Events: events, Positions: positions})
+	s.flight.Add(1)
+	wait, err := s.enqueue(ctx, to, ingest.SourceBatch{Events: events, Positions: positions})
 	if err != nil {
-		return err
+		s.flight.Done()
+		return nil, err
 	}
-	s.meter.Committed(results, produced)
+	b.wait = wait
+	// The next batch continues from here.
+	s.mu.Lock()
+	for p, pp := range b.progress {
+		if _, still := s.parts[p]; still {
+			s.parts[p] = pp.pos
+		}
+	}
+	s.mu.Unlock()
+	return b, nil
+}
+
+// commitLoop waits for each batch in order; once one is durable it counts
+// it, reports lag, dead-letters what the commit rejected, and tells the
+// group (for monitoring only; the index resumes from its own log). A batch
+// that fails ends the run.
+func (s *Source) commitLoop(ctx context.Context, fail context.CancelCauseFunc, cl *kgo.Client, inflight <-chan batchInFlight) {
+	for b := range inflight {
+		err := s.commitOne(ctx, cl, b)
+		s.flight.Done()
+		if err != nil {
+			fail(err)
+			for b := range inflight { // the poller stops; release the rest
+				s.flight.Done()
+				_ = b
+			}
+			return
+		}
+	}
+}
+
+func (s *Source) commitOne(ctx context.Context, cl *kgo.Client, b batchInFlight) error {
+	results, err := b.wait()
+	if err != nil {
+		return fmt.Errorf("kafka: apply: %w", err)
+	}
+	s.meter.Committed(results, b.produced)
 	var late []deadLetter
 	for i, r := range results {
 		if r.Status == ingest.StatusRejected {
-			late = append(late, deadLetter{rec: sources[i], reason: problemText(r.Problems)})
+			late = append(late, deadLetter{rec: b.sources[i], reason: problemText(r.Problems)})
 		}
 	}
 	if len(late) > 0 {
@@ -293,16 +376,9 @@ func (s *Source) handle(ctx context.Context, cl *kgo.Client, to *ingest.Stream, 
 			return err
 		}
 	}
-
-	// Durable: remember the positions, report lag, and tell the group (for
-	// monitoring only; the index resumes from its own log).
 	commit := map[string]map[int32]kgo.EpochOffset{s.opts.Topic: {}}
 	now := time.Now()
-	s.mu.Lock()
-	for p, pp := range progress {
-		if _, still := s.parts[p]; still {
-			s.parts[p] = pp.pos
-		}
+	for p, pp := range b.progress {
 		commit[s.opts.Topic][p] = kgo.EpochOffset{Epoch: -1, Offset: pp.pos.Next}
 		// Seconds: how old the last message read is while more wait
 		// behind it — the age of the backlog's front.
@@ -313,7 +389,6 @@ func (s *Source) handle(ctx context.Context, cl *kgo.Client, to *ingest.Stream, 
 		}
 		s.meter.SetLag(ingest.PartitionLag{Partition: strconv.Itoa(int(p)), Messages: lag, Seconds: secs})
 	}
-	s.mu.Unlock()
 	cl.CommitOffsets(ctx, commit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, _ *kmsg.OffsetCommitResponse, err error) {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.logger.Warn("committing group offsets (monitoring only)", "err", err)
@@ -322,9 +397,9 @@ func (s *Source) handle(ctx context.Context, cl *kgo.Client, to *ingest.Stream, 
 	return nil
 }
 
-// apply enqueues the batch — waiting, without polling, while the apply
-// queue is full — and waits until it is durable and searchable.
-func (s *Source) apply(ctx context.Context, to *ingest.Stream, b ingest.SourceBatch) ([]ingest.Result, error) {
+// enqueue hands the batch to the stream, waiting — without polling — while
+// the apply queue is full.
+func (s *Source) enqueue(ctx context.Context, to *ingest.Stream, b ingest.SourceBatch) (func() ([]ingest.Result, error), error) {
 	var enqueued atomic.Bool
 	// A wait longer than a few milliseconds means the queue is full: the
 	// source is paused (it does not poll, so the client buffers at most one
@@ -342,11 +417,7 @@ func (s *Source) apply(ctx context.Context, to *ingest.Stream, b ingest.SourceBa
 	if err != nil {
 		return nil, fmt.Errorf("kafka: enqueue: %w", err)
 	}
-	results, err := wait()
-	if err != nil {
-		return nil, fmt.Errorf("kafka: apply: %w", err)
-	}
-	return results, nil
+	return wait, nil
 }
 
 func problemText(probs []ingest.Problem) string {
