@@ -108,11 +108,7 @@ func benchStreamKafka(ctx context.Context, o kafkaBenchOptions, stdout io.Writer
 	rep := kafkaStreamReport{Source: o.source, Partitions: o.partitions, Fsync: !o.nosync, BacklogEvents: o.backlog, Rate: o.rate}
 	gen := newEventGen()
 
-	// 1. Search latency with nothing consuming.
-	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-	rep.SearchErrors += errs
-
-	// 2. Throughput: a backlog produced first, then drained by the source.
+	// 1. Throughput: a backlog produced first, then drained by the source.
 	for sent := 0; sent < o.backlog; {
 		n := min(5000, o.backlog-sent)
 		if err := prod.ProduceSync(ctx, gen.records(n)...).FirstErr(); err != nil {
@@ -139,6 +135,14 @@ func benchStreamKafka(ctx context.Context, o kafkaBenchOptions, stdout io.Writer
 	if err := <-done; err != nil {
 		return err
 	}
+
+	// 2. Search latency with nothing consuming, once the graph has taken
+	// in the backlog (until then searches also scan the pending vectors).
+	if err := waitFor(ctx, func() bool { return db.Collection.Pending() == 0 }, 10*time.Minute); err != nil {
+		return fmt.Errorf("indexing the backlog: %w", err)
+	}
+	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
+	rep.SearchErrors += errs
 
 	// 3. Freshness at a fixed rate, with searches alongside. A new source
 	// (fresh meter) resumes where the first stopped.
