@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tessera-search/tessera/ingest"
 )
@@ -38,6 +39,13 @@ type Options struct {
 	// Group is the consumer group (default "tessera"). Its committed
 	// offsets are for monitoring: the index resumes from its own log.
 	Group string
+	// Instance, when set, is this process's static group membership
+	// (group.instance.id): a restarted process takes its partitions back at
+	// once instead of waiting for its old session to time out.
+	Instance string
+	// SessionTimeout is how long the group waits for a silent member before
+	// moving its partitions (0: the client's default, 45s).
+	SessionTimeout time.Duration
 	// Start is where to begin a partition the index has no position for:
 	// StartEarliest (default) or StartLatest.
 	Start string
@@ -102,8 +110,10 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// ParseURL reads kafka://[user:password@]host:port[,host:port…]/topic?options.
-// Options: group, start (earliest|latest), dlq (a topic), format (event|row),
+// ParseURL reads kafka://[user:password@]host:port/topic?options. More seed
+// brokers come as repeated broker=host:port options (a comma in the host
+// also works, but --source and TESSERA_SOURCES split their lists on commas).
+// Options: broker, start (earliest|latest), dlq (a topic), format (event|row),
 // id and version (format=row fields), batch (records per apply batch),
 // tls (true|false), tls_ca (a PEM file), tls_server_name, tls_insecure
 // (true: skip certificate checks, for tests only), sasl
@@ -126,10 +136,19 @@ func ParseURL(u *url.URL) (Options, error) {
 		v := vals[len(vals)-1]
 		var err error
 		switch key {
+		case "broker":
+			o.Brokers = append(o.Brokers, vals...)
 		case "group":
 			o.Group = v
 		case "start":
 			o.Start = v
+		case "instance":
+			o.Instance = v
+		case "session_timeout":
+			o.SessionTimeout, err = time.ParseDuration(v)
+			if err == nil && o.SessionTimeout <= 0 {
+				err = errors.New("want a positive duration")
+			}
 		case "dlq":
 			o.DeadLetterTopic = v
 		case "format":
@@ -155,7 +174,7 @@ func ParseURL(u *url.URL) (Options, error) {
 		case "sasl":
 			o.SASL = strings.ToLower(v)
 		default:
-			return o, fmt.Errorf("unknown option %q (group, start, dlq, format, id, version, batch, tls, tls_ca, tls_server_name, tls_insecure, sasl)", key)
+			return o, fmt.Errorf("unknown option %q (broker, group, instance, session_timeout, start, dlq, format, id, version, batch, tls, tls_ca, tls_server_name, tls_insecure, sasl)", key)
 		}
 		if err != nil {
 			return o, fmt.Errorf("option %s=%s: %w", key, v, err)

@@ -164,6 +164,12 @@ func (s *Source) clientOptions(to *ingest.Stream) ([]kgo.Opt, error) {
 		kgo.OnPartitionsLost(s.forget),
 		kgo.WithLogger(clientLogger{s.logger}),
 	}
+	if s.opts.Instance != "" {
+		opts = append(opts, kgo.InstanceID(s.opts.Instance))
+	}
+	if s.opts.SessionTimeout > 0 {
+		opts = append(opts, kgo.SessionTimeout(s.opts.SessionTimeout))
+	}
 	if s.opts.TLS != nil {
 		opts = append(opts, kgo.DialTLSConfig(s.opts.TLS.Clone()))
 	}

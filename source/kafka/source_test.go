@@ -211,14 +211,14 @@ func deadHeader(r *kgo.Record, key string) string {
 
 // TestParseURL: options come from the URL; bad ones are named.
 func TestParseURL(t *testing.T) {
-	u, _ := url.Parse("kafka://alice:s3cret@b1:9092,b2:9093/orders?group=g&start=latest&dlq=orders-bad&format=row&id=sku&version=rev&batch=500&sasl=scram-sha-512&tls=true")
+	u, _ := url.Parse("kafka://alice:s3cret@b1:9092/orders?broker=b2:9093&broker=b3:9094&group=g&start=latest&dlq=orders-bad&format=row&id=sku&version=rev&batch=500&sasl=scram-sha-512&tls=true&instance=idx-a&session_timeout=10s")
 	o, err := kafka.ParseURL(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.Brokers) != 2 || o.Brokers[1] != "b2:9093" || o.Topic != "orders" || o.Group != "g" || o.Start != "latest" ||
+	if len(o.Brokers) != 3 || o.Brokers[1] != "b2:9093" || o.Brokers[2] != "b3:9094" || o.Topic != "orders" || o.Group != "g" || o.Start != "latest" ||
 		o.DeadLetterTopic != "orders-bad" || o.Mapping.Format != "row" || o.Mapping.IDField != "sku" || o.Mapping.VersionField != "rev" ||
-		o.MaxBatch != 500 || o.SASL != "scram-sha-512" || o.User != "alice" || o.Password != "s3cret" || o.TLS == nil {
+		o.MaxBatch != 500 || o.Instance != "idx-a" || o.SessionTimeout != 10*time.Second || o.SASL != "scram-sha-512" || o.User != "alice" || o.Password != "s3cret" || o.TLS == nil {
 		t.Fatalf("parsed %+v", o)
 	}
 	src, err := kafka.New(o, quiet)
@@ -237,6 +237,7 @@ func TestParseURL(t *testing.T) {
 		"kafka://h:9092/t?dlq=t":                "dead-letter topic cannot be the topic",
 		"kafka://h:9092/t?format=avro":          "format",
 		"kafka://h:9092/t?batch=0":              "batch=0",
+		"kafka://h:9092/t?session_timeout=soon": "session_timeout=soon",
 		"kafka://h:9092/t?tls_ca=/no/such/file": "tls_ca",
 	} {
 		u, _ := url.Parse(raw)
