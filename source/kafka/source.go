@@ -354,9 +354,8 @@ func (s *Source) commitLoop(ctx context.Context, fail context.CancelCauseFunc, c
 		s.flight.Done()
 		if err != nil {
 			fail(err)
-			for b := range inflight { // the poller stops; release the rest
+			for range inflight { // the poller stops; release the rest
 				s.flight.Done()
-				_ = b
 			}
 			return
 		}

@@ -60,6 +60,20 @@ func TestConsumesEveryPartitionOnce(t *testing.T) {
 	if st.FreshP99MS <= 0 {
 		t.Fatalf("no freshness measured: %+v", st)
 	}
+	// The group's offsets follow the index's (committed after the WAL, for
+	// monitoring tools).
+	eventually(t, "group offsets committed", func() bool {
+		info := c.GroupInfo("tessera")
+		if info == nil {
+			return false
+		}
+		for p := range int32(3) {
+			if info.Commits["products"][p].Offset != c.PartitionInfo("products", p).HighWatermark {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // TestResumesFromTheIndexNotTheGroup: a restarted source with a group that
