@@ -137,7 +137,7 @@ const (
 type MessageMapping struct {
 	Format       string // MessageEvent (default) or MessageRow
 	IDField      string // MessageRow: the field holding the id (default "id")
-	VersionField string // MessageRow: the field holding the version (default: the log position)
+	VersionField string // MessageRow: the field holding the version (default: the log position); taken out of the row
 }
 
 // Validate reports a mapping that cannot work.
@@ -203,6 +203,9 @@ func (m MessageMapping) Decode(value, key []byte, seq int64) (Event, error) {
 			return ev, fmt.Errorf("%s: version %v is not an integer", m.VersionField, v)
 		}
 		ev.Version = n
+		// The version orders the row; it is not one of its fields (the
+		// schema would reject an unknown one).
+		delete(row, m.VersionField)
 	}
 	// Numbers decode as json.Number so ids and versions keep every digit;
 	// the cleaner wants float64 like any JSON reader gives it.

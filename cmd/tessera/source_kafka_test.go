@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,6 +37,62 @@ func TestOpenKafkaSource(t *testing.T) {
 	_, err = openSources([]string{"kafka://u:secret@h:9092/orders?strat=latest"}, slog.Default())
 	if err == nil || !strings.Contains(err.Error(), `"strat"`) || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("bad option: %v", err)
+	}
+}
+
+// TestServeConsumesKafkaFromConfigFile: `tessera serve --config FILE` with
+// a kafka:// entry under sources: consumes the topic; the source and its
+// lag are in /v1/stats and /metrics.
+func TestServeConsumesKafkaFromConfigFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real process")
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	file := filepath.Join(t.TempDir(), "tessera.yaml")
+	conf := fmt.Sprintf("sources:\n  - kafka://%s/orders?group=from-config&format=row&version=rev\n", c.ListenAddrs()[0])
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd, url := startProcess(t, t.TempDir(), "--config", file)
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	prod, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	row := `{"id":"CFG-1","rev":3,"title":"nutmeg grater","price":7}`
+	if err := prod.ProduceSync(context.Background(), &kgo.Record{Value: []byte(row)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for docVersion(t, url, "CFG-1") != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the row produced to Kafka never became a document")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Get(url + "/v1/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats struct{ Sources []ingest.SourceStats }
+	err = json.NewDecoder(resp.Body).Decode(&stats)
+	resp.Body.Close()
+	if err != nil || len(stats.Sources) != 1 || stats.Sources[0].Kind != "kafka" || stats.Sources[0].Applied != 1 || !stats.Sources[0].Connected {
+		t.Fatalf("/v1/stats sources: %+v %v", stats.Sources, err)
+	}
+	resp, err = http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `tessera_source_messages_total{outcome="applied",source="kafka://`) {
+		t.Fatal("/metrics lacks the source's counters")
 	}
 }
 
