@@ -214,6 +214,25 @@ func TestBadMessagesGoToTheDeadLetterTopic(t *testing.T) {
 	}
 }
 
+// TestBadMessagesWithoutDeadLetterTopic: with no dead-letter topic a bad
+// message is counted and skipped; the events behind it still apply.
+func TestBadMessagesWithoutDeadLetterTopic(t *testing.T) {
+	c := cluster(t, map[string]int32{"products": 1})
+	produce(t, c, "products", [][]byte{[]byte("not json"), event("N-1", 1, "jigsaw puzzle")}, nil)
+	db := openDB(t, tessera.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{})
+	r := start(t, stream, kafka.Options{Brokers: c.ListenAddrs(), Topic: "products"})
+	eventually(t, "the event behind the bad message applied", func() bool { return r.src.Stats().Applied == 1 })
+	if st := r.src.Stats(); st.Rejected != 1 || st.DeadLettered != 0 || st.Consumed != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	if pos := positions(t, stream, "products", 1)[0]; pos.Next != 2 {
+		t.Fatalf("position %+v, want past both messages", pos)
+	}
+}
+
 func deadHeader(r *kgo.Record, key string) string {
 	for _, h := range r.Headers {
 		if h.Key == key {
