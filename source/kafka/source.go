@@ -75,6 +75,7 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 		return fmt.Errorf("kafka client: %w", err)
 	}
 	defer cl.Close()
+	defer s.meter.SetConnected(false)
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		err := cl.Ping(ctx)
 		if err == nil {
@@ -97,7 +98,8 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 
 	run, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	inflight := make(chan batchInFlight, pipelineDepth)
+	// Queued here plus the one the commit side waits on.
+	inflight := make(chan batchInFlight, pipelineDepth-1)
 	committed := make(chan struct{})
 	go func() {
 		defer close(committed)
