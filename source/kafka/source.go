@@ -40,7 +40,12 @@ type Source struct {
 
 // pipelineDepth bounds the batches in flight. One at a time leaves the
 // consumer idle during every fsync; a few let the stream group them into
-// one commit while the next poll is decoded.
+// one commit while the next poll is decoded. Measured on two shared cores
+// (tessera-bench stream --source kafka://kfake/bench --backlog 50000
+// --duration 2s, depth 4 and 1 interleaved, four rounds each): throughput
+// equal within the noise (5.6k–6.5k vs 5.1k–8.0k events/s, the index's CPU
+// bounds it), freshness at 1,000 events/s p50 15–23 ms vs 13–112 ms and p99
+// 132–213 ms vs 137–440 ms.
 const pipelineDepth = 4
 
 // New checks opts and returns a source that connects when it runs.
