@@ -109,6 +109,19 @@ func (s *Stream) Position(key string) []byte {
 	return s.a.Collection().Meta(metaSourcePrefix + key)
 }
 
+// Check reports, per event, the problems that would make the apply path
+// reject it (nil when it would be applied), without applying it or learning
+// from it. A source dead-letters such events before it commits the position
+// past them, so a crash cannot lose them.
+func (s *Stream) Check(events []Event) [][]Problem {
+	items := s.a.prepareAll(events, false)
+	out := make([][]Problem, len(items))
+	for i := range items {
+		out[i] = items[i].problems
+	}
+	return out
+}
+
 // Message formats a source can read.
 const (
 	// MessageEvent: the value is one event in the /v1/events format; the
@@ -124,7 +137,7 @@ const (
 type MessageMapping struct {
 	Format       string // MessageEvent (default) or MessageRow
 	IDField      string // MessageRow: the field holding the id (default "id")
-	VersionField string // MessageRow: the field holding the version (default: the log position)
+	VersionField string // MessageRow: the field holding the version (default: the log position); taken out of the row
 }
 
 // Validate reports a mapping that cannot work.
@@ -190,6 +203,9 @@ func (m MessageMapping) Decode(value, key []byte, seq int64) (Event, error) {
 			return ev, fmt.Errorf("%s: version %v is not an integer", m.VersionField, v)
 		}
 		ev.Version = n
+		// The version orders the row; it is not one of its fields (the
+		// schema would reject an unknown one).
+		delete(row, m.VersionField)
 	}
 	// Numbers decode as json.Number so ids and versions keep every digit;
 	// the cleaner wants float64 like any JSON reader gives it.

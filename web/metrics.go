@@ -97,6 +97,9 @@ func (m *Metrics) watch(cfg Config) {
 			func() float64 { return float64(app.Collection().Len()) }))
 		cfg.Applier.Observe(m.observeCommit)
 	}
+	if len(cfg.Sources) > 0 {
+		m.reg.MustRegister(newSourceCollector(cfg.Sources))
+	}
 	if cfg.Stream != nil {
 		st := cfg.Stream
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -89,10 +89,10 @@ var helps = map[string]cli.Help{
 		Examples: "tessera-bench query --n 10000 --duration 3s",
 	},
 	"stream": {
-		Usage:    "stream [--rate N] [--search-rate N] [--duration D] [flags]",
+		Usage:    "stream [--rate N] [--search-rate N] [--duration D] [--source kafka://…] [flags]",
 		Summary:  "stream freshness",
 		About:    `Streams events at a fixed rate into a loopback server, searches alongside, and reports receipt-to-searchable freshness and search latency.`,
-		Examples: "tessera-bench stream --rate 1000 --search-rate 200",
+		Examples: "tessera-bench stream --rate 1000 --search-rate 200\ntessera-bench stream --source kafka://kfake/bench --backlog 100000 --rate 1000",
 	},
 	"load": {
 		Usage:    "load [--duration D] [--concurrency N] [--events-per-s N] [flags]",

@@ -160,8 +160,9 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// startServer runs `bin serve` and waits until /healthz answers.
-func startServer(bin, dataDir string, log *lockedBuffer) (string, error) {
+// startServer runs `bin serve` (with extra flags) and waits until /healthz
+// answers.
+func startServer(bin, dataDir string, log *lockedBuffer, extra ...string) (string, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return "", fmt.Errorf("data dir: %w", err)
 	}
@@ -170,7 +171,7 @@ func startServer(bin, dataDir string, log *lockedBuffer) (string, error) {
 		return "", err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", dataDir)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", dataDir}, extra...)...)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {

@@ -230,7 +230,8 @@ async function init() {
   runSearch(false);
 }
 
-const refreshStatus = startStatus({ rows: $("status-rows"), fresh: $("status-fresh"), qps: $("status-qps"), dot: $("status-dot") });
+const refreshStatus = startStatus({ rows: $("status-rows"), fresh: $("status-fresh"), qps: $("status-qps"), dot: $("status-dot"),
+  source: $("status-source"), sourceItem: $("status-source-item") });
 
 startIngest({
   form: $("ingest-form"), file: $("ingest-file"), fileName: $("ingest-file-name"), submit: $("ingest-submit"),

@@ -1,5 +1,6 @@
 // The status strip: polls GET /v1/stats and shows the number of rows, how
-// long ago the index last changed, and the query rate.
+// long ago the index last changed, the query rate and, when the server
+// consumes stream sources (Kafka, NATS), each one's kind and lag.
 
 import { getStats } from "./api.js";
 
@@ -15,6 +16,23 @@ export function ago(t, now = Date.now()) {
   const hrs = Math.round(m / 60);
   if (hrs < 48) return `${hrs} h ago`;
   return `${Math.round(hrs / 24)} d ago`;
+}
+
+/**
+ * Summarises stream sources as "kafka lag 12 (1.5 s)", one per source;
+ * a paused or disconnected source says so. Returns "" for none.
+ */
+export function sourceSummary(sources) {
+  return (sources || [])
+    .map((s) => {
+      let text = `${s.kind} lag ${countFmt.format(s.lag_messages ?? 0)}`;
+      const secs = Number(s.lag_seconds) || 0;
+      if (secs > 0) text += ` (${secs.toFixed(secs < 10 ? 1 : 0)} s)`;
+      if (!s.connected) text += ", disconnected";
+      else if (s.paused) text += ", paused";
+      return text;
+    })
+    .join(" · ");
 }
 
 /** Starts polling; returns refresh(), which polls at once. */
@@ -37,6 +55,15 @@ export function startStatus(els) {
       els.fresh.title = st.last_update || "";
       const qps = Number(st.queries_per_s) || 0;
       els.qps.textContent = qps.toFixed(qps < 10 ? 1 : 0);
+      if (els.source && els.sourceItem) {
+        const summary = sourceSummary(st.sources);
+        els.sourceItem.hidden = summary === "";
+        els.source.textContent = summary || "–";
+        els.source.title = (st.sources || [])
+          .map((s) => `${s.name}: ${s.events_per_s ?? 0} events/s${s.last_error ? `; ${s.last_error}` : ""}`)
+          .join("\n");
+        els.source.dataset.lag = String((st.sources || []).reduce((n, s) => n + (s.lag_messages ?? 0), 0));
+      }
       els.dot.dataset.state = "ok";
       els.dot.setAttribute("aria-label", "Connected");
       els.dot.title = "Connected";
