@@ -645,7 +645,7 @@ func (c *Config) Entries() []Entry {
 		if sv, ok := v.(string); ok && s.secret {
 			v = MaskURI(sv)
 		}
-		if list, ok := v.([]string); ok && s.secret {
+		if list, ok := v.([]string); ok && s.secret && s.list {
 			masked := make([]string, len(list))
 			for i, u := range list {
 				masked[i] = MaskURI(u)

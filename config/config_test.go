@@ -296,3 +296,19 @@ func TestSourcesRepeatable(t *testing.T) {
 		t.Fatalf("sources from a file: %q %v", c.StreamSources, err)
 	}
 }
+
+// TestSourcesMasked: a stream source URL's password never shows in
+// `tessera config`.
+func TestSourcesMasked(t *testing.T) {
+	c, err := load(t, []string{"--source", "kafka://user:hunter2secret@b:9092/t?sasl=plain"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := c.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(y), "hunter2") || !strings.Contains(string(y), "kafka://user:****@b:9092/t?sasl=plain") {
+		t.Fatalf("source not masked:\n%s", y)
+	}
+}
