@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -309,5 +311,76 @@ func TestSnapshotKeepsFieldTypes(t *testing.T) {
 	out, err := c.Apply(ctx, []Record{{ID: "d", Fields: fields, Vector: []float32{0.6, 0.8}, Version: 9, TS: ts}}, nil)
 	if err != nil || out[0] != Stale && out[0] != Unchanged {
 		t.Fatalf("re-apply: %v %v", out, err)
+	}
+}
+
+// TestRefreshWhileSearchingAndApplying runs refreshes (nudges and, for
+// the large moves, re-links) against concurrent searches, writes and the
+// builder; with -race it checks the locking. Every document keeps the
+// vector the last writer or refresh gave it.
+func TestRefreshWhileSearchingAndApplying(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(8, 9))
+	c, err := Open(t.TempDir(), 8, Options{NoSync: true, SnapshotEvery: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Apply(ctx, randomRecords(rng, 3000, 8, "a"), nil); err != nil {
+		t.Fatal(err)
+	}
+	q := randomRecords(rng, 1, 8, "q")[0].Vector
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if hits, err := c.Search(ctx, q, 5, SearchOptions{}); err != nil || len(hits) == 0 {
+				t.Errorf("search: %v %d", err, len(hits))
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		wrng := rand.New(rand.NewPCG(1, 2))
+		for i := range 20 {
+			if _, err := c.Apply(ctx, randomRecords(wrng, 100, 8, fmt.Sprintf("a%d-", i%2)), nil); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	for round := range 5 {
+		// Even rounds move the last dimension a little, odd ones a lot.
+		delta := float32(0.01)
+		if round%2 == 1 {
+			delta = 1
+		}
+		if _, err := c.Refresh(ctx, func(_ []map[string]any, vs [][]float32) error {
+			for _, v := range vs {
+				v[7] += delta
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	c.WaitIndexed(time.Minute)
+	// The graph's copy of every vector is the collection's.
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for id, s := range c.slots {
+		if _, p := c.pending[s]; p {
+			t.Fatalf("%s still pending", id)
+		}
+		if g := c.graph.Vector(s); g == nil {
+			t.Fatalf("%s missing from the graph", id)
+		}
 	}
 }
