@@ -3,7 +3,10 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/gob"
 	"fmt"
+	"hash/crc32"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -383,4 +386,69 @@ func TestRefreshWhileSearchingAndApplying(t *testing.T) {
 			t.Fatalf("%s missing from the graph", id)
 		}
 	}
+}
+
+// TestFormat3SnapshotStillLoads: a data directory written before format 4
+// (gob documents, no lexical index) opens, re-analyses its texts, and its
+// next snapshot is format 4.
+func TestFormat3SnapshotStillLoads(t *testing.T) {
+	dir := t.TempDir()
+	ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var body bytes.Buffer
+	body.WriteString(snapshotMagicV3)
+	enc := gob.NewEncoder(&body)
+	if err := enc.Encode(snapshotHeader{Dim: 2, Count: 2, Meta: map[string][]byte{"k": []byte("v")}, Tombs: map[string]tombstone{"gone": {Version: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range []Record{
+		{ID: "a", Fields: map[string]any{"title": "red shirt", "n": 1.0}, Vector: []float32{1, 0}, Version: 1, TS: ts},
+		{ID: "b", Fields: map[string]any{"title": "blue lamp", "n": 2.0}, Vector: []float32{0, 1}, Version: 2},
+	} {
+		if err := enc.Encode(&snapRecord{Rec: toWire(r), Slot: uint32(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var trailer [8]byte
+	binary.LittleEndian.PutUint32(trailer[:4], crc32.Checksum(body.Bytes(), castagnoli))
+	copy(trailer[4:], "TEND")
+	body.Write(trailer[:])
+	if err := os.WriteFile(filepath.Join(dir, snapshotFile), body.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{NoSync: true, SnapshotEvery: -1, TextFields: []string{"title"}}
+	c, err := Open(dir, 2, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(c *Collection) {
+		t.Helper()
+		if got, ok := c.Get("a"); !ok || got.Version != 1 || !got.TS.Equal(ts) || got.Fields["title"] != "red shirt" || !slices.Equal(got.Vector, []float32{1, 0}) {
+			t.Fatalf("a: %+v %v", got, ok)
+		}
+		if v, _ := c.Version("gone"); v != 3 || string(c.Meta("k")) != "v" {
+			t.Fatalf("tombstone version %d, meta %q", v, c.Meta("k"))
+		}
+		hits, err := c.Search(context.Background(), []float32{0, 1}, 1, SearchOptions{})
+		if err != nil || len(hits) != 1 || hits[0].ID != "b" {
+			t.Fatalf("search: %v %v", hits, err)
+		}
+		if n := c.lex.Len(); n != 2 {
+			t.Fatalf("lexical index holds %d documents, want 2", n)
+		}
+	}
+	check(c)
+	if err := c.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	b, err := os.ReadFile(filepath.Join(dir, snapshotFile))
+	if err != nil || string(b[:len(snapshotMagic)]) != snapshotMagic {
+		t.Fatalf("next snapshot is %q, want %q (%v)", b[:8], snapshotMagic, err)
+	}
+	c, err = Open(dir, 2, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	check(c)
 }

@@ -178,22 +178,19 @@ func (c *Collection) loadSnapshot() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var h snapshotHeader
-	var recs []slotRecord
-	var g *hnsw.Graph
-	var gerr error
-	lexLoaded := false
+	var l loaded
 	if string(magic) == snapshotMagicV3 {
-		h, recs, err = c.readRecordsV3(r)
+		l, err = c.readRecordsV3(r)
 		if err == nil {
-			g, gerr = c.timedReadGraph()
+			l.graph, l.graphErr = c.timedReadGraph()
 		}
 	} else {
-		h, recs, g, gerr, lexLoaded, err = c.readRecords(r)
+		l, err = c.readRecords(r)
 	}
 	if err != nil {
 		return fmt.Errorf("snapshot %s: %w", path, err)
 	}
+	h, recs, g, gerr, lexLoaded := l.header, l.recs, l.graph, l.graphErr, l.lexical
 	phase := time.Now()
 	stale := map[uint32]bool{}
 	if gerr == nil {
@@ -255,27 +252,38 @@ func (c *Collection) timedReadGraph() (*hnsw.Graph, error) {
 	return g, err
 }
 
+// loaded is what a snapshot load read: the header, the documents (a nil
+// vector where the graph's copy is the same), the saved graph or why it
+// cannot be used, and whether the lexical index was read into c.lex.
+type loaded struct {
+	header   snapshotHeader
+	recs     []slotRecord
+	graph    *hnsw.Graph
+	graphErr error
+	lexical  bool
+}
+
 // readRecordsV3 reads a format 3 (gob) snapshot's header and documents.
-func (c *Collection) readRecordsV3(r io.Reader) (snapshotHeader, []slotRecord, error) {
+func (c *Collection) readRecordsV3(r io.Reader) (loaded, error) {
+	var l loaded
 	dec := gob.NewDecoder(r)
-	var h snapshotHeader
-	if err := dec.Decode(&h); err != nil {
-		return h, nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	if err := dec.Decode(&l.header); err != nil {
+		return l, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
-	if h.Dim != c.dim {
-		return h, nil, dimChanged(h.Dim, c.dim)
+	if l.header.Dim != c.dim {
+		return l, dimChanged(l.header.Dim, c.dim)
 	}
 	start := time.Now()
-	recs := make([]slotRecord, h.Count)
-	for i := range recs {
+	l.recs = make([]slotRecord, l.header.Count)
+	for i := range l.recs {
 		var sr snapRecord
 		if err := dec.Decode(&sr); err != nil {
-			return h, nil, fmt.Errorf("%w: record %d of %d: %v", ErrCorrupt, i+1, h.Count, err)
+			return l, fmt.Errorf("%w: record %d of %d: %v", ErrCorrupt, i+1, l.header.Count, err)
 		}
-		recs[i] = slotRecord{Record: fromWire(sr.Rec), Slot: sr.Slot}
+		l.recs[i] = slotRecord{Record: fromWire(sr.Rec), Slot: sr.Slot}
 	}
 	c.loadStats.Records = time.Since(start)
-	return h, recs, nil
+	return l, nil
 }
 
 func dimChanged(saved, want int) error {
@@ -285,43 +293,44 @@ func dimChanged(saved, want int) error {
 // readRecords reads a format 4 snapshot: the header, the saved graph
 // (first, so that each document's vector is compared with the graph's as
 // it is read and kept only when they differ), the documents and the
-// lexical index, which it reports whether it loaded into c.lex.
-func (c *Collection) readRecords(r *bufio.Reader) (h snapshotHeader, recs []slotRecord, g *hnsw.Graph, gerr error, lexLoaded bool, err error) {
+// lexical index.
+func (c *Collection) readRecords(r *bufio.Reader) (loaded, error) {
+	var l loaded
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > 1<<31 {
-		return h, nil, nil, nil, false, fmt.Errorf("%w: header length: %v", ErrCorrupt, err)
+		return l, fmt.Errorf("%w: header length: %v", ErrCorrupt, err)
 	}
 	hb := make([]byte, n)
 	if _, err := io.ReadFull(r, hb); err != nil {
-		return h, nil, nil, nil, false, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+		return l, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
-	if err := gob.NewDecoder(bytes.NewReader(hb)).Decode(&h); err != nil {
-		return h, nil, nil, nil, false, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	if err := gob.NewDecoder(bytes.NewReader(hb)).Decode(&l.header); err != nil {
+		return l, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
-	if h.Dim != c.dim {
-		return h, nil, nil, nil, false, dimChanged(h.Dim, c.dim)
+	if l.header.Dim != c.dim {
+		return l, dimChanged(l.header.Dim, c.dim)
 	}
-	g, gerr = c.timedReadGraph()
+	l.graph, l.graphErr = c.timedReadGraph()
 	start := time.Now()
-	recs = make([]slotRecord, h.Count)
+	l.recs = make([]slotRecord, l.header.Count)
 	sr := &snapReader{r: r, dim: c.dim}
 	scratch := make([]float32, c.dim)
-	for i := range recs {
+	for i := range l.recs {
 		rec, err := sr.record(scratch)
 		if err != nil {
-			return h, nil, nil, nil, false, fmt.Errorf("%w: record %d of %d: %v", ErrCorrupt, i+1, h.Count, err)
+			return l, fmt.Errorf("%w: record %d of %d: %v", ErrCorrupt, i+1, l.header.Count, err)
 		}
-		if gerr == nil && g.SameVector(rec.Slot, scratch) {
+		if l.graphErr == nil && l.graph.SameVector(rec.Slot, scratch) {
 			rec.Vector = nil // the graph's copy is the vector
 		} else {
 			rec.Vector = slices.Clone(scratch)
 		}
-		recs[i] = rec
+		l.recs[i] = rec
 	}
 	c.loadStats.Records = time.Since(start)
 	flag, err := r.ReadByte()
 	if err != nil {
-		return h, nil, nil, nil, false, fmt.Errorf("%w: lexical index: %v", ErrCorrupt, err)
+		return l, fmt.Errorf("%w: lexical index: %v", ErrCorrupt, err)
 	}
 	if flag == 1 && c.lex != nil {
 		lexStart := time.Now()
@@ -330,11 +339,11 @@ func (c *Collection) readRecords(r *bufio.Reader) (h snapshotHeader, recs []slot
 			// placeLocked analyses the documents again.
 			c.log.Info("saved lexical index not used; re-analysing the documents", "err", err)
 		} else {
-			lexLoaded = true
+			l.lexical = true
 		}
 		c.loadStats.Lexical = time.Since(lexStart)
 	}
-	return h, recs, g, gerr, lexLoaded, nil
+	return l, nil
 }
 
 func (c *Collection) writeGraph() error {
