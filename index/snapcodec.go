@@ -164,6 +164,10 @@ type snapReader struct {
 	r   *bufio.Reader
 	dim int
 	buf []byte
+	// keys interns field names: every document repeats them, and one
+	// string each instead of one per document saves an allocation per
+	// field (and the memory) on load.
+	keys map[string]string
 }
 
 var errBadTag = errors.New("unknown field value tag")
@@ -191,6 +195,25 @@ func (sr *snapReader) bytes() ([]byte, error) {
 func (sr *snapReader) str() (string, error) {
 	b, err := sr.bytes()
 	return string(b), err
+}
+
+// key reads a field name, interned.
+func (sr *snapReader) key() (string, error) {
+	b, err := sr.bytes()
+	if err != nil {
+		return "", err
+	}
+	if k, ok := sr.keys[string(b)]; ok {
+		return k, nil
+	}
+	if sr.keys == nil {
+		sr.keys = map[string]string{}
+	}
+	k := string(b)
+	if len(sr.keys) < 4096 { // a bound against pathological schemas
+		sr.keys[k] = k
+	}
+	return k, nil
 }
 
 func (sr *snapReader) time() (time.Time, error) {
@@ -240,7 +263,7 @@ func (sr *snapReader) record(vec []float32) (slotRecord, error) {
 	}
 	r.Fields = make(map[string]any, n)
 	for range n {
-		k, err := sr.str()
+		k, err := sr.key()
 		if err != nil {
 			return r, err
 		}
