@@ -131,8 +131,10 @@ type Collection struct {
 	pending   map[uint32][]float32
 	buildWake chan struct{}
 	lastApply atomic.Int64 // unix nanos of the last Apply, for the builder
-	buildStop chan struct{}
-	buildDone chan struct{}
+	// refreshing counts running Refresh calls; the builder waits for them.
+	refreshing atomic.Int32
+	buildStop  chan struct{}
+	buildDone  chan struct{}
 
 	loadStats LoadStats
 }

@@ -21,6 +21,11 @@ const refreshChunk = 4096
 // exactly until then. Writers wait for one chunk at a time, never for the
 // whole collection. It returns how many vectors changed.
 func (c *Collection) Refresh(ctx context.Context, derive func(fields []map[string]any, vecs [][]float32) error) (int, error) {
+	c.refreshing.Add(1)
+	defer func() {
+		c.refreshing.Add(-1)
+		c.wakeBuilder()
+	}()
 	changed := 0
 	buf := &refreshBuf{}
 	for next := 0; ; {
@@ -110,9 +115,6 @@ func (c *Collection) refreshChunk(first int, derive func([]map[string]any, [][]f
 		if !ok {
 			c.pending[ids[i]] = slices.Clone(moved[i])
 		}
-	}
-	if changed > 0 {
-		c.wakeBuilder()
 	}
 	return changed, next, nil
 }
