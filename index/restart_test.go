@@ -133,7 +133,7 @@ func TestRestartKeepsRecallOnNearDuplicates(t *testing.T) {
 	for _, v := range vecs {
 		setRecency(v, 0.6)
 	}
-	changed, err := c.Refresh(ctx, func(_ []map[string]any, vs [][]float32) error {
+	changed, err := c.Refresh(ctx, []Span{{Off: dim - 2, Len: 2}}, func(_ []map[string]any, vs [][]float32) error {
 		for _, v := range vs {
 			setRecency(v, 0.6)
 		}
@@ -363,7 +363,7 @@ func TestRefreshWhileSearchingAndApplying(t *testing.T) {
 		if round%2 == 1 {
 			delta = 1
 		}
-		if _, err := c.Refresh(ctx, func(_ []map[string]any, vs [][]float32) error {
+		if _, err := c.Refresh(ctx, []Span{{Off: 7, Len: 1}}, func(_ []map[string]any, vs [][]float32) error {
 			for _, v := range vs {
 				v[7] += delta
 			}

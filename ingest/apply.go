@@ -474,7 +474,14 @@ func (a *Applier) RefreshRecency(ctx context.Context) (int, error) {
 	if mask == nil {
 		return 0, nil
 	}
-	return a.coll.Refresh(ctx, func(docs []map[string]any, vecs [][]float32) error {
+	var spans []index.Span
+	for i, seg := range a.enc.Segments() {
+		if mask[i] {
+			spans = append(spans, index.Span{Off: seg.Offset, Len: seg.Dim})
+		}
+	}
+	// EncodeItems writes only the masked spaces' dimensions.
+	return a.coll.Refresh(ctx, spans, func(docs []map[string]any, vecs [][]float32) error {
 		return a.enc.EncodeItems(ctx, docs, vecs, mask)
 	})
 }

@@ -209,7 +209,7 @@ func bestOpen(dir string, dim, rounds int, dataBytes int64) (startupRun, error) 
 		// As tessera.Open does, the recency parts are recomputed; a day
 		// after the build, every one of them moves.
 		refreshStart := time.Now()
-		if _, err := c.Refresh(context.Background(), func(fields []map[string]any, vecs [][]float32) error {
+		if _, err := c.Refresh(context.Background(), []index.Span{{Off: dim - 2, Len: 2}}, func(fields []map[string]any, vecs [][]float32) error {
 			for i, f := range fields {
 				setRecencyPart(vecs[i], f["published"], refreshDay)
 			}

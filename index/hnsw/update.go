@@ -1,9 +1,8 @@
 package hnsw
 
 import (
-	"runtime"
+	"math"
 	"slices"
-	"sync"
 
 	"github.com/tessera-search/tessera/index/vec"
 )
@@ -33,59 +32,83 @@ func nudgeable(old, v []float32) bool {
 	return d <= nudgeMaxMove*nudgeMaxMove*n
 }
 
-// Nudge replaces the vectors of existing live ids in place, without
-// relinking, where each new vector is within nudgeMaxMove of its old one,
-// and reports for each id whether it did; the caller re-adds the others
-// (Add relinks them). The byte codes are computed first, on every core
-// and without the lock (they were 0.44 s of a 0.65 s refresh of 100k
-// vectors, one core); searches then wait only for the copies.
-func (g *Graph) Nudge(ids []uint32, vecs [][]float32) []bool {
-	done := make([]bool, len(ids))
-	var codes []int8
-	var scales []float32
-	if g.quantized() {
-		codes = make([]int8, len(ids)*g.dim)
-		scales = make([]float32, len(ids))
-		parallelChunks(len(ids), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if len(vecs[i]) == g.dim {
-					scales[i] = vec.QuantizeInt8(codes[i*g.dim:(i+1)*g.dim], vecs[i])
-				}
-			}
-		})
+// Span is a run of vector dimensions: Len of them from Off.
+type Span struct{ Off, Len int }
+
+// SetSpans writes part (the spans' values, concatenated) into v.
+func SetSpans(v []float32, spans []Span, part []float32) {
+	k := 0
+	for _, sp := range spans {
+		k += copy(v[sp.Off:sp.Off+sp.Len], part[k:])
 	}
+}
+
+// NudgeSpans replaces the dimensions in spans of existing live ids with
+// parts[i] (the spans' values, concatenated), in place and without
+// relinking, where the move is within nudgeMaxMove of the vector's
+// length, and reports for each id whether it did; the caller re-adds the
+// others (Add relinks them). Only the spans are written, and the byte
+// codes are recomputed only for them unless the vector's largest
+// magnitude changes: a recency refresh moves a few dimensions of each
+// vector, and whole-vector copies and re-quantisation made it cost as
+// much as the rest of a start at 476 dims. Searches wait while it writes.
+func (g *Graph) NudgeSpans(ids []uint32, spans []Span, parts [][]float32) []bool {
+	done := make([]bool, len(ids))
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i, id := range ids {
-		if int(id) >= len(g.state) || g.state[id] != slotLive || len(vecs[i]) != g.dim {
+		if int(id) >= len(g.state) || g.state[id] != slotLive {
 			continue
 		}
-		if nudgeable(g.vec(id), vecs[i]) {
-			copy(g.vec(id), vecs[i])
-			if codes != nil {
-				copy(g.code(id), codes[i*g.dim:(i+1)*g.dim])
-				g.scales[id] = scales[i]
-			}
-			done[i] = true
+		v, part := g.vec(id), parts[i]
+		var norm, move, spanMax, newMax float32
+		for _, x := range v {
+			norm += x * x
 		}
+		k := 0
+		for _, sp := range spans {
+			for _, x := range v[sp.Off : sp.Off+sp.Len] {
+				e := part[k] - x
+				move += e * e
+				spanMax = max(spanMax, absf32(x))
+				newMax = max(newMax, absf32(part[k]))
+				k++
+			}
+		}
+		if move > nudgeMaxMove*nudgeMaxMove*norm {
+			continue
+		}
+		if !g.quantized() {
+			SetSpans(v, spans, part)
+			done[i] = true
+			continue
+		}
+		// The scale is the largest magnitude over 127. When it lies
+		// outside the spans and the new values stay below it, the
+		// other dimensions' codes are unchanged.
+		var whole float32
+		for _, x := range v {
+			whole = max(whole, absf32(x))
+		}
+		SetSpans(v, spans, part)
+		if spanMax < whole && newMax <= whole && whole > 0 && whole <= math.MaxFloat32 {
+			inv := 127 / whole
+			code := g.code(id)
+			for _, sp := range spans {
+				for d := sp.Off; d < sp.Off+sp.Len; d++ {
+					code[d] = vec.QuantizeOne(v[d], inv)
+				}
+			}
+		} else {
+			g.scales[id] = vec.QuantizeInt8(g.code(id), v)
+		}
+		done[i] = true
 	}
 	return done
 }
 
-// parallelChunks runs fn over [0, n) in chunks on every core.
-func parallelChunks(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), (n+255)/256)
-	if workers <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += step {
-		wg.Go(func() { fn(lo, min(lo+step, n)) })
-	}
-	wg.Wait()
-}
+// absf32 is |x|; NaN stays NaN (and never compares greater).
+func absf32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // SameVector reports whether id is live with exactly vector v.
 func (g *Graph) SameVector(id uint32, v []float32) bool {
