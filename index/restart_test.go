@@ -88,7 +88,7 @@ func misses(t *testing.T, c *Collection, vecs [][]float32) int {
 // serve does) and re-upserting the same rows must find as many as
 // before. Re-linking every node on each barely changed vector (the old
 // path, nudgeMaxMove 0) raised the misses here from 0 to 1, then 5; with
-// Graph.Nudge they stay as they were. The refresh writes nothing to the
+// nudges (Graph.NudgeSpans, and Add for a barely moved vector) they stay as they were. The refresh writes nothing to the
 // WAL.
 func TestRestartKeepsRecallOnNearDuplicates(t *testing.T) {
 	if testing.Short() {

@@ -10,7 +10,7 @@ import (
 // Add inserts vec under id. Re-adding an id (live or deleted) replaces its
 // vector in place and relinks it: its own neighbour lists are rebuilt from a
 // fresh search, and links pointing at it stay as routing edges. A live id
-// whose vector barely moves keeps its lists (see Nudge).
+// whose vector barely moves keeps its lists (see nudgeMaxMove).
 // It returns an error when len(vec) differs from the graph's dimension.
 //
 // Inserts of new ids run concurrently with each other and with searches;

@@ -111,8 +111,8 @@ func (g *Graph) nudgeSpans(id uint32, spans []Span, part []float32) bool {
 	// Otherwise the whole vector is re-coded, with room for the spans to
 	// keep moving: a recency part rotates (cos, sin) pairs, so no element
 	// of it exceeds the part's length. Without that room a daily refresh
-	// re-coded about half the vectors every time (its cosines grow),
-	// 0.52 s of CPU at 100k×476; the codes lose at most a factor √2 of
+	// re-coded about half the vectors every time (its cosines grow):
+	// 0.52 s of CPU over three refreshes of 100k×476 vectors; the codes lose at most a factor √2 of
 	// resolution, and a scan re-scores its candidates exactly anyway.
 	var m, spanSq float32
 	for _, x := range v {
