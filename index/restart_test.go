@@ -87,9 +87,9 @@ func misses(t *testing.T, c *Collection, vecs [][]float32) int {
 // graceful restart (with the recency parts refreshed a day later, as
 // serve does) and re-upserting the same rows must find as many as
 // before. Re-linking every node on each barely changed vector (the old
-// path, nudgeMaxMove 0) raised the misses here from 0 to 1, then 5; with
-// nudges (Graph.NudgeSpans, and Add for a barely moved vector) they stay as they were. The refresh writes nothing to the
-// WAL.
+// path, nudgeMaxMove 0) raised the misses here from 0 to 1, then 5;
+// with nudges (Graph.NudgeSpans, and Add for a barely moved vector) they
+// stay as they were. The refresh writes nothing to the WAL.
 func TestRestartKeepsRecallOnNearDuplicates(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 3,000-row graph three times; skipped with -short")
