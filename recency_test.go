@@ -179,3 +179,77 @@ func TestRestartRefreshesRecencyWithoutLogging(t *testing.T) {
 		db.Close()
 	}
 }
+
+// TestRestartKeepsExactTitleRecall is issue #17's restart check end to
+// end: 3,000 near-duplicate titles, each searched for exactly. A graceful
+// restart a day later (recency recomputed, lexical index read back from
+// the snapshot) and re-upserting every row must find exactly the rows
+// found before.
+func TestRestartKeepsExactTitleRecall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ingests and searches 3,000 rows three times; skipped with -short")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	var now atomic.Int64
+	t0 := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	open := func() *tessera.DB {
+		db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Schema: []byte(recencySchema), Clock: clock, NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	colours := []string{"red", "blue", "green", "black", "white"}
+	events := make([]ingest.Event, 3000)
+	for i := range events {
+		title := fmt.Sprintf("stainless steel water bottle %s 750 ml model %04d", colours[i%len(colours)], i)
+		events[i] = ingest.Event{Op: "upsert", ID: fmt.Sprintf("b%d", i), Fields: map[string]any{
+			"title": title, "published": t0.Add(-time.Duration(i%200) * time.Hour).Format(time.RFC3339)}}
+	}
+	found := func(db *tessera.DB) map[string]bool {
+		out := map[string]bool{}
+		for _, ev := range events {
+			for _, r := range search(t, db, query.Request{Text: ev.Fields["title"].(string)}).Results {
+				if r.ID == ev.ID {
+					out[ev.ID] = true
+				}
+			}
+		}
+		return out
+	}
+	db := open()
+	for lo := 0; lo < len(events); lo += 500 {
+		if _, err := db.Applier.Apply(ctx, events[lo:lo+500]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Collection.WaitIndexed(time.Minute)
+	before := found(db)
+	if err := db.Collection.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	now.Store(t0.Add(24 * time.Hour).UnixNano())
+	db = open()
+	defer db.Close()
+	afterRestart := found(db)
+	if _, err := db.Applier.Apply(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	db.Collection.WaitIndexed(time.Minute)
+	afterUpsert := found(db)
+	t.Logf("exact-title searches finding their row: %d of %d before, %d after a restart a day later, %d after re-upserting every row",
+		len(before), len(events), len(afterRestart), len(afterUpsert))
+	if len(before) < len(events)*9/10 {
+		t.Fatalf("only %d of %d exact-title searches find their row before the restart", len(before), len(events))
+	}
+	for id := range before {
+		if !afterRestart[id] || !afterUpsert[id] {
+			t.Fatalf("%s was found before the restart, after it %v, after re-upserting %v", id, afterRestart[id], afterUpsert[id])
+		}
+	}
+}
