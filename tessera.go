@@ -218,6 +218,12 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		a.Collection.Close()
 		return nil, err
 	}
+	// Recency parts are kept in memory only (RefreshRecency): every
+	// process recomputes them from the stored times after opening.
+	if _, err := a.Applier.RefreshRecency(ctx); err != nil {
+		a.Collection.Close()
+		return nil, fmt.Errorf("refresh recency: %w", err)
+	}
 	a.Engine = query.NewEngine(a.Encoder, a.Collection, query.NewParser(a.Encoder, o.LLM))
 	if o.Store != "" {
 		if err := a.openStore(ctx, o); err != nil {

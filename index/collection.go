@@ -131,9 +131,28 @@ type Collection struct {
 	pending   map[uint32][]float32
 	buildWake chan struct{}
 	lastApply atomic.Int64 // unix nanos of the last Apply, for the builder
-	buildStop chan struct{}
-	buildDone chan struct{}
+	// refreshing counts running Refresh calls; the builder waits for them.
+	refreshing atomic.Int32
+	buildStop  chan struct{}
+	buildDone  chan struct{}
+
+	loadStats LoadStats
 }
+
+// LoadStats is where Open spent its time, for start-up benchmarks and the
+// "collection loaded" log line.
+type LoadStats struct {
+	Check   time.Duration // the snapshot's checksum pass
+	Records time.Duration // decoding the snapshot's documents
+	Graph   time.Duration // reading the saved graph
+	Place   time.Duration // checking the graph's vectors, restoring slots and filter columns
+	Lexical time.Duration // rebuilding the lexical index
+	WAL     time.Duration // replaying the write-ahead log
+	Total   time.Duration
+}
+
+// LoadStats reports where Open spent its time.
+func (c *Collection) LoadStats() LoadStats { return c.loadStats }
 
 // Open loads the collection in dir (creating it when empty): the last
 // snapshot, then every intact WAL batch on top of it.
@@ -168,6 +187,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
 	}
+	walStart := time.Now()
 	w, err := openWAL(filepath.Join(dir, "wal.log"), opts, log)
 	if err != nil {
 		return nil, err
@@ -195,10 +215,16 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		w.close()
 		return nil, err
 	}
+	c.loadStats.WAL = time.Since(walStart)
+	c.loadStats.Total = time.Since(start)
 	go c.buildLoop()
 	c.wakeBuilder()
 	if c.Len() > 0 || n > 0 {
-		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", time.Since(start).Round(time.Millisecond).String())
+		ls := c.loadStats
+		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", ls.Total.Round(time.Millisecond).String(),
+			"snapshot_check", ls.Check.Round(time.Millisecond).String(), "snapshot_records", ls.Records.Round(time.Millisecond).String(),
+			"graph", ls.Graph.Round(time.Millisecond).String(), "place", ls.Place.Round(time.Millisecond).String(),
+			"lexical", ls.Lexical.Round(time.Millisecond).String(), "wal_replay", ls.WAL.Round(time.Millisecond).String(), "pending", c.Pending())
 	}
 	return c, nil
 }

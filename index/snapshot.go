@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
@@ -23,7 +24,9 @@ import (
 const (
 	snapshotFile  = "snapshot.bin"
 	graphFile     = "graph.bin"
-	snapshotMagic = "TSNAP003"
+	snapshotMagic = "TSNAP004"
+	// snapshotMagicV3 is the gob-encoded format before 4; it still loads.
+	snapshotMagicV3 = "TSNAP003"
 )
 
 // snapRecord is a record with the graph slot it occupies, so a saved graph
@@ -93,24 +96,42 @@ func (c *Collection) snapshotLocked() error {
 	return nil
 }
 
+// writeSnapshot writes format 4: the magic, a length-prefixed gob
+// header, the documents (snapcodec.go), then the lexical index (a byte 1
+// and the index, or 0 without one). c.mu must be held.
 func (c *Collection) writeSnapshot(w io.Writer) error {
-	if _, err := io.WriteString(w, snapshotMagic); err != nil {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString(snapshotMagic)
+	var hb bytes.Buffer
+	if err := gob.NewEncoder(&hb).Encode(snapshotHeader{Dim: c.dim, Count: len(c.slots), Meta: c.meta, Tombs: c.tombs, Updated: c.updated}); err != nil {
 		return err
 	}
-	enc := gob.NewEncoder(w)
-	if err := enc.Encode(snapshotHeader{Dim: c.dim, Count: len(c.slots), Meta: c.meta, Tombs: c.tombs, Updated: c.updated}); err != nil {
-		return err
-	}
+	sw := &snapWriter{w: bw}
+	sw.uvarint(uint64(hb.Len()))
+	bw.Write(hb.Bytes())
+	scratch := make([]float32, c.dim)
 	for s, id := range c.ids {
 		if id == "" {
 			continue
 		}
-		r := snapRecord{Rec: toWire(Record{ID: id, Fields: c.docs[s], Vector: c.vectorLocked(uint32(s)), Version: c.vers[s], TS: c.times[s]}), Slot: uint32(s)}
-		if err := enc.Encode(&r); err != nil {
+		v, ok := c.pending[uint32(s)]
+		if !ok {
+			v = scratch
+			c.graph.VisitVectors([]uint32{uint32(s)}, func(_ int, gv []float32) { copy(scratch, gv) })
+		}
+		if err := sw.record(uint32(s), id, c.docs[s], v, c.vers[s], c.times[s]); err != nil {
 			return fmt.Errorf("record %q: %w", id, err)
 		}
 	}
-	return nil
+	if c.lex == nil {
+		bw.WriteByte(0)
+	} else {
+		bw.WriteByte(1)
+		if err := c.lex.WriteTo(bw); err != nil {
+			return fmt.Errorf("lexical index: %w", err)
+		}
+	}
+	return bw.Flush()
 }
 
 // ErrCorrupt marks a snapshot that failed its checks.
@@ -141,6 +162,7 @@ func (c *Collection) loadSnapshot() error {
 	if string(trailer[4:]) != "TEND" {
 		return fmt.Errorf("snapshot %s: %w: truncated (no end marker)", path, ErrCorrupt)
 	}
+	checkStart := time.Now()
 	crc := crc32.New(castagnoli)
 	if _, err := io.Copy(crc, io.NewSectionReader(f, 0, size-8)); err != nil {
 		return fmt.Errorf("snapshot %s: %w", path, err)
@@ -148,54 +170,68 @@ func (c *Collection) loadSnapshot() error {
 	if crc.Sum32() != binary.LittleEndian.Uint32(trailer[:4]) {
 		return fmt.Errorf("snapshot %s: %w: checksum mismatch", path, ErrCorrupt)
 	}
+	c.loadStats.Check = time.Since(checkStart)
 	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size-8), 1<<20)
 	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != snapshotMagic {
+	if _, err := io.ReadFull(r, magic); err != nil || (string(magic) != snapshotMagic && string(magic) != snapshotMagicV3) {
 		return fmt.Errorf("snapshot %s: %w: not a Tessera snapshot (magic %q)", path, ErrCorrupt, magic)
-	}
-	dec := gob.NewDecoder(r)
-	var h snapshotHeader
-	if err := dec.Decode(&h); err != nil {
-		return fmt.Errorf("snapshot %s: %w: header: %v", path, ErrCorrupt, err)
-	}
-	if h.Dim != c.dim {
-		return fmt.Errorf("snapshot %s: vectors have %d dims, the schema makes %d: the schema changed; remove the data directory or re-ingest", path, h.Dim, c.dim)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	recs := make([]slotRecord, h.Count)
-	for i := range recs {
-		var sr snapRecord
-		if err := dec.Decode(&sr); err != nil {
-			return fmt.Errorf("snapshot %s: %w: record %d of %d: %v", path, ErrCorrupt, i+1, h.Count, err)
+	var l loaded
+	if string(magic) == snapshotMagicV3 {
+		l, err = c.readRecordsV3(r)
+		if err == nil {
+			l.graph, l.graphErr = c.timedReadGraph()
 		}
-		recs[i] = slotRecord{Record: fromWire(sr.Rec), Slot: sr.Slot}
+	} else {
+		l, err = c.readRecords(r)
 	}
-	g, err := c.readGraph()
-	var stale map[uint32]bool
-	if err == nil {
-		// The graph may have been saved before the builder caught up: slots
-		// whose vector it lacks or holds stale go back to pending. A graph
-		// holding live vectors the snapshot does not is not used.
-		stale = map[uint32]bool{}
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	h, recs, g, gerr, lexLoaded := l.header, l.recs, l.graph, l.graphErr, l.lexical
+	phase := time.Now()
+	stale := map[uint32]bool{}
+	if gerr == nil {
+		// The graph may have been saved before the builder caught up, or
+		// after this snapshot by a save that a crash cut short before
+		// the snapshot's (#17: kill between the two). Slots whose vector
+		// it lacks or holds differently go back to pending (the WAL
+		// replays what changed since); vectors it holds for slots the
+		// snapshot does not are deleted from it below.
 		for _, r := range recs {
-			if !slices.Equal(g.Vector(r.Slot), r.Vector) {
+			if r.Vector != nil && !g.SameVector(r.Slot, r.Vector) {
 				stale[r.Slot] = true
 			}
 		}
-		if extra := g.Len() - (len(recs) - len(stale)); extra > 0 {
-			err = fmt.Errorf("graph holds %d vectors the snapshot does not", extra)
+		if len(stale) > len(recs)/2 && len(stale) > 1000 {
+			gerr = fmt.Errorf("graph differs from the snapshot in %d of %d vectors", len(stale), len(recs))
 		}
 	}
-	if err != nil {
-		c.log.Warn("saved graph not used; rebuilding the index from the snapshot's vectors in the background", "err", err)
+	if gerr != nil {
+		if !errors.Is(gerr, os.ErrNotExist) || len(recs) > 0 {
+			c.log.Warn("saved graph not used; rebuilding the index from the snapshot's vectors in the background", "err", gerr)
+		}
+		if c.lex != nil && lexLoaded {
+			c.lex = lexical.New(c.lex.Fields())
+		}
 		for _, r := range recs {
+			if r.Vector == nil && g != nil {
+				r.Vector = g.Vector(r.Slot) // read as the graph's copy
+			}
 			c.applyLocked(r.Record)
 		}
 	} else {
 		c.graph = g
-		c.placeLocked(recs, stale)
+		c.placeLocked(recs, stale, lexLoaded)
+		for _, id := range g.LiveIDs() {
+			if int(id) >= len(c.ids) || c.ids[id] == "" {
+				g.Delete(id)
+			}
+		}
 	}
+	c.loadStats.Place = time.Since(phase) - c.loadStats.Lexical
 	if h.Meta != nil {
 		c.meta = h.Meta
 	}
@@ -206,6 +242,108 @@ func (c *Collection) loadSnapshot() error {
 	}
 	c.updated = h.Updated
 	return nil
+}
+
+// timedReadGraph is readGraph with its time kept for LoadStats.
+func (c *Collection) timedReadGraph() (*hnsw.Graph, error) {
+	start := time.Now()
+	g, err := c.readGraph()
+	c.loadStats.Graph = time.Since(start)
+	return g, err
+}
+
+// loaded is what a snapshot load read: the header, the documents (a nil
+// vector where the graph's copy is the same), the saved graph or why it
+// cannot be used, and whether the lexical index was read into c.lex.
+type loaded struct {
+	header   snapshotHeader
+	recs     []slotRecord
+	graph    *hnsw.Graph
+	graphErr error
+	lexical  bool
+}
+
+// readRecordsV3 reads a format 3 (gob) snapshot's header and documents.
+func (c *Collection) readRecordsV3(r io.Reader) (loaded, error) {
+	var l loaded
+	dec := gob.NewDecoder(r)
+	if err := dec.Decode(&l.header); err != nil {
+		return l, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	if l.header.Dim != c.dim {
+		return l, dimChanged(l.header.Dim, c.dim)
+	}
+	start := time.Now()
+	l.recs = make([]slotRecord, l.header.Count)
+	for i := range l.recs {
+		var sr snapRecord
+		if err := dec.Decode(&sr); err != nil {
+			return l, fmt.Errorf("%w: record %d of %d: %v", ErrCorrupt, i+1, l.header.Count, err)
+		}
+		l.recs[i] = slotRecord{Record: fromWire(sr.Rec), Slot: sr.Slot}
+	}
+	c.loadStats.Records = time.Since(start)
+	return l, nil
+}
+
+func dimChanged(saved, want int) error {
+	return fmt.Errorf("vectors have %d dims, the schema makes %d: the schema changed; remove the data directory or re-ingest", saved, want)
+}
+
+// readRecords reads a format 4 snapshot: the header, the saved graph
+// (first, so that each document's vector is compared with the graph's as
+// it is read and kept only when they differ), the documents and the
+// lexical index.
+func (c *Collection) readRecords(r *bufio.Reader) (loaded, error) {
+	var l loaded
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > 1<<31 {
+		return l, fmt.Errorf("%w: header length: %v", ErrCorrupt, err)
+	}
+	hb := make([]byte, n)
+	if _, err := io.ReadFull(r, hb); err != nil {
+		return l, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	if err := gob.NewDecoder(bytes.NewReader(hb)).Decode(&l.header); err != nil {
+		return l, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	if l.header.Dim != c.dim {
+		return l, dimChanged(l.header.Dim, c.dim)
+	}
+	l.graph, l.graphErr = c.timedReadGraph()
+	start := time.Now()
+	l.recs = make([]slotRecord, l.header.Count)
+	sr := &snapReader{r: r, dim: c.dim}
+	scratch := make([]float32, c.dim)
+	for i := range l.recs {
+		rec, err := sr.record(scratch)
+		if err != nil {
+			return l, fmt.Errorf("%w: record %d of %d: %v", ErrCorrupt, i+1, l.header.Count, err)
+		}
+		if l.graphErr == nil && l.graph.SameVector(rec.Slot, scratch) {
+			rec.Vector = nil // the graph's copy is the vector
+		} else {
+			rec.Vector = slices.Clone(scratch)
+		}
+		l.recs[i] = rec
+	}
+	c.loadStats.Records = time.Since(start)
+	flag, err := r.ReadByte()
+	if err != nil {
+		return l, fmt.Errorf("%w: lexical index: %v", ErrCorrupt, err)
+	}
+	if flag == 1 && c.lex != nil {
+		lexStart := time.Now()
+		if err := c.lex.ReadFrom(r); err != nil {
+			// Other text fields than when saved (a schema change):
+			// placeLocked analyses the documents again.
+			c.log.Info("saved lexical index not used; re-analysing the documents", "err", err)
+		} else {
+			l.lexical = true
+		}
+		c.loadStats.Lexical = time.Since(lexStart)
+	}
+	return l, nil
 }
 
 func (c *Collection) writeGraph() error {
@@ -258,7 +396,8 @@ func (c *Collection) placeLexicalLocked(recs []slotRecord) {
 }
 
 // placeLocked restores documents into the slots they had when saved.
-func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
+// lexLoaded says the lexical index was read with the snapshot.
+func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool, lexLoaded bool) {
 	n := 0
 	for _, r := range recs {
 		n = max(n, int(r.Slot)+1)
@@ -267,6 +406,7 @@ func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 	c.alive = bitset.New(uint(n))
 	c.docs = make([]map[string]any, n)
 	c.vers = make([]int64, n)
+	c.slots = make(map[string]uint32, len(recs))
 	c.times = make([]time.Time, n)
 	for _, r := range recs {
 		c.ids[r.Slot], c.docs[r.Slot], c.vers[r.Slot], c.times[r.Slot] = r.ID, r.Fields, r.Version, r.TS
@@ -277,7 +417,11 @@ func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool) {
 			c.pending[r.Slot] = r.Vector
 		}
 	}
-	c.placeLexicalLocked(recs)
+	if !lexLoaded {
+		lexStart := time.Now()
+		c.placeLexicalLocked(recs)
+		c.loadStats.Lexical = time.Since(lexStart)
+	}
 	c.free = c.free[:0]
 	for s, id := range c.ids {
 		if id == "" {

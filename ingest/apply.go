@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -490,60 +489,42 @@ func (a *Applier) applyWithMeta(ctx context.Context, events []Event, extra map[s
 	return a.commit(ctx, items, extra)
 }
 
-// RefreshRecency re-encodes the recency parts of every document through the
-// apply path: recency item parts go stale as time passes.
+// RefreshRecency re-encodes the recency parts of every document, which go
+// stale as time passes, and returns how many changed. They are a pure
+// function of a stored field and the clock, so they are rewritten in
+// memory only (index.Collection.Refresh): nothing is logged, and each
+// start recomputes them. A restart therefore costs no WAL rewrite of the
+// collection, and a vector whose recency part barely moved keeps its
+// place in the graph. Writers wait for at most one chunk of documents.
 func (a *Applier) RefreshRecency(ctx context.Context) (int, error) {
 	a = a.current()
 	mask := a.enc.RecencySpaces()
 	if mask == nil {
 		return 0, nil
 	}
-	var ids []string
-	a.coll.Each(func(r index.Record) bool {
-		ids = append(ids, r.ID)
-		return true
-	})
-	sort.Strings(ids)
-	const batch = 1024
-	n := 0
-	for start := 0; start < len(ids); start += batch {
-		if err := a.refreshBatch(ctx, ids[start:min(start+batch, len(ids))], mask); err != nil {
-			return n, err
+	var spans []index.Span
+	for i, seg := range a.enc.Segments() {
+		if mask[i] {
+			spans = append(spans, index.Span{Off: seg.Offset, Len: seg.Dim})
 		}
-		n += min(batch, len(ids)-start)
 	}
-	return n, nil
+	// EncodeItems writes only the masked spaces' dimensions.
+	n, err := a.coll.Refresh(ctx, spans, func(docs []map[string]any, vecs [][]float32) error {
+		if a.next.Load() != nil {
+			return errSwitched
+		}
+		return a.enc.EncodeItems(ctx, docs, vecs, mask)
+	})
+	if errors.Is(err, errSwitched) {
+		// The schema was switched meanwhile: the new applier's collection
+		// is the one searched, and it refreshes its own.
+		return n, nil
+	}
+	return n, err
 }
 
-// refreshBatch re-reads and re-encodes under the commit lock, so a newer
-// event cannot be overwritten by a refresh of the document it replaced.
-func (a *Applier) refreshBatch(ctx context.Context, ids []string, mask []bool) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.next.Load() != nil {
-		return nil // switched to a new schema, whose applier refreshes its own
-	}
-	docs := make([]map[string]any, 0, len(ids))
-	vecs := make([][]float32, 0, len(ids))
-	recs := make([]index.Record, 0, len(ids))
-	for _, id := range ids {
-		r, ok := a.coll.Get(id)
-		if !ok {
-			continue
-		}
-		docs = append(docs, r.Fields)
-		vecs = append(vecs, append([]float32(nil), r.Vector...))
-		recs = append(recs, index.Record{ID: r.ID, Fields: r.Fields, TS: r.TS})
-	}
-	if err := a.enc.EncodeItems(ctx, docs, vecs, mask); err != nil {
-		return err
-	}
-	for i := range recs {
-		recs[i].Vector = vecs[i]
-	}
-	_, err := a.coll.Apply(ctx, recs, nil)
-	return err
-}
+// errSwitched stops a refresh of a collection a schema switch replaced.
+var errSwitched = errors.New("ingest: switched to a new schema")
 
 // EncodeOnly cleans and encodes rows (raw values by field name) without
 // storing them. Rejected rows get nil vectors and their problems. Rows with

@@ -3,7 +3,7 @@
 // a binary of its own so that the tessera server links none of the
 // benchmarks' baselines and dataset readers.
 //
-//	tessera-bench index|ingest|query|stream|load|relevance [flags]
+//	tessera-bench index|ingest|query|stream|load|relevance|startup [flags]
 //
 // "tessera-bench help NAME" or "tessera-bench NAME -h" prints a
 // benchmark's flags and examples.
@@ -26,12 +26,12 @@ import (
 func main() { cli.Main("tessera-bench", run) }
 
 // benchmarks lists the benchmarks in the order the usage shows them.
-var benchmarks = []string{"index", "ingest", "query", "stream", "load", "relevance"}
+var benchmarks = []string{"index", "ingest", "query", "stream", "load", "relevance", "startup"}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		writeUsage(stderr)
-		return errors.New("no benchmark (want index, ingest, query, stream, load or relevance)")
+		return errors.New("no benchmark (want index, ingest, query, stream, load, relevance or startup)")
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
@@ -55,9 +55,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return benchLoadCmd(ctx, args[1:], stdout)
 	case "relevance":
 		return benchRelevanceCmd(ctx, args[1:], stdout)
+	case "startup":
+		return benchStartupCmd(ctx, args[1:], stdout)
 	}
 	writeUsage(stderr)
-	return fmt.Errorf("unknown benchmark %q (want index, ingest, query, stream, load or relevance)", args[0])
+	return fmt.Errorf("unknown benchmark %q (want index, ingest, query, stream, load, relevance or startup)", args[0])
 }
 
 func writeUsage(w io.Writer) {
@@ -105,6 +107,12 @@ var helps = map[string]cli.Help{
 		Summary:  "NDCG@10 on judged queries",
 		About:    `Runs the judged query sets through the real engine and scores each with NDCG@10.`,
 		Examples: "tessera-bench relevance --set demo\ntessera-bench relevance --set amazon --explain all",
+	},
+	"startup": {
+		Usage:    "startup [--rows N] [--dim D] [--wal-rows K] [--dir DIR] [flags]",
+		Summary:  "restart: open to ready",
+		About:    `Builds a collection of synthetic documents once (reused from --dir), then times opening it to answering searches after a clean stop and after a crash that left K rows in the write-ahead log, and checks that start-up writes nothing to the log.`,
+		Examples: "tessera-bench startup --rows 100000\ntessera-bench startup --rows 1000000 --dir /tmp/startup-1m --rounds 1",
 	},
 }
 

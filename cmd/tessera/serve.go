@@ -92,11 +92,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := a.LoadDemo(ctx); err != nil {
 		return err
 	}
-	if n, err := a.Applier.RefreshRecency(ctx); err != nil {
-		return fmt.Errorf("refresh recency: %w", err)
-	} else if n > 0 {
-		logger.Info("re-encoded recency parts", "documents", n)
-	}
 
 	// Background work lives until the server has drained.
 	work, stopWork := context.WithCancel(context.Background())

@@ -9,7 +9,8 @@ import (
 
 // Add inserts vec under id. Re-adding an id (live or deleted) replaces its
 // vector in place and relinks it: its own neighbour lists are rebuilt from a
-// fresh search, and links pointing at it stay as routing edges.
+// fresh search, and links pointing at it stay as routing edges. A live id
+// whose vector barely moves keeps its lists (see nudgeMaxMove).
 // It returns an error when len(vec) differs from the graph's dimension.
 //
 // Inserts of new ids run concurrently with each other and with searches;
@@ -71,6 +72,11 @@ func (g *Graph) upsert(id uint32, v []float32) {
 		g.deleted.Add(-1)
 		g.live.Add(1)
 		g.state[id] = slotLive
+	case slotLive:
+		if nudgeable(g.vec(id), v) {
+			g.setVec(id, v) // its lists still fit (see nudgeMaxMove)
+			return
+		}
 	}
 	g.setVec(id, v)
 	g.relink(b, id)

@@ -275,3 +275,12 @@ func (x *Index) Bytes() int64 {
 	}
 	return n
 }
+
+// Fields returns the indexed field names, in order.
+func (x *Index) Fields() []string {
+	out := make([]string, len(x.fields))
+	for i, f := range x.fields {
+		out[i] = f.name
+	}
+	return out
+}

@@ -23,16 +23,22 @@ func QuantizeInt8(dst []int8, v []float32) float32 {
 	inv := 127 / m
 	dst = dst[:len(v)]
 	for i, x := range v {
-		// Round half away from zero in float32, without a float64
-		// round trip through math.Round.
-		y := x * inv
-		if y >= 0 {
-			dst[i] = int8(y + 0.5)
-		} else {
-			dst[i] = int8(y - 0.5)
-		}
+		dst[i] = QuantizeOne(x, inv)
 	}
 	return m / 127
+}
+
+// QuantizeOne is one element's code under QuantizeInt8 with inv = 127/m,
+// m the vector's largest magnitude: a caller that changes a few elements
+// without changing m re-codes just those.
+func QuantizeOne(x, inv float32) int8 {
+	// Round half away from zero in float32, without a float64 round trip
+	// through math.Round.
+	y := x * inv
+	if y >= 0 {
+		return int8(y + 0.5)
+	}
+	return int8(y - 0.5)
 }
 
 // DotInt8 returns the inner product of the float query q with the

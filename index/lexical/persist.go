@@ -1,0 +1,191 @@
+package lexical
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// Persisting the index lets a restart skip re-analysing every document:
+// at 100k three-word titles the analysis took 0.7–0.8 s of a 2.0 s open
+// (tessera-bench startup), and it grows with text length. The forward
+// index is written slot by slot; postings are rebuilt from it on load.
+
+// WriteTo writes the index: its terms, then each field's per-slot terms
+// with their weights and lengths.
+func (x *Index) WriteTo(w *bufio.Writer) error {
+	var buf []byte
+	uv := func(v uint64) {
+		buf = binary.AppendUvarint(buf[:0], v)
+		w.Write(buf)
+	}
+	terms := make([]string, len(x.dict))
+	for t, id := range x.dict {
+		terms[id] = t
+	}
+	uv(uint64(len(terms)))
+	for _, t := range terms {
+		uv(uint64(len(t)))
+		w.WriteString(t)
+	}
+	uv(uint64(len(x.fields)))
+	uv(uint64(len(x.live)))
+	for _, l := range x.live {
+		if l {
+			w.WriteByte(1)
+		} else {
+			w.WriteByte(0)
+		}
+	}
+	for fi := range x.fields {
+		f := &x.fields[fi]
+		uv(uint64(len(f.name)))
+		w.WriteString(f.name)
+		for s := range x.live {
+			var fw []entry
+			var n uint32
+			if s < len(f.fwd) {
+				fw, n = f.fwd[s], f.lens[s]
+			}
+			uv(uint64(n))
+			if n == 0 {
+				continue
+			}
+			uv(uint64(len(fw)))
+			prev := uint32(0)
+			for _, e := range fw {
+				uv(uint64(e.term - prev)) // sorted by term
+				prev = e.term
+				buf = binary.LittleEndian.AppendUint32(buf[:0], math.Float32bits(e.tf))
+				w.Write(buf)
+			}
+		}
+	}
+	return nil
+}
+
+// ErrMismatch is returned by ReadFrom when the saved index has other
+// fields than x.
+var ErrMismatch = errors.New("lexical index fields differ")
+
+// ReadFrom replaces x's contents with an index written by WriteTo; x must
+// have been made by New with the same fields.
+func (x *Index) ReadFrom(r *bufio.Reader) error {
+	uv := func() (uint64, error) { return binary.ReadUvarint(r) }
+	var buf []byte
+	str := func() (string, error) {
+		n, err := uv()
+		if err != nil {
+			return "", err
+		}
+		if n > 1<<24 {
+			return "", fmt.Errorf("term of %d bytes", n)
+		}
+		if uint64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return "", err
+		}
+		return string(buf), nil
+	}
+	nt, err := uv()
+	if err != nil {
+		return err
+	}
+	if nt > 1<<31 {
+		return fmt.Errorf("%d terms", nt)
+	}
+	dict := make(map[string]uint32, nt)
+	var keys int64
+	for id := range uint32(nt) {
+		t, err := str()
+		if err != nil {
+			return err
+		}
+		dict[t] = id
+		keys += int64(len(t))
+	}
+	nf, err := uv()
+	if err != nil {
+		return err
+	}
+	if nf != uint64(len(x.fields)) {
+		return fmt.Errorf("%w: saved %d, want %d", ErrMismatch, nf, len(x.fields))
+	}
+	ns, err := uv()
+	if err != nil {
+		return err
+	}
+	if ns > 1<<32 {
+		return fmt.Errorf("%d slots", ns)
+	}
+	live := make([]bool, ns)
+	n := 0
+	for s := range live {
+		b, err := r.ReadByte()
+		if err != nil {
+			return err
+		}
+		live[s] = b == 1
+		if live[s] {
+			n++
+		}
+	}
+	fields := make([]field, len(x.fields))
+	for fi := range fields {
+		name, err := str()
+		if err != nil {
+			return err
+		}
+		if name != x.fields[fi].name {
+			return fmt.Errorf("%w: saved %q, want %q", ErrMismatch, name, x.fields[fi].name)
+		}
+		f := field{name: name, post: make([][]posting, nt), fwd: make([][]entry, ns), lens: make([]uint32, ns)}
+		for s := range uint32(ns) {
+			length, err := uv()
+			if err != nil {
+				return err
+			}
+			if length == 0 {
+				continue
+			}
+			ne, err := uv()
+			if err != nil {
+				return err
+			}
+			if ne > nt {
+				return fmt.Errorf("slot %d has %d terms of %d", s, ne, nt)
+			}
+			fw := make([]entry, ne)
+			term := uint64(0)
+			var tf [4]byte
+			for i := range fw {
+				d, err := uv()
+				if err != nil {
+					return err
+				}
+				term += d
+				if term >= nt {
+					return fmt.Errorf("slot %d: term %d of %d", s, term, nt)
+				}
+				if _, err := io.ReadFull(r, tf[:]); err != nil {
+					return err
+				}
+				e := entry{term: uint32(term), pos: uint32(len(f.post[term])), tf: math.Float32frombits(binary.LittleEndian.Uint32(tf[:]))}
+				f.post[term] = append(f.post[term], posting{s, e.tf})
+				fw[i] = e
+			}
+			f.fwd[s], f.lens[s] = fw, uint32(length)
+			f.docs++
+			f.total += int64(length)
+		}
+		fields[fi] = f
+	}
+	x.fields, x.dict, x.keys, x.live, x.n = fields, dict, keys, live, n
+	return nil
+}
