@@ -56,17 +56,12 @@ type Options struct {
 	FaultHook func(op string) error
 }
 
-// Filter selects documents during a search.
-type Filter func(id string, fields map[string]any) bool
-
 // SearchOptions tune one search.
 type SearchOptions struct {
-	// Filter selects documents by their fields, one call per row. Select
-	// does the same faster: it is given the collection's slot-indexed field
+	// Select filters: it is given the collection's slot-indexed field
 	// columns and sets in sel the bits of the slots that pass (sel is
 	// sized for every slot), so a filter is evaluated column by column
 	// and a search that scans visits only the passing rows.
-	Filter Filter
 	Select func(cols Columns, sel *bitset.BitSet)
 	// Exclude drops one id from the results (more like this).
 	Exclude string

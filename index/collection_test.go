@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bits-and-blooms/bitset"
 )
 
 func vec3(a, b, c float32) []float32 { return []float32{a, b, c} }
@@ -45,7 +47,7 @@ func TestApplySearchAndOrdering(t *testing.T) {
 	if len(hits) != 2 || hits[0].ID != "a" || hits[1].ID != "c" {
 		t.Fatalf("hits %+v", hits)
 	}
-	hits, _ = c.Search(context.Background(), vec3(1, 0.1, 0), 10, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["n"].(float64) > 2 }})
+	hits, _ = c.Search(context.Background(), vec3(1, 0.1, 0), 10, SearchOptions{Select: valuesWhere("n", func(v any) bool { n, ok := v.(float64); return ok && n > 2 })})
 	if len(hits) != 1 || hits[0].ID != "c" {
 		t.Fatalf("filtered hits %+v", hits)
 	}
@@ -116,5 +118,16 @@ func TestCorruptSnapshotIsReported(t *testing.T) {
 	os.WriteFile(path, data[:len(data)/2], 0o644)
 	if _, err := Open(dir, 3, Options{}); err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Fatalf("want a truncation error, got %v", err)
+	}
+}
+
+// valuesWhere is a Select over one field's stored values, for tests.
+func valuesWhere(field string, keep func(any) bool) func(Columns, *bitset.BitSet) {
+	return func(cols Columns, sel *bitset.BitSet) {
+		for s, v := range cols.Values(field) {
+			if keep(v) {
+				sel.Set(uint(s))
+			}
+		}
 	}
 }

@@ -123,7 +123,7 @@ func TestConcurrentSearchAndApply(t *testing.T) {
 					return
 				default:
 				}
-				hits, err := c.Search(context.Background(), q, 5, SearchOptions{Filter: func(id string, f map[string]any) bool { return f["i"].(float64) >= 0 }})
+				hits, err := c.Search(context.Background(), q, 5, SearchOptions{Select: valuesWhere("i", func(v any) bool { n, ok := v.(float64); return ok && n >= 0 })})
 				if err != nil || len(hits) == 0 {
 					t.Errorf("search: %v %d", err, len(hits))
 					return

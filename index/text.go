@@ -414,14 +414,9 @@ func (c *Collection) planLocked(opt SearchOptions) filterPlan {
 		p.passing = int(allow.Count())
 		p.pass = func(s uint32) bool { return uint(s) < allow.Len() && allow.Test(uint(s)) }
 	}
-	if opt.Filter != nil {
-		prev := p.pass
-		p.pass = func(s uint32) bool { return prev(s) && opt.Filter(c.ids[s], c.docs[s]) }
-		p.passing = -1
-	}
 	// The graph needs no test of its own where allow says it all.
 	p.graph = p.pass
-	if p.allow != nil && opt.Filter == nil {
+	if p.allow != nil {
 		p.graph = nil
 	}
 	return p
