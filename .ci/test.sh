@@ -37,7 +37,7 @@ step "go test"
 go test -count=1 -timeout 25m ./... 2>&1 | tee "$TESSERA_ARTIFACTS/go-test.log" | grep -v '^{"time"' 
 
 step "go test -race (concurrent packages)"
-go test -count=1 -race -timeout 25m ./index/... ./ingest/... ./query/... ./spaces/... ./web ./mongo/... 2>&1 | grep -v '^{"time"'
+go test -count=1 -race -timeout 25m ./index/... ./ingest/... ./query/... ./spaces/... ./web ./mongo/... ./source/... 2>&1 | grep -v '^{"time"'
 
 step "fuzz (short, bounded runs)"
 # A crashing input is always written to testdata/fuzz/<target>/. Go 1.26's
