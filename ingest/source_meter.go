@@ -12,16 +12,14 @@ import (
 type SourceMeter struct {
 	mu        sync.Mutex
 	stats     SourceStats
-	fresh     []float64 // recent produce→searchable latencies, ms (ring)
-	freshNext int
-	perSecond map[int64]int // applied events by Unix second, last minute
+	fresh     latencies // recent produce→searchable latencies
+	perSecond rate      // applied events
 	lag       map[string]PartitionLag
 }
 
 // NewSourceMeter starts a meter for the named source of the given kind.
 func NewSourceMeter(name, kind string) *SourceMeter {
-	return &SourceMeter{stats: SourceStats{Name: name, Kind: kind}, fresh: make([]float64, 0, 4096),
-		perSecond: map[int64]int{}, lag: map[string]PartitionLag{}}
+	return &SourceMeter{stats: SourceStats{Name: name, Kind: kind}, perSecond: rate{}, lag: map[string]PartitionLag{}}
 }
 
 // Consumed counts n messages read from the log.
@@ -45,6 +43,7 @@ func (m *SourceMeter) Committed(results []Result, produced []time.Time) {
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	applied := 0
 	for i, r := range results {
 		switch r.Status {
 		case StatusRejected:
@@ -52,17 +51,13 @@ func (m *SourceMeter) Committed(results []Result, produced []time.Time) {
 			continue
 		case StatusApplied:
 			m.stats.Applied++
-			m.perSecond[now.Unix()]++
+			applied++
 		}
 		if i < len(produced) && !produced[i].IsZero() {
-			m.recordFresh(now.Sub(produced[i]))
+			m.fresh.add(now.Sub(produced[i]))
 		}
 	}
-	for sec := range m.perSecond {
-		if sec < now.Unix()-60 {
-			delete(m.perSecond, sec)
-		}
-	}
+	m.perSecond.add(now, applied)
 }
 
 // Rejected counts n messages that never reached the apply path (not valid
@@ -112,31 +107,14 @@ func (m *SourceMeter) SetError(err error) {
 	m.mu.Unlock()
 }
 
-func (m *SourceMeter) recordFresh(d time.Duration) {
-	ms := float64(d.Microseconds()) / 1000
-	if len(m.fresh) < cap(m.fresh) {
-		m.fresh = append(m.fresh, ms)
-		return
-	}
-	m.fresh[m.freshNext] = ms
-	m.freshNext = (m.freshNext + 1) % len(m.fresh)
-}
-
 // Stats is the source's current SourceStats: counters, events/s over the
 // last ten seconds, lag summed (messages) and maxed (seconds) over
 // partitions, and freshness percentiles over the last few thousand events.
 func (m *SourceMeter) Stats() SourceStats {
 	m.mu.Lock()
 	st := m.stats
-	vals := append([]float64(nil), m.fresh...)
-	now := time.Now().Unix()
-	n := 0
-	for sec, c := range m.perSecond {
-		if sec > now-10 {
-			n += c
-		}
-	}
-	st.EventsPerS = float64(n) / 10
+	st.EventsPerS = m.perSecond.perSecond(time.Now())
+	st.FreshP50MS, st.FreshP99MS = m.fresh.percentiles()
 	st.Partitions = make([]PartitionLag, 0, len(m.lag))
 	for _, l := range m.lag {
 		st.Partitions = append(st.Partitions, l)
@@ -145,16 +123,5 @@ func (m *SourceMeter) Stats() SourceStats {
 	}
 	m.mu.Unlock()
 	sort.Slice(st.Partitions, func(i, j int) bool { return st.Partitions[i].Partition < st.Partitions[j].Partition })
-	st.FreshP50MS, st.FreshP99MS = percentiles(vals)
 	return st
-}
-
-// percentiles gives the median and 99th percentile of vals (sorted in
-// place); zeros when empty.
-func percentiles(vals []float64) (p50, p99 float64) {
-	if len(vals) == 0 {
-		return 0, 0
-	}
-	sort.Float64s(vals)
-	return vals[len(vals)/2], vals[min(len(vals)-1, len(vals)*99/100)]
 }

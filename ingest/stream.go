@@ -30,10 +30,9 @@ type Stream struct {
 	queue chan *submission
 
 	mu        sync.Mutex
-	fresh     []float64 // recent receipt→searchable latencies, ms (ring)
-	freshNext int
+	fresh     latencies // recent receipt→searchable latencies
 	applied   int64
-	perSecond map[int64]int // applied events by Unix second, last minute
+	perSecond rate // applied events
 	lastApply time.Time
 	onFresh   []func(d time.Duration, lag time.Duration)
 	done      chan struct{}
@@ -57,7 +56,7 @@ func NewStream(ctx context.Context, a *Applier, opts StreamOptions) *Stream {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
 	}
-	s := &Stream{a: a, opts: opts, ctx: ctx, queue: make(chan *submission, opts.QueueSize), fresh: make([]float64, 0, 4096), perSecond: map[int64]int{}, done: make(chan struct{})}
+	s := &Stream{a: a, opts: opts, ctx: ctx, queue: make(chan *submission, opts.QueueSize), perSecond: rate{}, done: make(chan struct{})}
 	go s.loop(ctx)
 	return s
 }
@@ -159,7 +158,7 @@ func (s *Stream) applyGroup(group []*submission) {
 		return err
 	})
 	now := time.Now()
-	off := 0
+	off, applied := 0, 0
 	s.mu.Lock()
 	for _, sub := range group {
 		n := len(sub.events)
@@ -173,8 +172,8 @@ func (s *Stream) applyGroup(group []*submission) {
 					continue
 				}
 				s.applied++
-				s.perSecond[now.Unix()]++
-				s.recordFresh(fresh)
+				applied++
+				s.fresh.add(fresh)
 				var lag time.Duration
 				if ts := sub.events[i].TS; !ts.IsZero() {
 					lag = now.Sub(ts)
@@ -190,22 +189,8 @@ func (s *Stream) applyGroup(group []*submission) {
 	if err == nil {
 		s.lastApply = now
 	}
-	for sec := range s.perSecond {
-		if sec < now.Unix()-60 {
-			delete(s.perSecond, sec)
-		}
-	}
+	s.perSecond.add(now, applied)
 	s.mu.Unlock()
-}
-
-func (s *Stream) recordFresh(d time.Duration) {
-	ms := float64(d.Microseconds()) / 1000
-	if len(s.fresh) < cap(s.fresh) {
-		s.fresh = append(s.fresh, ms)
-		return
-	}
-	s.fresh[s.freshNext] = ms
-	s.freshNext = (s.freshNext + 1) % len(s.fresh)
 }
 
 // StreamStats summarise the stream hook.
@@ -222,17 +207,9 @@ type StreamStats struct {
 // the last few thousand events.
 func (s *Stream) Stats() StreamStats {
 	s.mu.Lock()
-	vals := append([]float64(nil), s.fresh...)
-	st := StreamStats{QueueDepth: len(s.queue), Applied: s.applied, LastApply: s.lastApply}
-	now := time.Now().Unix()
-	n := 0
-	for sec, c := range s.perSecond {
-		if sec > now-10 {
-			n += c
-		}
-	}
-	st.AppliedPerS = float64(n) / 10
-	s.mu.Unlock()
-	st.FreshP50MS, st.FreshP99MS = percentiles(vals)
+	defer s.mu.Unlock()
+	st := StreamStats{QueueDepth: len(s.queue), Applied: s.applied, LastApply: s.lastApply,
+		AppliedPerS: s.perSecond.perSecond(time.Now())}
+	st.FreshP50MS, st.FreshP99MS = s.fresh.percentiles()
 	return st
 }
