@@ -326,7 +326,11 @@ func (e *Engine) run(ctx context.Context, p *Prepared) (*Response, error) {
 }
 
 // searchOptions are the collection options for a prepared query.
-func (e *Engine) searchOptions(p *Prepared) index.SearchOptions {
+// IndexOptions are the index search options the engine uses for p: its
+// weights (which widen the graph search), its filter as a column Select,
+// and the excluded id of a more-like-this query. Benchmarks that time the
+// index alone use them to search exactly as the engine does.
+func (p *Prepared) IndexOptions() index.SearchOptions {
 	opt := index.SearchOptions{Weights: p.Vector.Weights, Exclude: p.exclude}
 	if p.Filter != nil {
 		opt.Select = p.Filter.Select
@@ -354,7 +358,7 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 		}
 		total = len(hits)
 	} else {
-		got, err := e.coll.SearchHybrid(ctx, []index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, e.searchOptions(p), nil)
+		got, err := e.coll.SearchHybrid(ctx, []index.DenseQuery{{Vector: p.Vector.Vector, Weights: p.Vector.Weights}}, k, nil, p.IndexOptions(), nil)
 		if err != nil {
 			return nil, err
 		}

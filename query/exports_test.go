@@ -23,7 +23,7 @@ import (
 var publicAPI = []string{
 	"AndFilters", "Compile", "Engine", "Engine.Encoder", "Engine.Prepare", "Engine.Search", "Engine.Searches", "Engine.Switch",
 	"Engine.UseVectorSearcher", "Filter", "Filter.Match", "Filter.Select", "LexicalFields",
-	"MaxLimit", "MergeWeights", "NewCachedEmbedder", "NewEngine", "NewParser", "Parser", "Prepared",
+	"MaxLimit", "MergeWeights", "NewCachedEmbedder", "NewEngine", "NewParser", "Parser", "Prepared", "Prepared.IndexOptions",
 	"RankLinear", "RankRelevance", "Request", "Response", "Result", "Sort", "VectorSearcher",
 	"Weights", "Weights.UnmarshalJSON",
 }

@@ -221,7 +221,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		}
 		// Similarities are computed on the stored vectors under the
 		// collection's lock: no candidate's vector is copied.
-		got, err := e.coll.SearchHybrid(ctx, queries, k, texts, e.searchOptions(p), func(i int, vec []float32) {
+		got, err := e.coll.SearchHybrid(ctx, queries, k, texts, p.IndexOptions(), func(i int, vec []float32) {
 			n := len(simFlat)
 			simFlat = slices.Grow(simFlat, 2*len(segs))[:n+2*len(segs)]
 			if vec == nil { // a slot the graph is between states of: no similarity

@@ -227,13 +227,9 @@ func benchQueryRun(ctx context.Context, cfg benchQueryConfig) (queryRunRep, erro
 
 	indexOp := func(i int) error {
 		p := prepared[i%len(prepared)]
-		opt := index.SearchOptions{Weights: p.Vector.Weights}
-		if p.Filter != nil {
-			opt.Select = p.Filter.Select
-		}
 		// The engine asks for one hit more than the page to know whether
 		// a next page exists.
-		_, err := db.Collection.Search(ctx, p.Vector.Vector, p.Offset+p.Limit+1, opt)
+		_, err := db.Collection.Search(ctx, p.Vector.Vector, p.Offset+p.Limit+1, p.IndexOptions())
 		return err
 	}
 	engineOp := func(i int) error {
