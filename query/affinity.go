@@ -32,28 +32,36 @@ const (
 // keypad phone filed under Smartphones&BasicMobiles between the two. A
 // query that names no category (the best BM25 label match is under
 // steerMin) steers nothing.
-func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64) {
+func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64, cover func(textPlan, *candidate) float64) {
 	for _, tp := range plans {
 		if !tp.dynamic || tp.labels < 0 {
 			continue
 		}
-		best, bestPrecise := 0.0, 0.0
+		best := 0.0
 		for i := range cands {
 			if len(cands[i].hit.Lex) > 0 {
 				best = max(best, cands[i].hit.Lex[tp.labels])
-				bestPrecise = max(bestPrecise, cands[i].hit.Lex[tp.labels]*cands[i].labelCover)
 			}
 		}
-		if best < steerMin || bestPrecise == 0 {
+		if best < steerMin {
+			continue
+		}
+		// A candidate without a label match has l = 0 whatever its
+		// labels' precision: only the others are asked.
+		match := make([]float64, len(cands))
+		bestPrecise := 0.0
+		for i := range cands {
+			if len(cands[i].hit.Lex) > 0 && cands[i].hit.Lex[tp.labels] > 0 {
+				match[i] = cands[i].hit.Lex[tp.labels] * cover(tp, &cands[i])
+				bestPrecise = max(bestPrecise, match[i])
+			}
+		}
+		if bestPrecise == 0 {
 			continue
 		}
 		share := steerShare * weights[tp.space] / textWeight
 		for i := range cands {
-			l := 0.0
-			if len(cands[i].hit.Lex) > 0 {
-				l = cands[i].hit.Lex[tp.labels] * cands[i].labelCover
-			}
-			cands[i].rel *= 1 - share*(1-l/bestPrecise)
+			cands[i].rel *= 1 - share*(1-match[i]/bestPrecise)
 		}
 	}
 }

@@ -73,11 +73,14 @@ func TestAffinityDemotesItemsFiledAwayFromTheBestMatches(t *testing.T) {
 
 func TestSteerToNamedCategory(t *testing.T) {
 	mk := func(id string, rel, title, labels float64) candidate {
-		cover := 0.0
-		if labels > 0 {
-			cover = 1
+		return candidate{hit: index.Hit{ID: id, Lex: []float64{title, labels}}, rel: rel}
+	}
+	// Every label names the query exactly, but the keypad phone's.
+	cover := func(_ textPlan, c *candidate) float64 {
+		if c.hit.ID == "keypad" {
+			return 1.0 / 3
 		}
-		return candidate{hit: index.Hit{ID: id, Lex: []float64{title, labels}}, rel: rel, labelCover: cover}
+		return 1
 	}
 	plans := []textPlan{{space: 0, share: 0.5, own: 0, labels: 1, dynamic: true}}
 	weights := []float64{1}
@@ -85,9 +88,8 @@ func TestSteerToNamedCategory(t *testing.T) {
 	// Smartphones, the keypad phone under Smartphones&BasicMobiles (the
 	// same BM25 label match, a third of the precision).
 	keypad := mk("keypad", 0.70, 0.3, 1)
-	keypad.labelCover = 1.0 / 3
 	cands := []candidate{mk("cable", 0.70, 0.9, 0), mk("phone", 0.55, 0, 1), keypad}
-	steerToNamedCategory(cands, plans, weights, 1)
+	steerToNamedCategory(cands, plans, weights, 1, cover)
 	if cands[0].rel >= 0.70 || cands[1].rel != 0.55 {
 		t.Errorf("named category: cable %.3f (want < 0.70), phone %.3f (want 0.55 kept)", cands[0].rel, cands[1].rel)
 	}
@@ -96,7 +98,7 @@ func TestSteerToNamedCategory(t *testing.T) {
 	}
 	// No label holds the query: nothing is steered.
 	cands = []candidate{mk("a", 0.7, 0.9, 0.2), mk("b", 0.5, 0.4, 0)}
-	steerToNamedCategory(cands, plans, weights, 1)
+	steerToNamedCategory(cands, plans, weights, 1, cover)
 	if cands[0].rel != 0.7 || cands[1].rel != 0.5 {
 		t.Errorf("no named category, yet relevance moved: %v %v", cands[0].rel, cands[1].rel)
 	}
