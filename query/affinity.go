@@ -78,24 +78,32 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	if len(labelFields) == 0 || len(cands) <= affinityTop {
 		return
 	}
-	// Labels are interned once: every later step indexes slices.
-	ids := map[label]int{}
-	labels := make([][]int, len(cands))
+	// Labels are interned once, per field by value (hashing one string,
+	// not a field/value pair): every later step indexes slices.
+	ids := make([]map[string]int, len(labelFields))
+	for f := range ids {
+		ids[f] = map[string]int{}
+	}
+	// Candidate i's labels are flat[start[i]:start[i+1]].
+	start := make([]int, len(cands)+1)
+	flat := make([]int, 0, 4*len(cands))
 	var df []int
 	var buf []label
 	for i := range cands {
 		buf = labelsOf(cands[i].hit.Fields, labelFields, buf[:0])
 		for _, l := range buf {
-			id, ok := ids[l]
+			id, ok := ids[l.field][l.value]
 			if !ok {
 				id = len(df)
-				ids[l] = id
+				ids[l.field][l.value] = id
 				df = append(df, 0)
 			}
-			labels[i] = append(labels[i], id)
+			flat = append(flat, id)
 			df[id]++
 		}
+		start[i+1] = len(flat)
 	}
+	labels := func(i int) []int { return flat[start[i]:start[i+1]] }
 	order := make([]int, len(cands))
 	for i := range order {
 		order[i] = i
@@ -103,17 +111,20 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cands[b].rel, cands[a].rel) })
 	votes := make([]float64, len(df))
 	for _, i := range order[:affinityTop] {
-		for _, l := range labels[i] {
+		for _, l := range labels(i) {
 			votes[l] += 1.0 / affinityTop
 		}
 	}
 	n := float64(len(cands))
+	idf := make([]float64, len(df))
+	for l, d := range df {
+		idf[l] = math.Log(1 + n/float64(d))
+	}
 	affinity := func(ls []int) (float64, bool) {
 		var num, den float64
 		for _, l := range ls {
-			idf := math.Log(1 + n/float64(df[l]))
-			num += idf * votes[l]
-			den += idf
+			num += idf[l] * votes[l]
+			den += idf[l]
 		}
 		if den == 0 {
 			return 0, false
@@ -123,7 +134,7 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	var typical float64
 	voters := 0
 	for _, i := range order[:affinityTop] {
-		if a, ok := affinity(labels[i]); ok {
+		if a, ok := affinity(labels(i)); ok {
 			typical += a
 			voters++
 		}
@@ -133,7 +144,7 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	}
 	typical /= float64(voters)
 	for i := range cands {
-		a, ok := affinity(labels[i])
+		a, ok := affinity(labels(i))
 		if !ok {
 			continue // an item without labels is neither helped nor hurt
 		}
@@ -141,23 +152,26 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	}
 }
 
-// label is one value of one label field.
-type label struct{ field, value string }
+// label is one value of one label field (its index in the label fields).
+type label struct {
+	field int
+	value string
+}
 
 // labelsOf appends a document's label values.
 func labelsOf(fields map[string]any, labelFields []string, dst []label) []label {
-	for _, f := range labelFields {
+	for fi, f := range labelFields {
 		switch v := fields[f].(type) {
 		case string:
-			dst = append(dst, label{f, v})
+			dst = append(dst, label{fi, v})
 		case []string:
 			for _, s := range v {
-				dst = append(dst, label{f, s})
+				dst = append(dst, label{fi, s})
 			}
 		case []any:
 			for _, s := range v {
 				if s, ok := s.(string); ok {
-					dst = append(dst, label{f, s})
+					dst = append(dst, label{fi, s})
 				}
 			}
 		}
