@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -18,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/web"
 )
 
@@ -286,4 +288,39 @@ func TestOpenAPIValidatesTraffic(t *testing.T) {
 	get("/v1/jobs/job-that-never-was", 404)
 
 	get("/metrics", 200)
+}
+
+// TestSourceStatsDocumented: every key a stream source reports in
+// /v1/stats is in openapi.json's SourceStats, and nothing more, and the
+// schema validates a real report.
+func TestSourceStatsDocumented(t *testing.T) {
+	doc := loadOpenAPI(t)
+	ref := doc.Components.Schemas["SourceStats"]
+	if ref == nil {
+		t.Fatal("openapi.json has no SourceStats schema")
+	}
+	m := ingest.NewSourceMeter("kafka://b:9092/t", "kafka")
+	m.SetLag(ingest.PartitionLag{Partition: "0", Messages: 3, Seconds: 1.5})
+	m.SetError(errors.New("broker unreachable"))
+	raw, err := json.Marshal(m.Stats())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	for k := range got {
+		if _, ok := ref.Value.Properties[k]; !ok {
+			t.Errorf("source stats key %q is not documented", k)
+		}
+	}
+	for k := range ref.Value.Properties {
+		if _, ok := got[k]; !ok {
+			t.Errorf("openapi.json documents %q, which a source does not report", k)
+		}
+	}
+	if err := ref.Value.VisitJSON(got); err != nil {
+		t.Fatalf("a real source report does not validate: %v", err)
+	}
 }
