@@ -69,10 +69,8 @@ func (c *Collection) snapshotLocked() error {
 	var n int
 	err := atomicfile.Write(filepath.Join(c.dir, snapshotFile), 0o644, func(w io.Writer) error {
 		crc := crc32.New(castagnoli)
-		c.mu.RLock()
 		err := c.writeSnapshot(io.MultiWriter(w, crc))
-		n = len(c.slots)
-		c.mu.RUnlock()
+		n = c.Len()
 		if err != nil {
 			return err
 		}
@@ -96,33 +94,56 @@ func (c *Collection) snapshotLocked() error {
 	return nil
 }
 
+// snapshotChunk is how many slots a snapshot writes per read-lock hold.
+const snapshotChunk = 4096
+
 // writeSnapshot writes format 4: the magic, a length-prefixed gob
 // header, the documents (snapcodec.go), then the lexical index (a byte 1
-// and the index, or 0 without one). c.mu must be held.
+// and the index, or 0 without one). c.writeMu must be held: every change
+// to the documents, the metadata and the lexical index holds it (Apply,
+// Refresh, Release), so what is written is one point in time. The read
+// lock is taken only per chunk of slots, for the pending vectors the graph
+// builder moves under the write lock. Held through the whole write (450 MB
+// at 100k rows of 476 dims, to disk), the builder's next write-lock
+// request waited behind it and every new search waited behind that
+// request (a waiting writer blocks new readers), for up to the rest of the
+// snapshot.
 func (c *Collection) writeSnapshot(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(snapshotMagic)
 	var hb bytes.Buffer
-	if err := gob.NewEncoder(&hb).Encode(snapshotHeader{Dim: c.dim, Count: len(c.slots), Meta: c.meta, Tombs: c.tombs, Updated: c.updated}); err != nil {
+	c.mu.RLock()
+	err := gob.NewEncoder(&hb).Encode(snapshotHeader{Dim: c.dim, Count: len(c.slots), Meta: c.meta, Tombs: c.tombs, Updated: c.updated})
+	slots := len(c.ids)
+	c.mu.RUnlock()
+	if err != nil {
 		return err
 	}
 	sw := &snapWriter{w: bw}
 	sw.uvarint(uint64(hb.Len()))
 	bw.Write(hb.Bytes())
 	scratch := make([]float32, c.dim)
-	for s, id := range c.ids {
-		if id == "" {
-			continue
+	for start := 0; start < slots; start += snapshotChunk {
+		c.mu.RLock()
+		for s := start; s < min(slots, start+snapshotChunk); s++ {
+			id := c.ids[s]
+			if id == "" {
+				continue
+			}
+			v, ok := c.pending[uint32(s)]
+			if !ok {
+				v = scratch
+				c.graph.VisitVectors([]uint32{uint32(s)}, func(_ int, gv []float32) { copy(scratch, gv) })
+			}
+			if err := sw.record(uint32(s), id, c.docs[s], v, c.vers[s], c.times[s]); err != nil {
+				c.mu.RUnlock()
+				return fmt.Errorf("record %q: %w", id, err)
+			}
 		}
-		v, ok := c.pending[uint32(s)]
-		if !ok {
-			v = scratch
-			c.graph.VisitVectors([]uint32{uint32(s)}, func(_ int, gv []float32) { copy(scratch, gv) })
-		}
-		if err := sw.record(uint32(s), id, c.docs[s], v, c.vers[s], c.times[s]); err != nil {
-			return fmt.Errorf("record %q: %w", id, err)
-		}
+		c.mu.RUnlock()
 	}
+	// The lexical index changes only under writeMu; searches read it
+	// alongside, which a write to disk does not disturb.
 	if c.lex == nil {
 		bw.WriteByte(0)
 	} else {
