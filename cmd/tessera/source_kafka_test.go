@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/streamtest"
 	"github.com/tessera-search/tessera/source/kafka"
 )
 
@@ -47,11 +47,7 @@ func TestServeConsumesKafkaFromConfigFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real process")
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := streamtest.Kafka(t, map[string]int32{"orders": 2})
 	file := filepath.Join(t.TempDir(), "tessera.yaml")
 	conf := fmt.Sprintf("sources:\n  - kafka://%s/orders?group=from-config&format=row&version=rev\n", c.ListenAddrs()[0])
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
@@ -109,11 +105,7 @@ func TestKafkaKill9ExactlyOnce(t *testing.T) {
 	}
 	const topic, partitions, ids = "products", 3, 400
 	tesseraBinary(t) // built before the clock starts
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := streamtest.Kafka(t, map[string]int32{topic: partitions})
 	// Static membership: each restart takes the killed member's partitions
 	// back at once (without it, they wait for the dead session to expire).
 	source := fmt.Sprintf("kafka://%s/%s?group=tessera&instance=kill-test&batch=200", c.ListenAddrs()[0], topic)

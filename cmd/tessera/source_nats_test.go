@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/streamtest"
 	natssource "github.com/tessera-search/tessera/source/nats"
 )
 
@@ -59,16 +59,7 @@ func TestKill9NATSSourceExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills real processes")
 	}
-	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	srv := streamtest.NATS(t)
 	nc, err := natsgo.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/streamtest"
 	"github.com/tessera-search/tessera/source/kafka"
 )
 
@@ -23,16 +24,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // given topics (name → partitions).
 func cluster(t *testing.T, topics map[string]int32) *kfake.Cluster {
 	t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1)}
-	for name, n := range topics {
-		opts = append(opts, kfake.SeedTopics(n, name))
-	}
-	c, err := kfake.NewCluster(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return streamtest.Kafka(t, topics)
 }
 
 // produce writes values to topic, keyed by key(i) (nil: no key), and waits

@@ -15,31 +15,9 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/streamtest"
 	natssource "github.com/tessera-search/tessera/source/nats"
 )
-
-// startNATS runs a real nats-server in the test process, JetStream on a
-// temp dir, listening on a free loopback port.
-func startNATS(t testing.TB) *natsserver.Server {
-	return startNATSAt(t, -1, t.TempDir())
-}
-
-// startNATSAt starts a server on port (-1: any free one) keeping its
-// streams under store; a restart passes the same two.
-func startNATSAt(t testing.TB, port int, store string) *natsserver.Server {
-	t.Helper()
-	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: port, JetStream: true,
-		StoreDir: store, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	return srv
-}
 
 // broker is a test's client side of the server: a connection, JetStream,
 // and the PRODUCTS stream (products.>).
@@ -53,7 +31,7 @@ type broker struct {
 
 func newBroker(t testing.TB) *broker {
 	t.Helper()
-	return newBrokerOn(t, startNATS(t))
+	return newBrokerOn(t, streamtest.NATS(t))
 }
 
 func newBrokerOn(t testing.TB, srv *natsserver.Server) *broker {

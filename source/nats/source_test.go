@@ -13,6 +13,7 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/streamtest"
 	natssource "github.com/tessera-search/tessera/source/nats"
 	"github.com/tessera-search/tessera/spaces/wordvec"
 )
@@ -369,7 +370,7 @@ func TestStolenDeliveryComesBack(t *testing.T) {
 // applied exactly once.
 func TestBrokerRestartResumes(t *testing.T) {
 	store := t.TempDir()
-	srv := startNATSAt(t, -1, store)
+	srv := streamtest.NATSAt(t, -1, store)
 	port := srv.Addr().(*net.TCPAddr).Port
 	b := newBrokerOn(t, srv)
 	ts := openTessera(t, t.TempDir(), tessera.Options{NoSync: true}, ingest.StreamOptions{})
@@ -382,7 +383,7 @@ func TestBrokerRestartResumes(t *testing.T) {
 	srv.Shutdown()
 	srv.WaitForShutdown()
 	eventually(t, "the outage in the stats", func() bool { return !r.src.Stats().Connected })
-	srv = startNATSAt(t, port, store)
+	srv = streamtest.NATSAt(t, port, store)
 	b = newBrokerOn(t, srv)
 	for i := 21; i <= 40; i++ {
 		b.publish("products.upsert", event(fmt.Sprintf("b%d", i), int64(i), "after the restart"))
