@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	tessera "github.com/tessera-search/tessera"
 )
 
 // streamReport is what `tessera-bench stream` measures.
@@ -64,23 +62,11 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	defer os.RemoveAll(dir)
-	emb, err := newEmbedder("")
+	db, lb, closeServer, err := demoServer(ctx, dir, *nosync)
 	if err != nil {
 		return err
 	}
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Embedder: emb, NoSync: *nosync})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.LoadDemo(ctx); err != nil {
-		return err
-	}
-	lb, err := startLoopback(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer lb.Close()
+	defer closeServer()
 	stream, url := lb.Stream, lb.URL
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
 

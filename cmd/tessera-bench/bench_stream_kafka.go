@@ -18,7 +18,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/source/kafka"
 )
 
@@ -82,23 +81,11 @@ func benchStreamKafka(ctx context.Context, o kafkaBenchOptions, stdout io.Writer
 		return err
 	}
 	defer os.RemoveAll(dir)
-	emb, err := newEmbedder("")
+	db, lb, closeServer, err := demoServer(ctx, dir, o.nosync)
 	if err != nil {
 		return err
 	}
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Embedder: emb, NoSync: o.nosync})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.LoadDemo(ctx); err != nil {
-		return err
-	}
-	lb, err := startLoopback(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer lb.Close()
+	defer closeServer()
 	prod, err := kgo.NewClient(kgo.SeedBrokers(opts.Brokers...), kgo.DefaultProduceTopic(opts.Topic),
 		kgo.ProducerLinger(time.Millisecond))
 	if err != nil {

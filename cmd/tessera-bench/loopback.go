@@ -47,3 +47,27 @@ func startLoopback(ctx context.Context, db *tessera.DB) (*loopbackServer, error)
 
 // Close stops the server, drains the apply queue and waits for jobs.
 func (s *loopbackServer) Close() { s.stop() }
+
+// demoServer opens the built-in demo catalogue in dir (fsync off when
+// nosync) and serves it on loopback; close stops the server and closes the
+// collection. The stream benchmarks share it.
+func demoServer(ctx context.Context, dir string, nosync bool) (db *tessera.DB, lb *loopbackServer, close func(), err error) {
+	emb, err := newEmbedder("")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err = tessera.Open(ctx, tessera.Options{DataDir: dir, Embedder: emb, NoSync: nosync})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := db.LoadDemo(ctx); err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	lb, err = startLoopback(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	return db, lb, func() { lb.Close(); db.Close() }, nil
+}
