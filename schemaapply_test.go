@@ -16,6 +16,7 @@ import (
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/dbtest"
 	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/schemaplan"
@@ -403,27 +404,13 @@ func TestApplyOnlineAmazonProducts(t *testing.T) {
 // encoder's encoding of the stored fields.
 func checkAllEncodedBy(t *testing.T, db *tessera.DB) {
 	t.Helper()
-	enc := db.Engine.Encoder()
-	var recs []index.Record
-	db.Applier.Collection().Each(func(r index.Record) bool {
-		recs = append(recs, r)
-		return true
-	})
-	docs := make([]map[string]any, len(recs))
-	vecs := make([][]float32, len(recs))
-	want := map[string][]float32{}
-	got := map[string][]float32{}
-	for i, r := range recs {
-		docs[i], vecs[i] = r.Fields, make([]float32, enc.Dim())
-		got[r.ID] = r.Vector
-	}
-	if err := enc.EncodeItems(context.Background(), docs, vecs, nil); err != nil {
+	mismatch, err := dbtest.EncodingMismatch(context.Background(), db)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range recs {
-		want[r.ID] = vecs[i]
+	if mismatch != "" {
+		t.Fatal(mismatch)
 	}
-	sameVectors(t, got, want)
 }
 
 // TestOpenFinishesACommittedSwitch: a kill after CURRENT names the new

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -18,7 +17,7 @@ import (
 	"time"
 
 	tessera "github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/internal/dbtest"
 	"github.com/tessera-search/tessera/internal/sharedtest"
 )
 
@@ -214,29 +213,12 @@ func checkOldOrNew(t *testing.T, data string, oldRaw, newRaw []byte) string {
 	if len(dirs) != 1 {
 		t.Fatalf("%s: index directories %v, want exactly the current one", which, dirs)
 	}
-	enc := db.Engine.Encoder()
-	var recs []index.Record
-	db.Applier.Collection().Each(func(r index.Record) bool {
-		recs = append(recs, r)
-		return true
-	})
-	docs := make([]map[string]any, len(recs))
-	vecs := make([][]float32, len(recs))
-	for i, r := range recs {
-		docs[i], vecs[i] = r.Fields, make([]float32, enc.Dim())
-	}
-	if err := enc.EncodeItems(context.Background(), docs, vecs, nil); err != nil {
+	mismatch, err := dbtest.EncodingMismatch(context.Background(), db)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range recs {
-		if len(r.Vector) != len(vecs[i]) {
-			t.Fatalf("%s: %s has %d dims, the %s schema encodes %d", which, r.ID, len(r.Vector), which, len(vecs[i]))
-		}
-		for k := range vecs[i] {
-			if math.Abs(float64(r.Vector[k]-vecs[i][k])) > 1e-5 {
-				t.Fatalf("%s: %s dim %d is %v, the %s schema encodes %v: a mix of old and new vectors", which, r.ID, k, r.Vector[k], which, vecs[i][k])
-			}
-		}
+	if mismatch != "" {
+		t.Fatalf("%s: %s: a mix of old and new vectors", which, mismatch)
 	}
 	return which
 }
