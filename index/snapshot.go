@@ -103,8 +103,8 @@ const snapshotChunk = 4096
 // to the documents, the metadata and the lexical index holds it (Apply,
 // Refresh, Release), so what is written is one point in time. The read
 // lock is taken only per chunk of slots, for the pending vectors the graph
-// builder moves under the write lock. Held through the whole write (450 MB
-// at 100k rows of 476 dims, to disk), the builder's next write-lock
+// builder moves under the write lock. Held through the whole write (the
+// documents, vectors and lexical index, to disk), the builder's next write-lock
 // request waited behind it and every new search waited behind that
 // request (a waiting writer blocks new readers), for up to the rest of the
 // snapshot.
