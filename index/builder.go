@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/tessera-search/tessera/index/hnsw"
-	"github.com/tessera-search/tessera/index/vec"
+	"github.com/tessera-search/tessera/internal/vec"
 )
 
 // buildBatch is how many pending vectors the builder inserts per round;

@@ -22,7 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/tessera-search/tessera/index/vec"
+	"github.com/tessera-search/tessera/internal/vec"
 )
 
 // Metric selects how vectors are compared.

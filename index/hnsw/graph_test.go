@@ -11,7 +11,7 @@ import (
 
 	"github.com/bits-and-blooms/bitset"
 
-	"github.com/tessera-search/tessera/index/vec"
+	"github.com/tessera-search/tessera/internal/vec"
 )
 
 func TestRecallClustered(t *testing.T) {

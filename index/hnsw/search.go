@@ -9,7 +9,7 @@ import (
 
 	"github.com/bits-and-blooms/bitset"
 
-	"github.com/tessera-search/tessera/index/vec"
+	"github.com/tessera-search/tessera/internal/vec"
 )
 
 // SearchOptions tunes one Search call.

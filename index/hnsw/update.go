@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/tessera-search/tessera/index/vec"
+	"github.com/tessera-search/tessera/internal/vec"
 )
 
 // nudgeMaxMove bounds a "nudge": a new vector whose distance from the old

@@ -11,8 +11,8 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/tessera-search/tessera/index/vec"
 	"github.com/tessera-search/tessera/internal/texmex"
+	"github.com/tessera-search/tessera/internal/vec"
 )
 
 // Synthetic returns n+queries unit vectors drawn from many Gaussian clusters

@@ -14,7 +14,7 @@ import (
 
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/hnsw"
-	"github.com/tessera-search/tessera/index/vec"
+	"github.com/tessera-search/tessera/internal/vec"
 	"github.com/tessera-search/tessera/spaces"
 )
 

@@ -1,6 +1,7 @@
-// Package vec holds the float32 kernels the vector index spends its time in:
-// dot product and squared Euclidean distance, with AVX2/FMA assembly on
-// amd64 and a pure-Go unrolled fallback everywhere else.
+// Package vec holds the float32 kernels the vector index spends its time in
+// (and that spaces uses to split scores by space): dot product and squared
+// Euclidean distance, with AVX2/FMA assembly on amd64 and a pure-Go
+// unrolled fallback everywhere else.
 package vec
 
 // Dot returns the inner product of a and b over the first min(len(a), len(b))
