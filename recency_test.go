@@ -29,19 +29,38 @@ spaces:
 filters: []
 `
 
+// recencyT0 is the tests' starting time; testClock is a clock they move.
+var recencyT0 = time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.Set(recencyT0)
+	return c
+}
+
+func (c *testClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *testClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+// openRecency opens dir with the recency schema and clock.
+func openRecency(t *testing.T, dir string, clock *testClock) *tessera.DB {
+	t.Helper()
+	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: dir, Schema: []byte(recencySchema), Clock: clock.Now, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestRecencyRefreshWithInjectedClock: item recency parts go stale as time
 // passes; RefreshRecency re-encodes them through the apply path so ranking
 // follows the clock.
 func TestRecencyRefreshWithInjectedClock(t *testing.T) {
 	ctx := context.Background()
-	var now atomic.Int64
-	t0 := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(recencySchema), Clock: clock, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clock := newTestClock()
+	t0 := recencyT0
+	db := openRecency(t, t.TempDir(), clock)
 	defer db.Close()
 	res, err := db.Applier.Apply(ctx, []ingest.Event{
 		{Op: "upsert", ID: "old", Fields: map[string]any{"title": "story", "published": "2026-11-01T12:00:00Z"}},
@@ -67,7 +86,7 @@ func TestRecencyRefreshWithInjectedClock(t *testing.T) {
 	}
 	// Ten days later "old" is 19 days old: outside the 14-day period. The
 	// stored item part still says otherwise until it is refreshed.
-	now.Store(t0.Add(10 * 24 * time.Hour).UnixNano())
+	clock.Set(t0.Add(10 * 24 * time.Hour))
 	if stale := scores(); stale["old"] == 0 {
 		t.Fatalf("expected a stale, non-zero score before the refresh")
 	}
@@ -83,7 +102,7 @@ func TestRecencyRefreshWithInjectedClock(t *testing.T) {
 	end := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	start := end.Add(-14 * 24 * time.Hour)
 	phi := func(t time.Time) float64 { return math.Pi / 2 * float64(t.Sub(start)) / float64(14*24*time.Hour) }
-	want := math.Cos(phi(clock()) - phi(time.Date(2026, 11, 9, 12, 0, 0, 0, time.UTC)))
+	want := math.Cos(phi(clock.Now()) - phi(time.Date(2026, 11, 9, 12, 0, 0, 0, time.UTC)))
 	if math.Abs(s["new"]-want) > 1e-5 {
 		t.Errorf("new: score %v, want cos(Δφ) = %v", s["new"], want)
 	}
@@ -100,17 +119,9 @@ func TestRecencyRefreshWithInjectedClock(t *testing.T) {
 func TestRestartRefreshesRecencyWithoutLogging(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	var now atomic.Int64
-	t0 := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
-	open := func() *tessera.DB {
-		db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Schema: []byte(recencySchema), Clock: clock, NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
+	clock := newTestClock()
+	t0 := recencyT0
+	open := func() *tessera.DB { return openRecency(t, dir, clock) }
 	db := open()
 	const n = 2000
 	events := make([]ingest.Event, n)
@@ -139,7 +150,7 @@ func TestRestartRefreshesRecencyWithoutLogging(t *testing.T) {
 		return st.Size()
 	}
 	for _, days := range []int{1, 2} {
-		now.Store(t0.Add(time.Duration(days) * 24 * time.Hour).UnixNano())
+		clock.Set(t0.Add(time.Duration(days) * 24 * time.Hour))
 		before := walSize()
 		db = open()
 		if got := walSize(); got != before {
@@ -191,17 +202,9 @@ func TestRestartKeepsExactTitleRecall(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	var now atomic.Int64
-	t0 := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
-	open := func() *tessera.DB {
-		db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, Schema: []byte(recencySchema), Clock: clock, NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
+	clock := newTestClock()
+	t0 := recencyT0
+	open := func() *tessera.DB { return openRecency(t, dir, clock) }
 	colours := []string{"red", "blue", "green", "black", "white"}
 	events := make([]ingest.Event, 3000)
 	for i := range events {
@@ -233,7 +236,7 @@ func TestRestartKeepsExactTitleRecall(t *testing.T) {
 	}
 	db.Close()
 
-	now.Store(t0.Add(24 * time.Hour).UnixNano())
+	clock.Set(t0.Add(24 * time.Hour))
 	db = open()
 	defer db.Close()
 	afterRestart := found(db)
