@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	tessera "github.com/tessera-search/tessera"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/query"
 )
 
@@ -21,19 +21,7 @@ import (
 // fails in CI.
 func mongoURI(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("MONGODB_URI")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("MONGODB_URI is not set in CI: .ci/test.sh starts FerretDB and sets it")
-		}
-		t.Skip("MONGODB_URI not set; run via .ci/test.sh (starts FerretDB)")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = fmt.Sprintf("/tessera_test_%d", time.Now().UnixNano())
-	return u.String()
+	return sharedtest.MongoURI(t, "tessera_test")
 }
 
 func searchIDs(t *testing.T, db *tessera.DB, req query.Request) []string {

@@ -5,9 +5,12 @@
 package sharedtest
 
 import (
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Root returns the shared datasets directory, whether or not it exists:
@@ -47,4 +50,25 @@ func Path(t testing.TB, rel string) string {
 		t.Skipf("shared dataset %s not present (it lives in ../shared beside the repository); skipping", p)
 	}
 	return p
+}
+
+// MongoURI returns the test MongoDB-protocol server's URI (MONGODB_URI,
+// which .ci/test.sh sets after starting FerretDB) with a database of its
+// own named from prefix and the time, skipping t without one, or failing
+// it under CI=true.
+func MongoURI(t testing.TB, prefix string) string {
+	t.Helper()
+	base := os.Getenv("MONGODB_URI")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("MONGODB_URI is not set in CI: .ci/test.sh starts FerretDB and sets it")
+		}
+		t.Skip("MONGODB_URI not set; run via .ci/test.sh (starts FerretDB)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/%s_%d", prefix, time.Now().UnixNano())
+	return u.String()
 }

@@ -3,13 +3,11 @@ package kafka_test
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"os"
 	"testing"
-	"time"
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/source/kafka"
 )
 
@@ -17,18 +15,7 @@ import (
 // FerretDB in CI), events consumed from Kafka reach the store as well as
 // the index — the source uses the apply path, which writes the store first.
 func TestStoreModeWithKafka(t *testing.T) {
-	base := os.Getenv("MONGODB_URI")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("MONGODB_URI is not set in CI: .ci/test.sh starts FerretDB and sets it")
-		}
-		t.Skip("MONGODB_URI not set; run via .ci/test.sh (starts FerretDB)")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = fmt.Sprintf("/tessera_kafka_%d", time.Now().UnixNano())
+	uri := sharedtest.MongoURI(t, "tessera_kafka")
 
 	c := cluster(t, map[string]int32{"products": 2})
 	const n = 40
@@ -37,7 +24,7 @@ func TestStoreModeWithKafka(t *testing.T) {
 		values[i] = event(fmt.Sprintf("M-%d", i), 1, "walnut bookend")
 	}
 	produce(t, c, "products", values, nil)
-	db := openDB(t, tessera.Options{Store: u.String()})
+	db := openDB(t, tessera.Options{Store: uri})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stream := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{})
