@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/tessera-search/tessera/config"
 	"github.com/tessera-search/tessera/ingest"
@@ -66,26 +67,18 @@ func schemeList() string {
 // returned. A source that fails for good is logged and reported in its
 // stats; the server keeps serving.
 func runSources(ctx context.Context, srcs []ingest.Source, stream *ingest.Stream, logger *slog.Logger) (done <-chan struct{}) {
-	ch := make(chan struct{})
-	remaining := len(srcs)
-	if remaining == 0 {
-		close(ch)
-		return ch
-	}
-	finished := make(chan struct{}, remaining)
+	var wg sync.WaitGroup
 	for _, src := range srcs {
-		go func() {
-			defer func() { finished <- struct{}{} }()
+		wg.Go(func() {
 			logger.Info("stream source starting", "source", src.Name())
 			if err := src.Run(ctx, stream); err != nil && ctx.Err() == nil {
 				logger.Error("stream source stopped", "source", src.Name(), "err", err)
 			}
-		}()
+		})
 	}
+	ch := make(chan struct{})
 	go func() {
-		for range remaining {
-			<-finished
-		}
+		wg.Wait()
 		close(ch)
 	}()
 	return ch
