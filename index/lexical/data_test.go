@@ -67,15 +67,7 @@ func fused(x *Index, q *Query, fields []string, k int) []Hit {
 			out = append(out, Hit{h.Slot, s / float64(len(fields))})
 		}
 	}
-	slices.SortFunc(out, func(a, b Hit) int {
-		switch {
-		case worse(b, a):
-			return -1
-		case worse(a, b):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, byRank)
 	return out[:min(k, len(out))]
 }
 

@@ -228,15 +228,7 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 	}
 	sc.hit, sc.heap = hit, h
 	out := slices.Clone(h)
-	slices.SortFunc(out, func(a, b Hit) int {
-		switch {
-		case worse(b, a):
-			return -1
-		case worse(a, b):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, byRank)
 	return out
 }
 
@@ -287,4 +279,15 @@ func down(h []Hit, i int) {
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
+}
+
+// byRank orders hits best first, as worse ranks them.
+func byRank(a, b Hit) int {
+	switch {
+	case worse(b, a):
+		return -1
+	case worse(a, b):
+		return 1
+	}
+	return 0
 }
