@@ -172,11 +172,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		c.filterFields[f] = true
 	}
 	if len(opts.TextFields)+len(opts.LabelFields) > 0 {
-		fields := append([]string(nil), opts.TextFields...)
-		if len(opts.LabelFields) > 0 {
-			fields = append(fields, LabelsField)
-		}
-		c.lex = lexical.New(fields)
+		c.lex = newLexical(opts)
 	}
 	start := time.Now()
 	if err := c.loadSnapshot(); err != nil {

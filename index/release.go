@@ -4,7 +4,6 @@ import (
 	"github.com/bits-and-blooms/bitset"
 
 	"github.com/tessera-search/tessera/index/hnsw"
-	"github.com/tessera-search/tessera/index/lexical"
 )
 
 // Release empties a closed collection: its documents, vectors, graph and
@@ -25,11 +24,7 @@ func (c *Collection) Release() {
 	c.pending = map[uint32][]float32{}
 	c.graph = hnsw.New(c.dim, c.opts.Graph)
 	if c.lex != nil {
-		fields := append([]string(nil), c.opts.TextFields...)
-		if len(c.opts.LabelFields) > 0 {
-			fields = append(fields, LabelsField)
-		}
-		c.lex = lexical.New(fields)
+		c.lex = newLexical(c.opts)
 	}
 }
 

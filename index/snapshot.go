@@ -235,7 +235,7 @@ func (c *Collection) loadSnapshot() error {
 			c.log.Warn("saved graph not used; rebuilding the index from the snapshot's vectors in the background", "err", gerr)
 		}
 		if c.lex != nil && lexLoaded {
-			c.lex = lexical.New(c.lex.Fields())
+			c.lex = newLexical(c.opts)
 		}
 		for _, r := range recs {
 			if r.Vector == nil && g != nil {

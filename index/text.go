@@ -20,6 +20,17 @@ import (
 // is in matches there even when the row's own text never says it.
 const LabelsField = "\x00labels"
 
+// newLexical returns an empty lexical index of the options' text fields
+// and, when there are label fields, LabelsField, which also indexes its
+// compounds' heads: a query saying "phone" names Smartphones.
+func newLexical(opts Options) *lexical.Index {
+	fields := append([]string(nil), opts.TextFields...)
+	if len(opts.LabelFields) == 0 {
+		return lexical.New(fields)
+	}
+	return lexical.New(append(fields, LabelsField), LabelsField)
+}
+
 // TextQuery asks the lexical index about one query text: each field in
 // Fields is scored for every candidate, and the best matches of each
 // field in Seek become candidates too.

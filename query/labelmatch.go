@@ -51,7 +51,7 @@ func (lc *labelCoverage) label(value string) float64 {
 	}
 	terms := lexical.Terms(value, lc.buf[:0])
 	lc.buf = terms
-	words, hit := 0, 0
+	words, hit := 0, 0.0
 	for i, t := range terms {
 		if joined(terms[:i], t) {
 			continue
@@ -59,14 +59,28 @@ func (lc *labelCoverage) label(value string) float64 {
 		words++
 		if lc.query[t] {
 			hit++
+		} else if lc.namesHead(t) {
+			hit += lexical.HeadWeight
 		}
 	}
 	c := 0.0
 	if words > 0 && len(lc.query) > 0 {
-		c = float64(hit) / float64(words) * float64(hit) / float64(len(lc.query))
+		c = hit / float64(words) * hit / float64(len(lc.query))
 	}
 	lc.cache[value] = c
 	return c
+}
+
+// namesHead says whether a query word is the head of the label word t, as
+// "phone" is of "smartphone" (lexical.IsHead): a label filed as a kind of
+// what the query names matches it at lexical.HeadWeight.
+func (lc *labelCoverage) namesHead(t string) bool {
+	for q := range lc.query {
+		if lexical.IsHead(q, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // joined reports whether t is the terms just before it run together: the

@@ -37,3 +37,13 @@ func TestJoined(t *testing.T) {
 		t.Fatal("joined misjudges")
 	}
 }
+
+// A label that is a kind of what the query names (Smartphones for "phone")
+// covers it at the head's weight.
+func TestLabelCoverageCompoundHead(t *testing.T) {
+	lc := newLabelCoverage("android phone")
+	smart, phones, stands := lc.label("Smartphones"), lc.label("Phones"), lc.label("Stands")
+	if want := 0.5 * 0.5 / 2; math.Abs(smart-want) > 1e-9 || phones != 0.5 || stands != 0 {
+		t.Fatalf("android phone: Smartphones %.3f (want %.3f), Phones %.3f (want 0.5), Stands %.3f", smart, want, phones, stands)
+	}
+}

@@ -1,6 +1,7 @@
 package lexical
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -15,6 +16,29 @@ const (
 	fullWeight      = 1
 	accessoryWeight = 0.25
 )
+
+// Compound heads. An English compound names a kind of its last part:
+// smartphone, smartwatch, headphone, toothbrush. In a field that indexes
+// heads (category labels), a word of at least minCompound letters also
+// gives each ending of at least minHead letters that leaves at least
+// minModifier letters before it ("smartphone": phone, tphone, rtphone,
+// hone), at HeadWeight: a query saying "phone" then matches Smartphones,
+// weaker than a label saying "phone" itself. The endings that are not words
+// ("tphone") match no query. No dictionary decides which endings are
+// words, so an exocentric compound (headphone) matches its head too; a
+// label's match only steers among candidates the text found.
+const (
+	minModifier = 3
+	minHead     = 4
+	minCompound = minModifier + minHead
+	HeadWeight  = 0.5
+)
+
+// IsHead says whether term head is one of the compound heads that a field
+// indexing heads gives for term word: "phone" of "smartphone".
+func IsHead(head, word string) bool {
+	return len(head) >= minHead && len(word)-len(head) >= minModifier && strings.HasSuffix(word, head)
+}
 
 // maxJoinParts bounds the parts of a compound whose joined form is kept:
 // "RTX-3060" gives rtx3060, "state-of-the-art" gives no stateoftheart.
@@ -70,6 +94,7 @@ type analyzer struct {
 	length int32 // compounds that gave a token: the text's length
 
 	doc      bool // document mode: damp accessory phrases
+	heads    bool // document mode: also emit compound heads
 	damp     bool // inside an accessory phrase
 	afterFit bool // previous word was "works"/"work" ("works with")
 }
@@ -361,7 +386,11 @@ func (a *analyzer) endWord() {
 		if stopWord(part) {
 			continue
 		}
+		n := len(a.toks)
 		a.emit(part, wi, w, false)
+		if a.heads && a.doc && len(a.toks) > n {
+			a.emitHeads(w)
+		}
 	}
 	if n := len(a.cuts); n > 1 && n <= maxJoinParts && !stopWord(a.low) {
 		a.emit(a.low, wi, w, true)
@@ -402,6 +431,23 @@ func (a *analyzer) emit(term []byte, wi int32, w float32, joined bool) {
 		return
 	}
 	a.toks = append(a.toks, token{int32(start), int32(len(a.arena)), wi, w, joined, a.damp})
+}
+
+// emitHeads follows the token just emitted with its compound heads.
+func (a *analyzer) emitHeads(w float32) {
+	t := a.toks[len(a.toks)-1]
+	if int(t.end-t.start) < minCompound {
+		return
+	}
+	for cut := t.start + minModifier; t.end-cut >= minHead; cut++ {
+		start := len(a.arena)
+		a.arena = append(a.arena, a.arena[cut:t.end]...)
+		if stopWord(a.arena[start:]) {
+			a.arena = a.arena[:start]
+			continue
+		}
+		a.toks = append(a.toks, token{int32(start), int32(len(a.arena)), t.word, w * HeadWeight, false, a.damp})
+	}
 }
 
 // appendFolded appends r lowercased, with Latin diacritics removed.

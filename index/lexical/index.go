@@ -38,6 +38,7 @@ type field struct {
 	lens  []uint32    // by slot: the field's length in words
 	docs  int         // slots with at least one token
 	total int64       // sum of lens
+	heads bool        // index compound heads (New's compoundHeads)
 }
 
 // posting is one slot's weighted term frequency in a term's list.
@@ -54,8 +55,11 @@ type entry struct {
 	tf   float32
 }
 
-// New returns an empty index of the named fields.
-func New(fields []string) *Index {
+// New returns an empty index of the named fields. Fields also named in
+// compoundHeads index the heads of their compound words too (see
+// HeadWeight): meant for category labels, where "Smartphones" is a kind of
+// phone.
+func New(fields []string, compoundHeads ...string) *Index {
 	x := &Index{byName: make(map[string]int, len(fields)), dict: make(map[string]uint32)}
 	for _, name := range fields {
 		if _, dup := x.byName[name]; dup {
@@ -64,7 +68,32 @@ func New(fields []string) *Index {
 		x.byName[name] = len(x.fields)
 		x.fields = append(x.fields, field{name: name})
 	}
+	for _, name := range compoundHeads {
+		if fi, ok := x.byName[name]; ok {
+			x.fields[fi].heads = true
+		}
+	}
 	return x
+}
+
+// signature names a field in a saved index together with how it is
+// analysed, so that an index saved with another analysis is not loaded.
+func (f *field) signature() string {
+	if f.heads {
+		return f.name + "\x00compound-heads/1"
+	}
+	return f.name
+}
+
+// CompoundHeads returns the fields that index their compounds' heads.
+func (x *Index) CompoundHeads() []string {
+	var out []string
+	for _, f := range x.fields {
+		if f.heads {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }
 
 // Len returns the number of indexed slots.
@@ -116,6 +145,7 @@ func (x *Index) analyze(a *analyzer, doc map[string]any, d *Analyzed) *Analyzed 
 	for fi := range x.fields {
 		af := &d.fields[fi]
 		af.toks, af.length = af.toks[:0], 0
+		a.heads = x.fields[fi].heads
 		eachText(doc[x.fields[fi].name], func(s string) {
 			a.run(s, true)
 			d.arena = slices.Grow(d.arena, len(a.arena))

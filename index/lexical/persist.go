@@ -42,8 +42,9 @@ func (x *Index) WriteTo(w *bufio.Writer) error {
 	}
 	for fi := range x.fields {
 		f := &x.fields[fi]
-		uv(uint64(len(f.name)))
-		w.WriteString(f.name)
+		name := f.signature()
+		uv(uint64(len(name)))
+		w.WriteString(name)
 		for s := range x.live {
 			var fw []entry
 			var n uint32
@@ -142,10 +143,10 @@ func (x *Index) ReadFrom(r *bufio.Reader) error {
 		if err != nil {
 			return err
 		}
-		if name != x.fields[fi].name {
-			return fmt.Errorf("%w: saved %q, want %q", ErrMismatch, name, x.fields[fi].name)
+		if want := x.fields[fi].signature(); name != want {
+			return fmt.Errorf("%w: saved %q, want %q", ErrMismatch, name, want)
 		}
-		f := field{name: name, post: make([][]posting, nt), fwd: make([][]entry, ns), lens: make([]uint32, ns)}
+		f := field{name: x.fields[fi].name, heads: x.fields[fi].heads, post: make([][]posting, nt), fwd: make([][]entry, ns), lens: make([]uint32, ns)}
 		for s := range uint32(ns) {
 			length, err := uv()
 			if err != nil {
