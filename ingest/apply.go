@@ -80,6 +80,19 @@ func (p Problem) String() string {
 	return s + ": " + p.Reason
 }
 
+// ProblemsText joins problems for a dead-letter reason or a log line;
+// "rejected" when there are none.
+func ProblemsText(ps []Problem) string {
+	if len(ps) == 0 {
+		return "rejected"
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Result is what happened to one Event.
 type Result struct {
 	ID       string    `json:"id"`

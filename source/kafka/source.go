@@ -314,7 +314,7 @@ func (s *Source) handOver(ctx context.Context, cl *kgo.Client, to *ingest.Stream
 		keep := 0
 		for i, probs := range to.Check(events) {
 			if len(probs) > 0 {
-				bad = append(bad, deadLetter{rec: b.sources[i], reason: problemText(probs)})
+				bad = append(bad, deadLetter{rec: b.sources[i], reason: ingest.ProblemsText(probs)})
 				continue
 			}
 			events[keep], b.produced[keep], b.sources[keep] = events[i], b.produced[i], b.sources[i]
@@ -378,7 +378,7 @@ func (s *Source) commitOne(ctx context.Context, cl *kgo.Client, b batchInFlight)
 	var late []deadLetter
 	for i, r := range results {
 		if r.Status == ingest.StatusRejected {
-			late = append(late, deadLetter{rec: b.sources[i], reason: problemText(r.Problems)})
+			late = append(late, deadLetter{rec: b.sources[i], reason: ingest.ProblemsText(r.Problems)})
 		}
 	}
 	if len(late) > 0 {
@@ -430,12 +430,4 @@ func (s *Source) enqueue(ctx context.Context, to *ingest.Stream, b ingest.Source
 		return nil, fmt.Errorf("kafka: enqueue: %w", err)
 	}
 	return wait, nil
-}
-
-func problemText(probs []ingest.Problem) string {
-	parts := make([]string, len(probs))
-	for i, p := range probs {
-		parts[i] = p.String()
-	}
-	return strings.Join(parts, "; ")
 }

@@ -3,7 +3,6 @@ package nats
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,7 +54,7 @@ func (r *run) acker(ctx context.Context, pipe <-chan *inFlight) error {
 				}
 				m := f.applied[i]
 				seq := streamSeq(m)
-				reason := fmt.Sprintf("stream sequence %d (subject %s): %s", seq, m.Subject(), problems(res.Problems))
+				reason := fmt.Sprintf("stream sequence %d (subject %s): %s", seq, m.Subject(), ingest.ProblemsText(res.Problems))
 				r.deadLetter(ctx, m, seq, reason)
 				for j := range f.msgs {
 					if f.msgs[j] == m {
@@ -88,17 +87,6 @@ func streamSeq(m jetstream.Msg) uint64 {
 		return 0
 	}
 	return meta.Sequence.Stream
-}
-
-func problems(ps []ingest.Problem) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, p.String())
-	}
-	if len(s) == 0 {
-		return "rejected"
-	}
-	return strings.Join(s, "; ")
 }
 
 func truncate(s string, n int) string {

@@ -287,6 +287,7 @@ func drain(b jetstream.MessageBatch) ([]jetstream.Msg, error) {
 func (r *run) take(ctx context.Context, msgs []jetstream.Msg) (f *inFlight, lost bool) {
 	f = &inFlight{}
 	var events []ingest.Event
+	var at []int // by event: its message's index in f.msgs
 	for _, m := range msgs {
 		meta, err := m.Metadata()
 		if err != nil { // not a JetStream delivery: nothing to ack
@@ -321,9 +322,30 @@ func (r *run) take(ctx context.Context, msgs []jetstream.Msg) (f *inFlight, lost
 		events = append(events, ev)
 		f.applied = append(f.applied, m)
 		f.produced = append(f.produced, meta.Timestamp)
+		at = append(at, len(f.msgs)-1)
 	}
 	if len(f.msgs) == 0 {
 		return nil, lost
+	}
+	// Schema failures are found before the commit, as the Kafka source
+	// does, so a message is dead-lettered before the position moves past
+	// it and a crash in between cannot lose it.
+	if len(events) > 0 {
+		keep := 0
+		for i, probs := range r.to.Check(events) {
+			if len(probs) > 0 {
+				m := f.applied[i]
+				seq := streamSeq(m)
+				reason := fmt.Sprintf("stream sequence %d (subject %s): %s", seq, m.Subject(), ingest.ProblemsText(probs))
+				f.reasons[at[i]] = reason
+				r.meter.Rejected(1)
+				r.deadLetter(ctx, m, seq, reason)
+				continue
+			}
+			events[keep], f.applied[keep], f.produced[keep] = events[i], f.applied[i], f.produced[i]
+			keep++
+		}
+		events, f.applied, f.produced = events[:keep], f.applied[:keep], f.produced[:keep]
 	}
 	f.events = events
 	return f, lost
