@@ -2,6 +2,7 @@ package tessera_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -301,5 +302,65 @@ func BenchmarkRelevanceSearch(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestPartialMatchesLeaveTheTopBand: when enough items hold every word of
+// the query, one that misses a word (a wired mouse for "wireless mouse")
+// leaves the band that weights reorder, however cheap it is; words of a
+// "for …" phrase are context and not required.
+func TestPartialMatchesLeaveTheTopBand(t *testing.T) {
+	ctx := context.Background()
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(shopSchema), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rows := []map[string]any{
+		{"id": "wl-1", "title": "Logitech M185 Wireless Mouse, 2.4GHz", "price": 19.0},
+		{"id": "wl-2", "title": "HP X200 Wireless Mouse with USB Receiver", "price": 15.0},
+		{"id": "wl-3", "title": "Lenovo 400 Wireless Mouse, 1200 DPI", "price": 17.0},
+		{"id": "wl-4", "title": "Portronics Toad Wireless Optical Mouse", "price": 12.0},
+		{"id": "wl-5", "title": "Zebronics Dash Wireless Mouse, Silent Clicks", "price": 14.0},
+		{"id": "wl-6", "title": "Amazon Basics Wireless Mouse, Compact", "price": 11.0},
+		{"id": "wd-1", "title": "Zebronics Comfort Wired USB Mouse, 3-Button", "price": 3.0},
+		{"id": "wd-2", "title": "Lenovo 300 Wired USB Mouse, Optical", "price": 4.0},
+		{"id": "ht-1", "title": "Bajaj Room Heater for Winter, 2000 W", "price": 40.0},
+		{"id": "ht-2", "title": "Orpat Room Heater for Winter, Fan Heater", "price": 30.0},
+		{"id": "ht-3", "title": "Usha Room Heater for Winter, Quartz", "price": 35.0},
+		{"id": "ht-4", "title": "Havells Room Heater for Winter, Convector", "price": 45.0},
+		{"id": "ht-5", "title": "Crompton Room Heater for Winter, Halogen", "price": 38.0},
+		{"id": "ht-6", "title": "Borosil Room Heater", "price": 20.0},
+	}
+	// "wireless" is common in a catalogue, so missing it costs little
+	// lexically: without the rule the wired mice stay in the top band.
+	for i, thing := range []string{"Earbuds", "Keyboard", "Charger", "Speaker", "Headphones", "Router", "Doorbell", "Microphone", "Gamepad", "Presenter", "Earphones", "Adapter"} {
+		rows = append(rows, map[string]any{"id": fmt.Sprintf("other-%d", i), "title": "Boat Wireless " + thing, "price": 25.0})
+	}
+	for _, r := range rows {
+		if strings.HasPrefix(r["id"].(string), "w") {
+			r["category"] = "Mice"
+		}
+	}
+	events := make([]ingest.Event, len(rows))
+	for i, r := range rows {
+		events[i] = ingest.Event{Op: "upsert", ID: r["id"].(string), Fields: r}
+	}
+	if _, err := db.Applier.Apply(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	resp := search(t, db, query.Request{Text: "wireless mouse", Weights: query.Weights{"price": 3}})
+	ids := resultIDs(resp.Results)
+	for i, id := range ids[:6] {
+		if !strings.HasPrefix(id, "wl-") || !onTopic(resp.Results[i]) {
+			t.Fatalf("\"wireless mouse\" with price 3: #%d is %s (on topic %v); want the six wireless mice first: %v", i+1, id, onTopic(resp.Results[i]), ids)
+		}
+	}
+	if ids[0] != "wl-6" {
+		t.Errorf("#1 is %s, want the cheapest wireless mouse wl-6: %v", ids[0], ids)
+	}
+	resp = search(t, db, query.Request{Text: "room heater for winter", Weights: query.Weights{"price": 3}})
+	if resp.Results[0].ID != "ht-6" || !onTopic(resp.Results[0]) {
+		t.Errorf("\"room heater for winter\" with price 3: #1 is %s; want the cheapest heater ht-6, which does not say \"winter\": %v", resp.Results[0].ID, resultIDs(resp.Results))
 	}
 }

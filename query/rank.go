@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/index/lexical"
 	"github.com/tessera-search/tessera/spaces"
 )
 
@@ -294,10 +295,15 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	for i := range cands {
 		best = max(best, cands[i].rel)
 	}
+	for i := range cands {
+		cands[i].band = relevanceBand(cands[i].rel, best)
+	}
+	if len(texts) > 0 && e.remote == nil {
+		e.demotePartialMatches(cands, texts)
+	}
 	onTopic := 0
 	for i := range cands {
 		c := &cands[i]
-		c.band = relevanceBand(c.rel, best)
 		c.onTopic = c.band == 0 && c.rel >= relevanceFloor
 		if c.onTopic {
 			onTopic++
@@ -532,4 +538,66 @@ func compareValues(a, b any) int {
 		}
 	}
 	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// minFullMatches is how many top-band candidates must hold every core
+// word the best of them holds before those holding fewer leave the band.
+// On the judged queries (weighted NDCG@10, Amazon / demo / the untuned
+// raw-file run): without the rule 0.878 / 0.841 / 0.879; 1 → 0.882 /
+// 0.833 / 0.884; 3 → 0.883 / 0.831 / 0.882; 5 → 0.882 / 0.841 / 0.882; 10
+// → 0.881 / 0.841 / 0.882. "wireless mouse" (cheap) went 0.70 → 0.88,
+// "room heater" (best rated) 0.81 → 0.73 before "for …" words stopped
+// counting, 0.81 after.
+const minFullMatches = 5
+
+// demotePartialMatches moves top-band candidates that hold fewer of the
+// query's core words (lexical.CoreWords: not stop words, not a "for …"
+// phrase) than the best of them to the next band, when at least
+// minFullMatches hold that many: "wireless mouse" keeps wired mice out of
+// the band that weights reorder, as a search engine ranks items matching
+// every word first. Words count in any lexical field (title, description,
+// category labels, compound heads included).
+func (e *Engine) demotePartialMatches(cands []candidate, texts []index.TextQuery) {
+	var ids []string
+	var at []int
+	for i := range cands {
+		if cands[i].band == 0 {
+			ids = append(ids, cands[i].hit.ID)
+			at = append(at, i)
+		}
+	}
+	var distinct, core []string
+	for _, t := range texts {
+		if !slices.Contains(distinct, t.Text) {
+			distinct = append(distinct, t.Text)
+			for _, w := range lexical.CoreWords(t.Text) {
+				if !slices.Contains(core, w) {
+					core = append(core, w)
+				}
+			}
+		}
+	}
+	held := make([]int, len(ids))
+	most, full := 0, 0
+	for j, m := range e.coll.Matched(ids, distinct) {
+		for _, w := range m {
+			if slices.Contains(core, w) {
+				held[j]++
+			}
+		}
+		if held[j] > most {
+			most, full = held[j], 0
+		}
+		if held[j] == most {
+			full++
+		}
+	}
+	if full < minFullMatches {
+		return
+	}
+	for j, n := range held {
+		if n < most {
+			cands[at[j]].band = 1
+		}
+	}
 }

@@ -41,7 +41,24 @@ const contextWeight = 0.5
 
 // Prepare analyses text as a query. Accessory phrases are not damped in
 // queries: "case for iPhone" weighs case and iPhone alike.
-func (x *Index) Prepare(text string) *Query {
+func (x *Index) Prepare(text string) *Query { return prepare(text) }
+
+// CoreWords returns the words of a query, as typed but lowercased, that
+// name what is asked for: all but stop words and the words of a "for …"
+// phrase ("heater for winter" gives heater). Index.Matched reports words
+// in the same form.
+func CoreWords(text string) []string {
+	q := prepare(text)
+	var out []string
+	for _, g := range q.groups {
+		if !g.accessory && !slices.Contains(out, q.words[g.word]) {
+			out = append(out, q.words[g.word])
+		}
+	}
+	return out
+}
+
+func prepare(text string) *Query {
 	var a analyzer
 	a.run(text, false)
 	q := &Query{}
