@@ -222,8 +222,9 @@ type DenseQuery struct {
 }
 
 // Matched returns, for each id, the words of the texts found in its
-// indexed fields (nil for an id not stored, or without a lexical index).
-func (c *Collection) Matched(ids []string, texts []string) [][]string {
+// indexed fields, or only in the named fields when there are any (nil for
+// an id not stored, or without a lexical index).
+func (c *Collection) Matched(ids []string, texts []string, fields ...string) [][]string {
 	out := make([][]string, len(ids))
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -240,7 +241,7 @@ func (c *Collection) Matched(ids []string, texts []string) [][]string {
 			continue
 		}
 		for _, q := range queries {
-			for _, w := range c.lex.Matched(q, s) {
+			for _, w := range c.lex.Matched(q, s, fields...) {
 				if !slices.Contains(out[i], w) {
 					out[i] = append(out[i], w)
 				}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -76,5 +77,22 @@ func TestCompoundHeadsSavedAnalysis(t *testing.T) {
 	y.Set(9, map[string]any{"labels": "Smartwatches"})
 	if y.Score(y.Prepare("watch"), "labels", 9) == 0 {
 		t.Fatal("a loaded index stopped splitting new labels' compounds")
+	}
+}
+
+func TestCoreWordsAndMatchedIn(t *testing.T) {
+	if got := CoreWords("room heater for winter"); !slices.Equal(got, []string{"room", "heater"}) {
+		t.Fatalf("CoreWords: %q, want room, heater", got)
+	}
+	if got := CoreWords("the wireless mouse"); !slices.Equal(got, []string{"wireless", "mouse"}) {
+		t.Fatalf("CoreWords: %q, want wireless, mouse", got)
+	}
+	x := labelled("labels")
+	q := x.Prepare("phone note")
+	if got := x.Matched(q, 0); !slices.Equal(got, []string{"phone", "note"}) {
+		t.Fatalf("Matched in every field: %q", got)
+	}
+	if got := x.Matched(q, 0, "title"); !slices.Equal(got, []string{"note"}) {
+		t.Fatalf("Matched in the title: %q, want note", got)
 	}
 }

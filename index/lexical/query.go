@@ -123,15 +123,18 @@ func prepare(text string) *Query {
 func (q *Query) Empty() bool { return q == nil || len(q.groups) == 0 }
 
 // Matched returns the query's words, as typed but lowercased, found in any
-// field of slot: a word matches when its joined form or all its parts are
-// in one field.
-func (x *Index) Matched(q *Query, slot uint32) []string {
+// field of slot, or only in the named fields when there are any: a word
+// matches when its joined form or all its parts are in one field.
+func (x *Index) Matched(q *Query, slot uint32, fields ...string) []string {
 	if q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return nil
 	}
 	found := make([]bool, len(q.words))
 	for _, g := range q.groups {
 		for fi := range x.fields {
+			if len(fields) > 0 && !slices.Contains(fields, x.fields[fi].name) {
+				continue
+			}
 			if !found[g.word] && x.has(fi, slot, g) {
 				found[g.word] = true
 			}
