@@ -222,9 +222,8 @@ type DenseQuery struct {
 }
 
 // Matched returns, for each id, the words of the texts found in its
-// indexed fields, or only in the named fields when there are any (nil for
-// an id not stored, or without a lexical index).
-func (c *Collection) Matched(ids []string, texts []string, fields ...string) [][]string {
+// indexed fields (nil for an id not stored, or without a lexical index).
+func (c *Collection) Matched(ids []string, texts []string) [][]string {
 	out := make([][]string, len(ids))
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -241,11 +240,29 @@ func (c *Collection) Matched(ids []string, texts []string, fields ...string) [][
 			continue
 		}
 		for _, q := range queries {
-			for _, w := range c.lex.Matched(q, s, fields...) {
+			for _, w := range c.lex.Matched(q, s) {
 				if !slices.Contains(out[i], w) {
 					out[i] = append(out[i], w)
 				}
 			}
+		}
+	}
+	return out
+}
+
+// HeldCore returns, for each id, how many of text's core words its field
+// holds (lexical.Index.HeldCore; 0 for an id not stored).
+func (c *Collection) HeldCore(ids []string, text, field string) []int {
+	out := make([]int, len(ids))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.lex == nil {
+		return out
+	}
+	q := c.lex.Prepare(text)
+	for i, id := range ids {
+		if s, ok := c.slots[id]; ok {
+			out[i] = c.lex.HeldCore(q, s, field)
 		}
 	}
 	return out

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tessera-search/tessera/index"
-	"github.com/tessera-search/tessera/index/lexical"
 	"github.com/tessera-search/tessera/spaces"
 )
 
@@ -554,7 +553,7 @@ const minFullMatches = 3
 
 // demotePartialMatches moves top-band candidates whose leading text field
 // (the most weighted text space's) holds fewer of the query's core words
-// (lexical.CoreWords: not stop words, not a "for …" phrase) than the best
+// (lexical.Index.HeldCore: not stop words, not a "for …" phrase) than the best
 // of them to the next band, when at least minFullMatches hold that many:
 // "wireless mouse" keeps wired mice out of the band that weights reorder,
 // as a search engine ranks items matching every word first. Only the
@@ -571,19 +570,13 @@ func (e *Engine) demotePartialMatches(cands []candidate, text, field string) {
 			at = append(at, i)
 		}
 	}
-	core := lexical.CoreWords(text)
-	held := make([]int, len(ids))
+	held := e.coll.HeldCore(ids, text, field)
 	most, full := 0, 0
-	for j, m := range e.coll.Matched(ids, []string{text}, field) {
-		for _, w := range m {
-			if slices.Contains(core, w) {
-				held[j]++
-			}
+	for _, n := range held {
+		if n > most {
+			most, full = n, 0
 		}
-		if held[j] > most {
-			most, full = held[j], 0
-		}
-		if held[j] == most {
+		if n == most {
 			full++
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"slices"
 	"testing"
 )
 
@@ -80,19 +79,27 @@ func TestCompoundHeadsSavedAnalysis(t *testing.T) {
 	}
 }
 
-func TestCoreWordsAndMatchedIn(t *testing.T) {
-	if got := CoreWords("room heater for winter"); !slices.Equal(got, []string{"room", "heater"}) {
-		t.Fatalf("CoreWords: %q, want room, heater", got)
-	}
-	if got := CoreWords("the wireless mouse"); !slices.Equal(got, []string{"wireless", "mouse"}) {
-		t.Fatalf("CoreWords: %q, want wireless, mouse", got)
-	}
+func TestHeldCore(t *testing.T) {
 	x := labelled("labels")
-	q := x.Prepare("phone note")
-	if got := x.Matched(q, 0); !slices.Equal(got, []string{"phone", "note"}) {
-		t.Fatalf("Matched in every field: %q", got)
+	for _, tc := range []struct {
+		query, field string
+		slot         uint32
+		want         int
+	}{
+		{"redmi note", "title", 0, 2},
+		{"redmi note for winter", "title", 0, 2}, // "for …" words are context
+		{"redmi phone", "title", 0, 1},
+		{"redmi phone", "labels", 0, 1}, // Smartphones holds phone as its head
+		{"redmi redmi", "title", 0, 1},
+		{"redmi", "nosuchfield", 0, 0},
+		{"redmi", "title", 99, 0},
+	} {
+		if got := x.HeldCore(x.Prepare(tc.query), tc.slot, tc.field); got != tc.want {
+			t.Errorf("HeldCore(%q, %d, %s) = %d, want %d", tc.query, tc.slot, tc.field, got, tc.want)
+		}
 	}
-	if got := x.Matched(q, 0, "title"); !slices.Equal(got, []string{"note"}) {
-		t.Fatalf("Matched in the title: %q, want note", got)
+	q := x.Prepare("redmi note")
+	if n := testing.AllocsPerRun(100, func() { x.HeldCore(q, 0, "title") }); n != 0 {
+		t.Errorf("HeldCore allocates %v times per call", n)
 	}
 }

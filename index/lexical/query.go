@@ -43,21 +43,6 @@ const contextWeight = 0.5
 // queries: "case for iPhone" weighs case and iPhone alike.
 func (x *Index) Prepare(text string) *Query { return prepare(text) }
 
-// CoreWords returns the words of a query, as typed but lowercased, that
-// name what is asked for: all but stop words and the words of a "for …"
-// phrase ("heater for winter" gives heater). Index.Matched reports words
-// in the same form.
-func CoreWords(text string) []string {
-	q := prepare(text)
-	var out []string
-	for _, g := range q.groups {
-		if !g.accessory && !slices.Contains(out, q.words[g.word]) {
-			out = append(out, q.words[g.word])
-		}
-	}
-	return out
-}
-
 func prepare(text string) *Query {
 	var a analyzer
 	a.run(text, false)
@@ -123,18 +108,15 @@ func prepare(text string) *Query {
 func (q *Query) Empty() bool { return q == nil || len(q.groups) == 0 }
 
 // Matched returns the query's words, as typed but lowercased, found in any
-// field of slot, or only in the named fields when there are any: a word
-// matches when its joined form or all its parts are in one field.
-func (x *Index) Matched(q *Query, slot uint32, fields ...string) []string {
+// field of slot: a word matches when its joined form or all its parts are
+// in one field.
+func (x *Index) Matched(q *Query, slot uint32) []string {
 	if q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return nil
 	}
 	found := make([]bool, len(q.words))
 	for _, g := range q.groups {
 		for fi := range x.fields {
-			if len(fields) > 0 && !slices.Contains(fields, x.fields[fi].name) {
-				continue
-			}
 			if !found[g.word] && x.has(fi, slot, g) {
 				found[g.word] = true
 			}
@@ -147,6 +129,32 @@ func (x *Index) Matched(q *Query, slot uint32, fields ...string) []string {
 		}
 	}
 	return out
+}
+
+// HeldCore counts the query's core words (not stop words, not the words
+// of a "for …" phrase: "heater for winter" has one, heater) that the named
+// field of slot holds, as Matched matches them. It allocates nothing: the
+// ranker asks it of a hundred candidates per search.
+func (x *Index) HeldCore(q *Query, slot uint32, field string) int {
+	fi, ok := x.byName[field]
+	if !ok || q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
+		return 0
+	}
+	var seen uint64 // by word index; words past 64 are counted per group
+	n := 0
+	for _, g := range q.groups {
+		if g.accessory || !x.has(fi, slot, g) {
+			continue
+		}
+		if g.word < 64 {
+			if seen&(1<<g.word) != 0 {
+				continue
+			}
+			seen |= 1 << g.word
+		}
+		n++
+	}
+	return n
 }
 
 // has says whether field fi of slot holds group g.
