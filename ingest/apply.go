@@ -17,7 +17,7 @@ import (
 
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/lexical"
-	"github.com/tessera-search/tessera/ingest/clean"
+	"github.com/tessera-search/tessera/internal/clean"
 	"github.com/tessera-search/tessera/spaces"
 )
 

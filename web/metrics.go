@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/breaker"
 	"github.com/tessera-search/tessera/spaces"
-	"github.com/tessera-search/tessera/spaces/breaker"
 )
 
 // Metrics is the server's Prometheus registry, private so that tests and

@@ -6,7 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/tessera-search/tessera/datasets"
+	"github.com/tessera-search/tessera/internal/datasets"
 )
 
 // DemoSource is the built-in demo catalogue with its schema and the
