@@ -104,8 +104,8 @@ type Item struct {
 	by *Applier
 }
 
-// Rejected reports whether Prepare rejected the item.
-func (it *Item) Rejected() bool { return len(it.problems) > 0 }
+// rejected reports whether Prepare rejected the item.
+func (it *Item) rejected() bool { return len(it.problems) > 0 }
 
 // Applier is the one apply path into a collection.
 type Applier struct {
@@ -180,9 +180,6 @@ func ValidateCleaning(s *spaces.Schema) error {
 	return nil
 }
 
-// Encoder returns the encoder the applier encodes with.
-func (a *Applier) Encoder() *spaces.Encoder { return a.current().enc }
-
 // Collection returns the collection the applier writes to.
 func (a *Applier) Collection() *index.Collection { return a.current().coll }
 
@@ -212,7 +209,7 @@ func (a *Applier) prepareAll(events []Event, learn bool) []Item {
 		it.Event = ev
 		it.by = a
 		a.prepare(it)
-		if learn && !it.Rejected() && it.Op != OpDelete {
+		if learn && !it.rejected() && it.Op != OpDelete {
 			a.enc.Learn(it.doc)
 		}
 	}
@@ -297,7 +294,7 @@ func (a *Applier) Encode(ctx context.Context, items []Item) error {
 	idx := make([]int, 0, len(items))
 	for i := range items {
 		it := &items[i]
-		if it.Rejected() || it.Op == OpDelete || it.partial || (it.by != nil && it.by != a) {
+		if it.rejected() || it.Op == OpDelete || it.partial || (it.by != nil && it.by != a) {
 			continue
 		}
 		// A row identical to the stored document keeps the stored vector:
@@ -361,7 +358,7 @@ func (a *Applier) commit(ctx context.Context, items []Item, extra map[string][]b
 	for i := range items {
 		it := &items[i]
 		results[i] = Result{ID: it.ID}
-		if it.Rejected() {
+		if it.rejected() {
 			results[i].Status, results[i].Problems = StatusRejected, it.problems
 			continue
 		}
@@ -463,7 +460,7 @@ func (a *Applier) mergePartial(ctx context.Context, it *Item, rec *index.Record,
 		full := Item{Event: it.Event}
 		full.Op = OpReplace
 		a.prepare(&full)
-		if full.Rejected() {
+		if full.rejected() {
 			return errors.New(full.problems[0].Column + ": " + full.problems[0].Reason)
 		}
 		doc = full.doc

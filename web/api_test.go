@@ -108,7 +108,11 @@ type searchResp struct {
 	Weights     map[string]float64 `json:"weights"`
 	Interpreted map[string]any     `json:"interpreted"`
 	NextCursor  string             `json:"next_cursor"`
-	Error       *web.APIError      `json:"error"`
+	Error       *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
 }
 
 func allWeights(except string, w float64) map[string]float64 {
