@@ -1,7 +1,7 @@
-// Package apitest pins a package's exported names, so that a new export is
-// a deliberate change: each public package's exports_test.go lists its
-// names and calls Check, which fails on a name missing from the list or
-// listed but gone.
+// Package apitest reads a module's public API from its source, so that
+// TestPublicAPI can pin it: every package outside internal/ that a program
+// can import has its exported names listed there, and a new export (or a
+// new public package) fails the test until it is added on purpose.
 package apitest
 
 import (
@@ -9,10 +9,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 )
 
 // Exports returns the exported names the non-test Go files in dir declare,
@@ -92,23 +93,51 @@ func receiverName(e ast.Expr) string {
 	}
 }
 
-// Check fails t when the package in the test's working directory (its own
-// directory under go test) exports a name want lacks, or want lists one it
-// no longer exports.
-func Check(t testing.TB, want []string) {
-	t.Helper()
-	got, err := Exports(".")
+// Packages returns the directories below root, relative to it and
+// slash-separated ("." for root itself), that hold an importable package:
+// non-test Go files of a package other than main, outside internal/,
+// testdata and hidden directories.
+func Packages(root string) ([]string, error) {
+	var dirs []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		if path != root && (name == "internal" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			return filepath.SkipDir
+		}
+		name, err = packageName(path)
+		if err != nil || name == "" || name == "main" {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		dirs = append(dirs, filepath.ToSlash(rel))
+		return nil
+	})
+	return dirs, err
+}
+
+// packageName is the package clause of dir's first non-test Go file, or ""
+// when it has none.
+func packageName(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	for _, n := range got {
-		if !slices.Contains(want, n) {
-			t.Errorf("the package exports %s, which its public API list does not name: unexport it, or add it to the list if callers need it", n)
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
 		}
-	}
-	for _, n := range want {
-		if !slices.Contains(got, n) {
-			t.Errorf("the public API list names %s, which the package no longer exports", n)
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, n), nil, parser.PackageClauseOnly)
+		if err != nil {
+			return "", fmt.Errorf("apitest: %w", err)
 		}
+		return f.Name.Name, nil
 	}
+	return "", nil
 }

@@ -46,30 +46,36 @@ func helper()        {}
 	}
 }
 
-// Check reports a name on either side of the list: an export the list
-// lacks and a listed name the package no longer exports.
-func TestCheckReportsBothDirections(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte("package p\n\nfunc A() {}\nfunc B() {}\n"), 0o644); err != nil {
+// Packages finds the importable packages of a tree and skips commands,
+// internal/, testdata, test-only and hidden directories.
+func TestPackages(t *testing.T) {
+	root := t.TempDir()
+	for path, src := range map[string]string{
+		"root.go":             "package top\n",
+		"lib/lib.go":          "package lib\n",
+		"lib/sub/sub.go":      "package sub\n",
+		"cmd/tool/main.go":    "package main\n",
+		"internal/x/x.go":     "package x\n",
+		"lib/internal/y/y.go": "package y\n",
+		"lib/testdata/z.go":   "package z\n",
+		"e2e/e2e_test.go":     "package e2e\n",
+		".hidden/h.go":        "package h\n",
+		"docs/notes.md":       "not go\n",
+	} {
+		full := filepath.Join(root, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Packages(root)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(dir)
-	rec := &recorder{TB: t}
-	Check(rec, []string{"A", "C"})
-	if len(rec.errors) != 2 {
-		t.Fatalf("Check reported %d problems, want 2 (B unlisted, C gone): %q", len(rec.errors), rec.errors)
-	}
-	rec = &recorder{TB: t}
-	Check(rec, []string{"A", "B"})
-	if len(rec.errors) != 0 {
-		t.Fatalf("Check reported %q for a matching list", rec.errors)
+	want := []string{".", "lib", "lib/sub"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Packages = %v, want %v", got, want)
 	}
 }
-
-type recorder struct {
-	testing.TB
-	errors []string
-}
-
-func (r *recorder) Errorf(format string, args ...any) { r.errors = append(r.errors, format) }
-func (r *recorder) Helper()                           {}
