@@ -26,15 +26,15 @@ import (
 	"github.com/tessera-search/tessera/spaces/openai"
 )
 
-// Source says where a setting's value came from.
-type Source string
+// origin says where a setting's value came from.
+type origin string
 
 // Sources, from weakest to strongest.
 const (
-	FromDefault Source = "default"
-	FromFile    Source = "file"
-	FromEnv     Source = "env"
-	FromFlag    Source = "flag"
+	fromDefault origin = "default"
+	fromFile    origin = "file"
+	fromEnv     origin = "env"
+	fromFlag    origin = "flag"
 )
 
 // Access levels of an API key.
@@ -96,7 +96,7 @@ type Config struct {
 
 	// File is the configuration file that was read, if any.
 	File    string
-	sources map[string]Source
+	sources map[string]origin
 	// sharedKey is OPENAI_API_KEY, the fallback of both API keys. It is
 	// not a setting of its own: `tessera config` does not show it.
 	sharedKey string
@@ -210,7 +210,7 @@ func (s setting) set(c *Config, v string) error {
 		}
 		*p = d
 	case *int64:
-		n, err := ParseSize(v)
+		n, err := parseSize(v)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (s setting) set(c *Config, v string) error {
 		}
 		*p = f
 	case *[]APIKey:
-		keys, err := ParseAPIKeys(v)
+		keys, err := parseAPIKeys(v)
 		if err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (s setting) get(c *Config) any {
 	case *[]APIKey:
 		out := make([]string, len(*p))
 		for i, k := range *p {
-			out[i] = Mask(k.Key) + ":" + k.Access
+			out[i] = mask(k.Key) + ":" + k.Access
 		}
 		return out
 	default:
@@ -258,14 +258,14 @@ func (s setting) get(c *Config) any {
 	}
 }
 
-// EnvConfig names the configuration file when --config is not given.
-const EnvConfig = "TESSERA_CONFIG"
+// envConfig names the configuration file when --config is not given.
+const envConfig = "TESSERA_CONFIG"
 
 // Flags registers every setting's flag, and --config, on fs. Call
 // Load after fs.Parse.
 func Flags(fs *flag.FlagSet) *Loader {
 	l := &Loader{raw: map[string]*rawFlag{}}
-	fs.Var(&l.file, "config", "YAML configuration file (env "+EnvConfig+")")
+	fs.Var(&l.file, "config", "YAML configuration file (env "+envConfig+")")
 	for _, s := range settings {
 		if s.flag == "" {
 			continue
@@ -314,18 +314,18 @@ func (l *Loader) Load(getenv func(string) string) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	c := &Config{sources: map[string]Source{}, sharedKey: getenv(EnvSharedKey)}
+	c := &Config{sources: map[string]origin{}, sharedKey: getenv(envSharedKey)}
 	for _, s := range settings {
 		if s.def == "" {
-			c.sources[s.key] = FromDefault
+			c.sources[s.key] = fromDefault
 			continue
 		}
 		if err := s.set(c, s.def); err != nil {
 			return nil, fmt.Errorf("config: default %s: %w", s.key, err) // a bug in the table
 		}
-		c.sources[s.key] = FromDefault
+		c.sources[s.key] = fromDefault
 	}
-	c.File = getenv(EnvConfig)
+	c.File = getenv(envConfig)
 	if l.file.isSet {
 		c.File = l.file.value
 	}
@@ -339,7 +339,7 @@ func (l *Loader) Load(getenv func(string) string) (*Config, error) {
 				if err := s.set(c, v); err != nil {
 					return nil, fmt.Errorf("config: %s: %s: %w", c.File, s.key, err)
 				}
-				c.sources[s.key] = FromFile
+				c.sources[s.key] = fromFile
 			}
 		}
 	}
@@ -348,7 +348,7 @@ func (l *Loader) Load(getenv func(string) string) (*Config, error) {
 			if err := s.set(c, v); err != nil {
 				return nil, fmt.Errorf("config: environment %s: %w", s.env, err)
 			}
-			c.sources[s.key] = FromEnv
+			c.sources[s.key] = fromEnv
 		}
 	}
 	for _, s := range settings {
@@ -356,7 +356,7 @@ func (l *Loader) Load(getenv func(string) string) (*Config, error) {
 			if err := s.set(c, r.value); err != nil {
 				return nil, fmt.Errorf("config: flag --%s: %w", s.flag, err)
 			}
-			c.sources[s.key] = FromFlag
+			c.sources[s.key] = fromFlag
 		}
 	}
 	return c, nil
@@ -446,13 +446,13 @@ func readFile(path string) (map[string]string, error) {
 	return out, nil
 }
 
-// MinKeyLength is the shortest API key accepted: shorter ones can be
+// minKeyLength is the shortest API key accepted: shorter ones can be
 // guessed.
-const MinKeyLength = 16
+const minKeyLength = 16
 
-// ParseAPIKeys reads "key:read,key2:write". Every key needs an explicit
+// parseAPIKeys reads "key:read,key2:write". Every key needs an explicit
 // access level, so that a forgotten suffix never grants write access.
-func ParseAPIKeys(v string) ([]APIKey, error) {
+func parseAPIKeys(v string) ([]APIKey, error) {
 	var keys []APIKey
 	seen := map[string]bool{}
 	for i, item := range splitList(v) {
@@ -464,8 +464,8 @@ func ParseAPIKeys(v string) ([]APIKey, error) {
 		if k.Access != Read && k.Access != Write {
 			return nil, fmt.Errorf("key %d: access %q: want read or write", i+1, k.Access)
 		}
-		if len(k.Key) < MinKeyLength {
-			return nil, fmt.Errorf("key %d: shorter than %d characters (generate one with: openssl rand -hex 24)", i+1, MinKeyLength)
+		if len(k.Key) < minKeyLength {
+			return nil, fmt.Errorf("key %d: shorter than %d characters (generate one with: openssl rand -hex 24)", i+1, minKeyLength)
 		}
 		if strings.ContainsFunc(k.Key, func(r rune) bool { return r <= ' ' || r > '~' }) {
 			return nil, fmt.Errorf("key %d: only printable ASCII without spaces is allowed", i+1)
@@ -489,9 +489,9 @@ func splitList(v string) []string {
 	return out
 }
 
-// ParseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (or KB, MB,
+// parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (or KB, MB,
 // GB in powers of 1000).
-func ParseSize(v string) (int64, error) {
+func parseSize(v string) (int64, error) {
 	s := strings.TrimSpace(v)
 	units := []struct {
 		suffix string
@@ -511,27 +511,27 @@ func ParseSize(v string) (int64, error) {
 	return n * mult, nil
 }
 
-// Source reports where the value of key (a YAML key such as "addr" or
+// sourceOf reports where the value of key (a YAML key such as "addr" or
 // "openai.api_key") came from.
-func (c *Config) Source(key string) Source { return c.sources[key] }
+func (c *Config) sourceOf(key string) origin { return c.sources[key] }
 
-// AccessControl reports whether API keys are configured.
-func (c *Config) AccessControl() bool { return len(c.APIKeys) > 0 }
+// accessControl reports whether API keys are configured.
+func (c *Config) accessControl() bool { return len(c.APIKeys) > 0 }
 
 // CheckBind refuses a non-loopback listen address without API keys unless
 // Insecure is set: anyone who can reach the port could read and rewrite
 // the index.
 func (c *Config) CheckBind() error {
-	if c.AccessControl() || c.Insecure || IsLoopback(c.Addr) {
+	if c.accessControl() || c.Insecure || isLoopback(c.Addr) {
 		return nil
 	}
 	return fmt.Errorf("refusing to listen on %s without API keys: anyone who can reach that address could read and change the index. "+
 		"Set TESSERA_API_KEYS (key:read,key:write), listen on a loopback address such as 127.0.0.1:8080, or pass --insecure", c.Addr)
 }
 
-// IsLoopback reports whether a host:port listen address only accepts
+// isLoopback reports whether a host:port listen address only accepts
 // connections from this machine. An empty host means every interface.
-func IsLoopback(addr string) bool {
+func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
@@ -543,9 +543,9 @@ func IsLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// EnvSharedKey is the API key both remote models fall back to when
+// envSharedKey is the API key both remote models fall back to when
 // openai.api_key or llm.api_key is not set.
-const EnvSharedKey = "OPENAI_API_KEY"
+const envSharedKey = "OPENAI_API_KEY"
 
 // OpenAI is the OpenAI-compatible embedder's configuration: the openai.*
 // settings, the API key falling back to OPENAI_API_KEY and the model to
@@ -579,12 +579,12 @@ func Models(getenv func(string) string) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	c := &Config{sources: map[string]Source{}, sharedKey: getenv(EnvSharedKey)}
+	c := &Config{sources: map[string]origin{}, sharedKey: getenv(envSharedKey)}
 	for _, s := range settings {
 		if s.key != "embedder" && !strings.HasPrefix(s.key, "openai.") && !strings.HasPrefix(s.key, "llm.") {
 			continue
 		}
-		c.sources[s.key] = FromDefault
+		c.sources[s.key] = fromDefault
 		if s.def != "" {
 			if err := s.set(c, s.def); err != nil {
 				return nil, fmt.Errorf("config: default %s: %w", s.key, err)
@@ -594,30 +594,30 @@ func Models(getenv func(string) string) (*Config, error) {
 			if err := s.set(c, v); err != nil {
 				return nil, fmt.Errorf("config: environment %s: %w", s.env, err)
 			}
-			c.sources[s.key] = FromEnv
+			c.sources[s.key] = fromEnv
 		}
 	}
 	return c, nil
 }
 
-// Mask hides a secret, keeping its last four characters when it is long
+// mask hides a secret, keeping its last four characters when it is long
 // enough that they give nothing away.
-func Mask(secret string) string {
+func mask(secret string) string {
 	if secret == "" {
 		return ""
 	}
-	if len(secret) < MinKeyLength {
+	if len(secret) < minKeyLength {
 		return "****"
 	}
 	return "****" + secret[len(secret)-4:]
 }
 
 // MaskURI masks the password of a URI (mongodb://user:pass@host), or the
-// whole value, through Mask, when it is not a URI with credentials.
+// whole value, through mask, when it is not a URI with credentials.
 func MaskURI(v string) string {
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return Mask(v)
+		return mask(v)
 	}
 	if _, has := u.User.Password(); has {
 		const placeholder = "MASKEDPASSWORD" // url would escape the asterisks
@@ -627,19 +627,19 @@ func MaskURI(v string) string {
 	return u.String()
 }
 
-// Entry is one setting of the effective configuration, for display.
-type Entry struct {
+// entry is one setting of the effective configuration, for display.
+type entry struct {
 	Key    string `json:"key"`
 	Value  any    `json:"value"`
-	Source Source `json:"source"`
+	Source origin `json:"source"`
 	Env    string `json:"env"`
 	Flag   string `json:"flag,omitempty"`
 	Help   string `json:"help"`
 }
 
-// Entries lists every setting with its value (secrets masked) and source.
-func (c *Config) Entries() []Entry {
-	out := make([]Entry, 0, len(settings))
+// entries lists every setting with its value (secrets masked) and source.
+func (c *Config) entries() []entry {
+	out := make([]entry, 0, len(settings))
 	for _, s := range settings {
 		v := s.get(c)
 		if sv, ok := v.(string); ok && s.secret {
@@ -652,7 +652,7 @@ func (c *Config) Entries() []Entry {
 			}
 			v = masked
 		}
-		e := Entry{Key: s.key, Value: v, Source: c.sources[s.key], Env: s.env, Help: s.help}
+		e := entry{Key: s.key, Value: v, Source: c.sources[s.key], Env: s.env, Help: s.help}
 		if s.flag != "" {
 			e.Flag = "--" + s.flag
 		}
@@ -663,13 +663,13 @@ func (c *Config) Entries() []Entry {
 
 // MarshalJSON writes {"file": …, "settings": {key: {value, source, …}}}.
 func (c *Config) MarshalJSON() ([]byte, error) {
-	settings := map[string]Entry{}
-	for _, e := range c.Entries() {
+	settings := map[string]entry{}
+	for _, e := range c.entries() {
 		settings[e.Key] = e
 	}
 	return json.Marshal(struct {
 		File     string           `json:"file,omitempty"`
-		Settings map[string]Entry `json:"settings"`
+		Settings map[string]entry `json:"settings"`
 	}{c.File, settings})
 }
 
@@ -679,7 +679,7 @@ func (c *Config) MarshalJSON() ([]byte, error) {
 func (c *Config) YAML() ([]byte, error) {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	nested := map[string]*yaml.Node{}
-	for _, e := range c.Entries() {
+	for _, e := range c.entries() {
 		parent, key := root, e.Key
 		if i := strings.IndexByte(e.Key, '.'); i > 0 {
 			if nested[e.Key[:i]] == nil {
@@ -695,11 +695,11 @@ func (c *Config) YAML() ([]byte, error) {
 		}
 		comment := string(e.Source)
 		switch e.Source {
-		case FromEnv:
+		case fromEnv:
 			comment += " " + e.Env
-		case FromFlag:
+		case fromFlag:
 			comment += " " + e.Flag
-		case FromFile:
+		case fromFile:
 			comment += " " + c.File
 		}
 		if v.Kind == yaml.SequenceNode {

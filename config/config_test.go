@@ -1,4 +1,4 @@
-package config_test
+package config
 
 import (
 	"encoding/json"
@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/tessera-search/tessera/config"
 )
 
 const (
@@ -22,11 +20,11 @@ const (
 )
 
 // load parses args with the config flags and resolves against env.
-func load(t *testing.T, args []string, env map[string]string) (*config.Config, error) {
+func load(t *testing.T, args []string, env map[string]string) (*Config, error) {
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	l := config.Flags(fs)
+	l := Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +46,11 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.MaxBodyBytes != 16<<20 || c.MaxUploadBytes != 1<<30 || c.UploadTimeout != 30*time.Minute ||
-		c.Embedder != "builtin" || c.RateLimit != 0 || c.AccessControl() || c.LogFormat != "auto" {
+		c.Embedder != "builtin" || c.RateLimit != 0 || c.accessControl() || c.LogFormat != "auto" {
 		t.Fatalf("defaults: %+v", c)
 	}
-	if c.Source("addr") != config.FromDefault {
-		t.Fatalf("source of addr: %s", c.Source("addr"))
+	if c.sourceOf("addr") != fromDefault {
+		t.Fatalf("source of addr: %s", c.sourceOf("addr"))
 	}
 }
 
@@ -80,35 +78,35 @@ openai:
 		key  string
 		got  any
 		want any
-		src  config.Source
+		src  origin
 	}{
-		{"addr", c.Addr, "127.0.0.1:7003", config.FromFlag},                 // flag beats env and file
-		{"data", c.Data, "/from/env", config.FromEnv},                       // env beats file
-		{"rate_limit", c.RateLimit, 7.0, config.FromEnv},                    //
-		{"max_body_bytes", c.MaxBodyBytes, int64(2 << 20), config.FromFile}, // file beats default
-		{"public_read", c.PublicRead, true, config.FromFile},
-		{"openai.embed_model", c.OpenAIEmbedModel, "from-file", config.FromFile},
-		{"schema", c.Schema, "", config.FromDefault},
+		{"addr", c.Addr, "127.0.0.1:7003", fromFlag},                 // flag beats env and file
+		{"data", c.Data, "/from/env", fromEnv},                       // env beats file
+		{"rate_limit", c.RateLimit, 7.0, fromEnv},                    //
+		{"max_body_bytes", c.MaxBodyBytes, int64(2 << 20), fromFile}, // file beats default
+		{"public_read", c.PublicRead, true, fromFile},
+		{"openai.embed_model", c.OpenAIEmbedModel, "from-file", fromFile},
+		{"schema", c.Schema, "", fromDefault},
 	}
 	for _, ch := range checks {
-		if ch.got != ch.want || c.Source(ch.key) != ch.src {
-			t.Errorf("%s = %v from %s; want %v from %s", ch.key, ch.got, c.Source(ch.key), ch.want, ch.src)
+		if ch.got != ch.want || c.sourceOf(ch.key) != ch.src {
+			t.Errorf("%s = %v from %s; want %v from %s", ch.key, ch.got, c.sourceOf(ch.key), ch.want, ch.src)
 		}
 	}
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://admin.example" {
 		t.Errorf("cors origins from a YAML list: %v", c.CORSOrigins)
 	}
-	if len(c.APIKeys) != 2 || c.APIKeys[0] != (config.APIKey{Key: readKey, Access: "read"}) || c.APIKeys[1] != (config.APIKey{Key: writeKey, Access: "write"}) {
+	if len(c.APIKeys) != 2 || c.APIKeys[0] != (APIKey{Key: readKey, Access: "read"}) || c.APIKeys[1] != (APIKey{Key: writeKey, Access: "write"}) {
 		t.Errorf("api keys: %+v", c.APIKeys)
 	}
 	// The file named by TESSERA_CONFIG is read when --config is absent.
 	c, err = load(t, nil, map[string]string{"TESSERA_CONFIG": file})
-	if err != nil || c.Addr != "127.0.0.1:7001" || c.Source("addr") != config.FromFile || c.File != file {
+	if err != nil || c.Addr != "127.0.0.1:7001" || c.sourceOf("addr") != fromFile || c.File != file {
 		t.Fatalf("TESSERA_CONFIG: %v %+v", err, c)
 	}
 	// A boolean flag given bare beats the file.
 	c, err = load(t, []string{"--config", file, "--public-read=false"}, nil)
-	if err != nil || c.PublicRead || c.Source("public_read") != config.FromFlag {
+	if err != nil || c.PublicRead || c.sourceOf("public_read") != fromFlag {
 		t.Fatalf("--public-read=false over the file: %v %v", err, c.PublicRead)
 	}
 }
@@ -150,10 +148,10 @@ func TestMaskedOutput(t *testing.T) {
 		t.Fatalf("nested openai section: %v", back["openai"])
 	}
 	var js struct {
-		Settings map[string]config.Entry `json:"settings"`
+		Settings map[string]entry `json:"settings"`
 	}
 	json.Unmarshal(j, &js)
-	if e := js.Settings["api_keys"]; e.Source != config.FromEnv || e.Env != "TESSERA_API_KEYS" {
+	if e := js.Settings["api_keys"]; e.Source != fromEnv || e.Env != "TESSERA_API_KEYS" {
 		t.Fatalf("JSON entry: %+v", e)
 	}
 }
@@ -195,12 +193,12 @@ func TestBadValuesNameTheirSource(t *testing.T) {
 
 func TestSizes(t *testing.T) {
 	for in, want := range map[string]int64{"1048576": 1 << 20, "16MiB": 16 << 20, "1 GiB": 1 << 30, "512KiB": 512 << 10, "10MB": 10_000_000, "7B": 7} {
-		if got, err := config.ParseSize(in); err != nil || got != want {
+		if got, err := parseSize(in); err != nil || got != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "-1", "1TiB", "1.5MiB", "99999999999GiB"} {
-		if _, err := config.ParseSize(in); err == nil {
+		if _, err := parseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) accepted", in)
 		}
 	}
@@ -209,7 +207,7 @@ func TestSizes(t *testing.T) {
 func TestBindRefusedWithoutKeys(t *testing.T) {
 	for addr, loop := range map[string]bool{"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true,
 		"0.0.0.0:8080": false, ":8080": false, "[::]:8080": false, "192.168.1.5:8080": false, "example.org:80": false} {
-		if config.IsLoopback(addr) != loop {
+		if isLoopback(addr) != loop {
 			t.Errorf("IsLoopback(%s) = %v", addr, !loop)
 		}
 	}
@@ -259,7 +257,7 @@ func TestModelConfigs(t *testing.T) {
 	// Models reads the environment alone: no file, no other settings.
 	env = map[string]string{"TESSERA_CONFIG": file, "TESSERA_EMBEDDER": "OpenAI", "TESSERA_OPENAI_API_KEY": "sk-own",
 		"TESSERA_RATE_LIMIT": "not a rate", "TESSERA_LLM_MODEL": "small-model"}
-	m, err := config.Models(func(k string) string { return env[k] })
+	m, err := Models(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,10 +267,10 @@ func TestModelConfigs(t *testing.T) {
 	if l := m.LLM(); l.Model != "small-model" || l.APIKey != "" || l.BaseURL != "" {
 		t.Errorf("Models: LLM() = %+v", l)
 	}
-	if m, err := config.Models(func(string) string { return "" }); err != nil || m.Embedder != "builtin" || m.LLM().Enabled() {
+	if m, err := Models(func(string) string { return "" }); err != nil || m.Embedder != "builtin" || m.LLM().Enabled() {
 		t.Errorf("Models without environment: %+v, %v", m, err)
 	}
-	if _, err := config.Models(func(k string) string { return map[string]string{"TESSERA_EMBEDDER": "bogus"}[k] }); err == nil || !strings.Contains(err.Error(), "TESSERA_EMBEDDER") {
+	if _, err := Models(func(k string) string { return map[string]string{"TESSERA_EMBEDDER": "bogus"}[k] }); err == nil || !strings.Contains(err.Error(), "TESSERA_EMBEDDER") {
 		t.Errorf("bad TESSERA_EMBEDDER: %v", err)
 	}
 }
@@ -284,8 +282,8 @@ func TestSourcesRepeatable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.StreamSources) != 2 || c.StreamSources[1] != "nats://n:4222/S?durable=d" || c.Source("sources") != config.FromFlag {
-		t.Fatalf("sources %q from %s", c.StreamSources, c.Source("sources"))
+	if len(c.StreamSources) != 2 || c.StreamSources[1] != "nats://n:4222/S?durable=d" || c.sourceOf("sources") != fromFlag {
+		t.Fatalf("sources %q from %s", c.StreamSources, c.sourceOf("sources"))
 	}
 	file := filepath.Join(t.TempDir(), "c.yaml")
 	if err := os.WriteFile(file, []byte("sources:\n  - kafka://b:9092/t\n  - kafka://b:9092/u\n"), 0o644); err != nil {

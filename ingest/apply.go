@@ -17,7 +17,7 @@ import (
 
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/lexical"
-	"github.com/tessera-search/tessera/ingest/clean"
+	"github.com/tessera-search/tessera/internal/clean"
 	"github.com/tessera-search/tessera/spaces"
 )
 
@@ -117,8 +117,8 @@ type Item struct {
 	by *Applier
 }
 
-// Rejected reports whether Prepare rejected the item.
-func (it *Item) Rejected() bool { return len(it.problems) > 0 }
+// rejected reports whether Prepare rejected the item.
+func (it *Item) rejected() bool { return len(it.problems) > 0 }
 
 // Applier is the one apply path into a collection.
 type Applier struct {
@@ -193,9 +193,6 @@ func ValidateCleaning(s *spaces.Schema) error {
 	return nil
 }
 
-// Encoder returns the encoder the applier encodes with.
-func (a *Applier) Encoder() *spaces.Encoder { return a.current().enc }
-
 // Collection returns the collection the applier writes to.
 func (a *Applier) Collection() *index.Collection { return a.current().coll }
 
@@ -225,7 +222,7 @@ func (a *Applier) prepareAll(events []Event, learn bool) []Item {
 		it.Event = ev
 		it.by = a
 		a.prepare(it)
-		if learn && !it.Rejected() && it.Op != OpDelete {
+		if learn && !it.rejected() && it.Op != OpDelete {
 			a.enc.Learn(it.doc)
 		}
 	}
@@ -310,7 +307,7 @@ func (a *Applier) Encode(ctx context.Context, items []Item) error {
 	idx := make([]int, 0, len(items))
 	for i := range items {
 		it := &items[i]
-		if it.Rejected() || it.Op == OpDelete || it.partial || (it.by != nil && it.by != a) {
+		if it.rejected() || it.Op == OpDelete || it.partial || (it.by != nil && it.by != a) {
 			continue
 		}
 		// A row identical to the stored document keeps the stored vector:
@@ -374,7 +371,7 @@ func (a *Applier) commit(ctx context.Context, items []Item, extra map[string][]b
 	for i := range items {
 		it := &items[i]
 		results[i] = Result{ID: it.ID}
-		if it.Rejected() {
+		if it.rejected() {
 			results[i].Status, results[i].Problems = StatusRejected, it.problems
 			continue
 		}
@@ -476,7 +473,7 @@ func (a *Applier) mergePartial(ctx context.Context, it *Item, rec *index.Record,
 		full := Item{Event: it.Event}
 		full.Op = OpReplace
 		a.prepare(&full)
-		if full.Rejected() {
+		if full.rejected() {
 			return errors.New(full.problems[0].Column + ": " + full.problems[0].Reason)
 		}
 		doc = full.doc

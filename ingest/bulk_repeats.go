@@ -41,7 +41,7 @@ func (f *fileIDs) storedBefore(coll *index.Collection, items []Item) []map[strin
 	inBatch := map[string]bool{}
 	for i := range items {
 		it := &items[i]
-		if it.Rejected() || inBatch[it.ID] {
+		if it.rejected() || inBatch[it.ID] {
 			continue
 		}
 		inBatch[it.ID] = true

@@ -22,10 +22,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	tessera "github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/internal/datasets"
 	"github.com/tessera-search/tessera/spaces/openai"
 )
 

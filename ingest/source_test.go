@@ -9,7 +9,6 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
-	"github.com/tessera-search/tessera/spaces/wordvec"
 )
 
 // TestEnqueuePositionsDurable: positions handed with a batch are in the
@@ -72,12 +71,7 @@ func TestEnqueuePositionsDurable(t *testing.T) {
 // where Submit fails at once, and the waiting batch goes in once the loop
 // drains.
 func TestEnqueueWaitsWhenFull(t *testing.T) {
-	base, err := wordvec.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb := &gateEmbedder{Embedder: base, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	db := openDemo(t, emb)
+	db, emb := openGated(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{QueueSize: 1})

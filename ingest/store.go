@@ -61,7 +61,7 @@ func (a *Applier) ApplyStored(ctx context.Context, source string, docs []StoredD
 	}
 	items := a.Prepare(events)
 	for i := range items {
-		if v := docs[i].Vector; len(v) == a.enc.Dim() && !items[i].Rejected() {
+		if v := docs[i].Vector; len(v) == a.enc.Dim() && !items[i].rejected() {
 			items[i].vec, items[i].encoded = v, true
 		}
 	}

@@ -48,13 +48,20 @@ func openDemo(t *testing.T, emb *gateEmbedder) *tessera.DB {
 	return db
 }
 
-func TestStreamBackpressure(t *testing.T) {
+// openGated opens the demo database with the built-in embedder behind a
+// closed gate: every Embed call waits until the test closes emb.gate.
+func openGated(t *testing.T) (*tessera.DB, *gateEmbedder) {
+	t.Helper()
 	base, err := wordvec.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	emb := &gateEmbedder{Embedder: base, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	db := openDemo(t, emb)
+	return openDemo(t, emb), emb
+}
+
+func TestStreamBackpressure(t *testing.T) {
+	db, emb := openGated(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{QueueSize: 2})

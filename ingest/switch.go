@@ -63,7 +63,7 @@ func (a *Applier) adopt(ctx context.Context, items []Item) error {
 	var idx []int
 	for i := range items {
 		it := &items[i]
-		if it.by == nil || it.by == a || it.Rejected() || it.Op == OpDelete {
+		if it.by == nil || it.by == a || it.rejected() || it.Op == OpDelete {
 			continue
 		}
 		it.by = a

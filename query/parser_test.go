@@ -72,7 +72,7 @@ func TestNLVocabRoles(t *testing.T) {
 		{"amazon raw", loadSchema(t, "../examples/amazon-raw.schema.yaml"), nl.Roles{
 			PriceSpace: "price", PriceField: "price", PriceMode: "minimum",
 			RatingSpace: "rating", RatingField: "rating", RatingMode: "maximum"}},
-		{"demo", loadSchema(t, "../datasets/demo/schema.yaml"), nl.Roles{
+		{"demo", loadSchema(t, "../internal/datasets/demo/schema.yaml"), nl.Roles{
 			PriceSpace: "price", PriceField: "price", PriceMode: "minimum",
 			RatingSpace: "rating", RatingField: "rating", RatingMode: "maximum",
 			RecencySpace: "recency"}},
@@ -99,7 +99,7 @@ func TestNLIntentsBySchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	amazon := loadSchema(t, "../examples/amazon-products.schema.yaml")
-	demo := loadSchema(t, "../datasets/demo/schema.yaml")
+	demo := loadSchema(t, "../internal/datasets/demo/schema.yaml")
 	cases := []struct {
 		schema  *spaces.Schema
 		q, text string

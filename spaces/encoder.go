@@ -108,19 +108,13 @@ func (e *Encoder) Segments() []Segment { return e.segments }
 // Schema returns the schema the encoder was built for.
 func (e *Encoder) Schema() *Schema { return e.schema }
 
-// Embedder returns the text embedder (nil when the schema has no text space).
-func (e *Encoder) Embedder() Embedder { return e.embedder }
-
-// Now is the encoder's clock.
-func (e *Encoder) Now() time.Time { return e.clock() }
-
 // Fingerprint identifies the vectors this encoder produces.
 func (e *Encoder) Fingerprint() string {
 	name := ""
 	if e.embedder != nil {
 		name = e.embedder.Name()
 	}
-	return e.schema.Fingerprint(name)
+	return e.schema.fingerprint(name)
 }
 
 // SpaceIndex returns the position of a named space.

@@ -35,11 +35,11 @@ func newRecencySpace(s *SpaceSpec) *recencySpace {
 	r := &recencySpace{s: s, periods: s.Periods, offset: time.Duration(s.OffsetHours * float64(time.Hour))}
 	switch s.AsOf {
 	case "":
-	case AsOfNewest:
+	case asOfNewest:
 		r.newest = true
 		r.newestNanos.Store(noNewest)
 	default:
-		r.asOf, _ = ParseAsOf(s.AsOf) // validated by ParseSchema
+		r.asOf, _ = parseAsOf(s.AsOf) // validated by ParseSchema
 	}
 	if len(r.periods) == 0 {
 		r.periods = []Period{{Days: 14, Weight: 1}}

@@ -41,18 +41,18 @@ const (
 	ScaleSignedLog = "signed_log"
 )
 
-// AsOfNewest as a recency space's as_of takes the newest value ingested
+// asOfNewest as a recency space's as_of takes the newest value ingested
 // as "now".
-const AsOfNewest = "newest"
+const asOfNewest = "newest"
 
-// ParseAsOf reads a fixed as_of date: 2006-01-02 (midnight UTC) or RFC 3339.
-func ParseAsOf(s string) (time.Time, error) {
+// parseAsOf reads a fixed as_of date: 2006-01-02 (midnight UTC) or RFC 3339.
+func parseAsOf(s string) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not %q, a date (2006-01-02) or an RFC 3339 time", s, AsOfNewest)
+		return time.Time{}, fmt.Errorf("%q is not %q, a date (2006-01-02) or an RFC 3339 time", s, asOfNewest)
 	}
 	return t.UTC(), nil
 }
@@ -76,7 +76,7 @@ type Schema struct {
 
 // Field declares one document field: its type, where it is read from and how
 // raw values are cleaned. It is the single declaration of a cleaning rule:
-// ingest/clean cleans by it (clean.Spec is this type), so a schema key means
+// internal/clean cleans by it (clean.Spec is this type), so a schema key means
 // the same to the schema loader and to the cleaner.
 type Field struct {
 	// Type is the output type: text, number, integer, bool, time, category
@@ -147,22 +147,22 @@ type SpaceSpec struct {
 	Periods        []Period `yaml:"periods,omitempty" json:"periods,omitempty"`
 	OffsetHours    float64  `yaml:"offset_hours,omitempty" json:"offset_hours,omitempty"`
 	// AsOf fixes a recency space's "now": a date (2006-01-02 or RFC 3339)
-	// or AsOfNewest, the newest value ingested. Old datasets then need no
+	// or "newest", the newest value ingested. Old datasets then need no
 	// offset_hours that drifts as real time passes.
 	AsOf   string   `yaml:"as_of,omitempty" json:"as_of,omitempty"`
 	Weight *float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
 	// Lexical is a text space's lexical share ℓ in [0, 1]: its similarity
-	// is (1−ℓ)·cosine + ℓ·lexical match. Unset means DefaultLexical; 0
+	// is (1−ℓ)·cosine + ℓ·lexical match. Unset means 0.5 (defaultLexical); 0
 	// turns lexical matching off for the space.
 	Lexical *float64 `yaml:"lexical,omitempty" json:"lexical,omitempty"`
 }
 
-// DefaultLexical is a text space's lexical share when the schema sets none.
+// defaultLexical is a text space's lexical share when the schema sets none.
 // Measured on the judged Amazon queries (tessera-bench relevance).
-const DefaultLexical = 0.5
+const defaultLexical = 0.5
 
 // LexicalShare is the space's lexical share: its lexical key, or
-// DefaultLexical for a text space, or 0 for other kinds.
+// defaultLexical for a text space, or 0 for other kinds.
 func (sp *SpaceSpec) LexicalShare() float64 {
 	if sp.Kind != KindText {
 		return 0
@@ -170,7 +170,7 @@ func (sp *SpaceSpec) LexicalShare() float64 {
 	if sp.Lexical != nil {
 		return *sp.Lexical
 	}
-	return DefaultLexical
+	return defaultLexical
 }
 
 // Period is one time window of a recency space.
@@ -388,8 +388,8 @@ func (s *Schema) validate(doc *yaml.Node) error {
 			if sp.Kind != KindRecency {
 				return fail(at+".as_of", "applies to recency spaces, not %s", sp.Kind)
 			}
-			if sp.AsOf != AsOfNewest {
-				if _, err := ParseAsOf(sp.AsOf); err != nil {
+			if sp.AsOf != asOfNewest {
+				if _, err := parseAsOf(sp.AsOf); err != nil {
 					return fail(at+".as_of", "%v", err)
 				}
 			}
@@ -510,10 +510,10 @@ func (s *Schema) Space(name string) (*SpaceSpec, bool) {
 	return nil, false
 }
 
-// Fingerprint identifies everything that changes the vectors: fields, spaces
+// fingerprint identifies everything that changes the vectors: fields, spaces
 // and the embedder's name. Stores keep it so a changed schema is detected
 // instead of mixing vectors.
-func (s *Schema) Fingerprint(embedderName string) string {
+func (s *Schema) fingerprint(embedderName string) string {
 	// The lexical share changes no vector.
 	specs := make([]*SpaceSpec, len(s.Spaces))
 	for i, sp := range s.Spaces {

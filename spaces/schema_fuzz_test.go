@@ -33,7 +33,7 @@ func (unitEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error
 // panic. Seeds are the demo schema, the ones below and
 // testdata/fuzz/FuzzParseSchema.
 func FuzzParseSchema(f *testing.F) {
-	if demo, err := os.ReadFile(filepath.Join("..", "datasets", "demo", "schema.yaml")); err == nil {
+	if demo, err := os.ReadFile(filepath.Join("..", "internal", "datasets", "demo", "schema.yaml")); err == nil {
 		f.Add(demo)
 	}
 	for _, s := range []string{
@@ -62,7 +62,7 @@ func FuzzParseSchema(f *testing.F) {
 		if _, ok := s.Fields[s.ID]; !ok {
 			t.Fatalf("ParseSchema(%q): accepted, but id %q is not a declared field", data, s.ID)
 		}
-		if a, b := s.Fingerprint("e"), s.Fingerprint("e"); a != b || a == "" {
+		if a, b := spaces.SchemaFingerprint(s, "e"), spaces.SchemaFingerprint(s, "e"); a != b || a == "" {
 			t.Fatalf("ParseSchema(%q): fingerprint %q then %q", data, a, b)
 		}
 		enc, err := spaces.NewEncoder(s, unitEmbedder{})

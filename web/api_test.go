@@ -22,7 +22,7 @@ import (
 )
 
 // testServer opens a data directory and serves it on a real loopback
-// listener.
+// listener, with /readyz wired as tessera serve wires it.
 type testServer struct {
 	db  *tessera.DB
 	url string
@@ -44,7 +44,7 @@ func startServer(t testing.TB, opts tessera.Options) *testServer {
 	stream := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{})
 	jobs := ingest.NewJobs(db.Applier)
 	srv := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: jobs, Context: ctx,
-		UploadDir: filepath.Join(opts.DataDir, "uploads")})
+		UploadDir: filepath.Join(opts.DataDir, "uploads"), Ready: func() error { return db.Ready(context.Background()) }})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		hs.Close()
@@ -67,21 +67,19 @@ func (s *testServer) post(t testing.TB, path string, body any, out any) int {
 		r = bytes.NewReader(data)
 	}
 	resp, err := http.Post(s.url+path, "application/json", r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatalf("%s: decode: %v", path, err)
-		}
-	}
-	return resp.StatusCode
+	return decodeResponse(t, path, resp, err, out)
 }
 
 func (s *testServer) get(t testing.TB, path string, out any) int {
 	t.Helper()
 	resp, err := http.Get(s.url + path)
+	return decodeResponse(t, path, resp, err, out)
+}
+
+// decodeResponse fails t on a request error, decodes the JSON body into out
+// (unless nil) and returns the status code.
+func decodeResponse(t testing.TB, path string, resp *http.Response, err error, out any) int {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +106,11 @@ type searchResp struct {
 	Weights     map[string]float64 `json:"weights"`
 	Interpreted map[string]any     `json:"interpreted"`
 	NextCursor  string             `json:"next_cursor"`
-	Error       *web.APIError      `json:"error"`
+	Error       *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
 }
 
 func allWeights(except string, w float64) map[string]float64 {

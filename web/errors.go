@@ -16,20 +16,20 @@ import (
 	"github.com/tessera-search/tessera/spaces"
 )
 
-// ErrorBody is every error response: {"error":{"code","message","field"}}.
-type ErrorBody struct {
-	Error APIError `json:"error"`
+// errorBody is every error response: {"error":{"code","message","field"}}.
+type errorBody struct {
+	Error apiError `json:"error"`
 }
 
-// APIError describes what went wrong and, for bad input, which field.
-type APIError struct {
+// apiError describes what went wrong and, for bad input, which field.
+type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 }
 
 func abort(c *gin.Context, status int, code, field, msg string) {
-	c.AbortWithStatusJSON(status, ErrorBody{Error: APIError{Code: code, Message: msg, Field: field}})
+	c.AbortWithStatusJSON(status, errorBody{Error: apiError{Code: code, Message: msg, Field: field}})
 }
 
 // fail maps an error to a response: field errors are 400s naming the
@@ -53,7 +53,7 @@ func fail(c *gin.Context, err error) {
 	// addresses): the details go to the log line of this request, which
 	// the request id in the message finds.
 	_ = c.Error(err)
-	id := RequestID(c.Request.Context())
+	id := requestID(c.Request.Context())
 	switch {
 	case errors.Is(err, index.ErrStorageFull), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		c.Header("Retry-After", "30")

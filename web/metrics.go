@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/breaker"
 	"github.com/tessera-search/tessera/spaces"
-	"github.com/tessera-search/tessera/spaces/breaker"
 )
 
 // Metrics is the server's Prometheus registry, private so that tests and
@@ -71,9 +71,6 @@ func (m *Metrics) ObserveWALSync(d time.Duration) { m.walSync.Observe(d.Seconds(
 
 // ObserveSnapshot records one snapshot; pass it as index.Options.OnSnapshot.
 func (m *Metrics) ObserveSnapshot(d time.Duration) { m.snapshot.Observe(d.Seconds()) }
-
-// Registry is the private registry, for callers that add metrics.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 func (m *Metrics) handler() gin.HandlerFunc {
 	return gin.WrapH(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))

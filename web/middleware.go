@@ -17,11 +17,11 @@ type ctxKey int
 
 const requestIDKey ctxKey = iota
 
-// RequestIDHeader carries the request id in both directions.
-const RequestIDHeader = "X-Request-ID"
+// requestIDHeader carries the request id in both directions.
+const requestIDHeader = "X-Request-ID"
 
-// RequestID returns the id of the request ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
+// requestID returns the id of the request ctx belongs to, or "".
+func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
 }
@@ -55,7 +55,7 @@ func ContextHandler(h slog.Handler) slog.Handler { return contextHandler{h} }
 type contextHandler struct{ slog.Handler }
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := RequestID(ctx); id != "" {
+	if id := requestID(ctx); id != "" {
 		has := false
 		r.Attrs(func(a slog.Attr) bool {
 			has = a.Key == "request_id"
@@ -86,11 +86,11 @@ var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics":
 // request records its latency and writes one access-log line.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
-	id := c.GetHeader(RequestIDHeader)
+	id := c.GetHeader(requestIDHeader)
 	if !validRequestID(id) {
 		id = newRequestID()
 	}
-	c.Header(RequestIDHeader, id)
+	c.Header(requestIDHeader, id)
 	ctx := context.WithValue(c.Request.Context(), requestIDKey, id)
 	c.Request = c.Request.WithContext(ctx)
 	s.metrics.inflight.Inc()
@@ -165,10 +165,10 @@ func (s *Server) cors(c *gin.Context) {
 		return
 	}
 	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Expose-Headers", RequestIDHeader+", Retry-After")
+	h.Set("Access-Control-Expose-Headers", requestIDHeader+", Retry-After")
 	if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, "+RequestIDHeader)
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, "+requestIDHeader)
 		h.Set("Access-Control-Max-Age", "600")
 		c.AbortWithStatus(http.StatusNoContent)
 		return

@@ -18,7 +18,7 @@ var openapiDoc []byte
 
 // OpenAPI returns the server's OpenAPI 3 document (JSON). The slice is
 // shared: callers must not modify it.
-func OpenAPI() []byte { return openapiDoc }
+func openAPI() []byte { return openapiDoc }
 
 func (s *Server) openapi(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", openapiDoc)
@@ -26,18 +26,18 @@ func (s *Server) openapi(c *gin.Context) {
 
 // Route is one registered endpoint. Path uses OpenAPI's template syntax:
 // /v1/jobs/{id}, not gin's /v1/jobs/:id.
-type Route struct {
+type route struct {
 	Method string
 	Path   string
 }
 
-// Routes lists the endpoints the server registers, sorted by path then
+// routeTable lists the endpoints the server registers, sorted by path then
 // method. The UI's catch-all is not a route.
-func (s *Server) Routes() []Route {
+func (s *Server) routeTable() []route {
 	infos := s.engine.Routes()
-	out := make([]Route, 0, len(infos))
+	out := make([]route, 0, len(infos))
 	for _, ri := range infos {
-		out = append(out, Route{Method: ri.Method, Path: openapiPath(ri.Path)})
+		out = append(out, route{Method: ri.Method, Path: openapiPath(ri.Path)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {

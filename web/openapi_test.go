@@ -84,7 +84,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	registered := map[string]bool{}
-	for _, r := range web.New(web.Config{}).Routes() {
+	for _, r := range web.Routes(web.New(web.Config{})) {
 		registered[r.Method+" "+r.Path] = true
 	}
 	if len(registered) < 10 {

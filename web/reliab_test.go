@@ -1,12 +1,10 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,6 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
-	"github.com/tessera-search/tessera/web"
 )
 
 // faultyServer serves the demo with a WAL whose writes fail while *full
@@ -25,33 +22,14 @@ import (
 // serve wires it.
 func faultyServer(t *testing.T, full *atomic.Bool) (*tessera.DB, string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: dir, FaultHook: func(op string) error {
+	s := startServer(t, tessera.Options{DataDir: dir, FaultHook: func(op string) error {
 		if full.Load() {
 			return &os.PathError{Op: op, Path: filepath.Join(dir, "index", "wal.log"), Err: syscall.ENOSPC}
 		}
 		return nil
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.LoadDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stream := ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{})
-	jobs := ingest.NewJobs(db.Applier)
-	srv := web.New(web.Config{Applier: db.Applier, Engine: db.Engine, Stream: stream, Jobs: jobs, Context: ctx,
-		UploadDir: filepath.Join(dir, "uploads"), Ready: func() error { return db.Ready(context.Background()) }})
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		cancel()
-		<-stream.Done()
-		jobs.Wait()
-		db.Close()
-	})
-	return db, hs.URL
+	return s.db, s.url
 }
 
 func do(t *testing.T, method, url, ctype, body string) (int, http.Header, string) {

@@ -13,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/ui"
 	"github.com/tessera-search/tessera/query"
-	"github.com/tessera-search/tessera/web/ui"
 )
 
 // Config wires the server to the rest of Tessera.

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	tessera "github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/ingest/read"
+	"github.com/tessera-search/tessera/internal/datasets"
 	"github.com/tessera-search/tessera/spaces"
 )
 

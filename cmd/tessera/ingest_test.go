@@ -18,7 +18,7 @@ import (
 var summaryLine = regexp.MustCompile(`(?m)^(\S+): read (\d+) = ingested (\d+) \+ merged duplicates (\d+) \+ rejected (\d+); (\d+) new, (\d+) updated, (\d+) unchanged \(`)
 
 // demoSchema is the built-in demo catalogue's schema file.
-var demoSchema = filepath.Join("..", "..", "datasets", "demo", "schema.yaml")
+var demoSchema = filepath.Join("..", "..", "internal", "datasets", "demo", "schema.yaml")
 
 func TestIngestCommandSummaryAndRejects(t *testing.T) {
 	data := t.TempDir()

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/tessera-search/tessera/ingest/clean"
+	"github.com/tessera-search/tessera/internal/clean"
 	"github.com/tessera-search/tessera/spaces"
 )
 

@@ -17,7 +17,7 @@ import (
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/config"
 	"github.com/tessera-search/tessera/ingest"
-	"github.com/tessera-search/tessera/spaces/breaker"
+	"github.com/tessera-search/tessera/internal/breaker"
 	"github.com/tessera-search/tessera/web"
 )
 

@@ -139,32 +139,9 @@ func FuzzXLSXSheet(f *testing.F) {
 // the shared-strings table's entries replaced, all parts stored (not
 // deflated) so that building it costs next to nothing.
 func storedWorkbook(t *testing.T, sheetData, sst string) []byte {
-	src := fuzzBaseWorkbook(t)
-	zr, err := zip.NewReader(bytes.NewReader(src), int64(len(src)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, part := range zr.File {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: part.Name, Method: zip.Store})
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch part.Name {
-		case "xl/sharedStrings.xml":
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`+sst+`</sst>`)
-		case "xl/worksheets/sheet1.xml":
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+sheetData+`</sheetData></worksheet>`)
-		default:
-			rc, _ := part.Open()
-			io.Copy(w, rc)
-			rc.Close()
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rewriteWorkbook(t, zip.NewWriter(&buf), fuzzBaseWorkbook(t), zip.Store,
+		func(w io.Writer) { io.WriteString(w, sst) }, func(w io.Writer) { io.WriteString(w, sheetData) })
 	return buf.Bytes()
 }
 

@@ -92,3 +92,40 @@ func buildXLSX(t testing.TB, sheetNames []string, sheetData []string, date1904 b
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// rewriteWorkbook writes the workbook src to zw, every part with method,
+// with the shared-strings entries and the first sheet's <sheetData> taken
+// from the given writers, and closes zw.
+func rewriteWorkbook(t testing.TB, zw *zip.Writer, src []byte, method uint16, sharedStrings, sheet func(w io.Writer)) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(src), int64(len(src)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: part.Name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch part.Name {
+		case "xl/sharedStrings.xml":
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+			sharedStrings(w)
+			io.WriteString(w, `</sst>`)
+		case "xl/worksheets/sheet1.xml":
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+			sheet(w)
+			io.WriteString(w, `</sheetData></worksheet>`)
+		default:
+			rc, err := part.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(w, rc)
+			rc.Close()
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -2,7 +2,6 @@ package read
 
 import (
 	"archive/zip"
-	"bytes"
 	"compress/flate"
 	"context"
 	"errors"
@@ -34,33 +33,7 @@ func hostileWorkbook(t *testing.T, sharedStrings, sheet func(w io.Writer)) strin
 	})
 	// The small parts come from the hand-built test workbook.
 	src := buildXLSX(t, []string{"S"}, []string{""}, false)
-	zr, err := zip.NewReader(bytes.NewReader(src), int64(len(src)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, part := range zr.File {
-		w, err := zw.Create(part.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch part.Name {
-		case "xl/sharedStrings.xml":
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
-			sharedStrings(w)
-			io.WriteString(w, `</sst>`)
-		case "xl/worksheets/sheet1.xml":
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-			sheet(w)
-			io.WriteString(w, `</sheetData></worksheet>`)
-		default:
-			rc, _ := part.Open()
-			io.Copy(w, rc)
-			rc.Close()
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rewriteWorkbook(t, zw, src, zip.Deflate, sharedStrings, sheet)
 	return path
 }
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-search/tessera/ingest/clean"
+	"github.com/tessera-search/tessera/internal/clean"
 )
 
 // typedSheet exercises every cell type: shared, inline and formula

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tessera-search/tessera/datasets"
+	"github.com/tessera-search/tessera/internal/datasets"
 	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/spaces"
 )

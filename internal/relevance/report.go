@@ -6,15 +6,15 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/tessera-search/tessera/datasets"
+	"github.com/tessera-search/tessera/internal/datasets"
 )
 
 // DemoSource is the built-in demo catalogue with its schema and the
 // embedded demo query set.
 func DemoSource() Source {
 	q, _ := BuiltinQueries("demo")
-	return Source{Name: "demo", Schema: datasets.DemoSchema(), SchemaPath: "datasets/demo/schema.yaml",
-		File: "datasets/demo/products.csv", Data: datasets.DemoCatalogue(), Queries: q}
+	return Source{Name: "demo", Schema: datasets.DemoSchema(), SchemaPath: "internal/datasets/demo/schema.yaml",
+		File: "internal/datasets/demo/products.csv", Data: datasets.DemoCatalogue(), Queries: q}
 }
 
 // FileSource reads a schema and names a data file; queries is the query

@@ -138,11 +138,7 @@ func (s *state) tryRange(i int) bool {
 	if lo > hi {
 		lo, hi = hi, lo
 	}
-	ctx, start := s.contextBefore(i)
-	after, end := s.contextAfter(b.end)
-	if ctx == hintNone {
-		ctx = after
-	}
+	ctx, start, end := s.contextAround(i, b.end)
 	if !opener && unit == unitNone && ctx == hintNone && hi <= 5 {
 		return false // "1-2", "3 to 4": too likely a model number or a count
 	}
@@ -150,10 +146,8 @@ func (s *state) tryRange(i int) bool {
 	if field == hintNone {
 		return false
 	}
-	s.consume(start, end)
-	name, kind := s.fieldFor(field)
-	if name == "" {
-		s.note(start, s.quote(start, end)+" → ignored: this catalogue has no "+kind+" filter")
+	name, ok := s.claim(field, start, end)
+	if !ok {
 		return true
 	}
 	s.fb.number(name, opGTE, lo)
@@ -220,19 +214,13 @@ func (s *state) tryAmount(i int) bool {
 // apply records the constraint "tokens [from, to) ⇒ field op a.v", widening
 // the span over context words before and after.
 func (s *state) apply(from, to int, op string, a amount, hint fieldHint) bool {
-	ctx, start := s.contextBefore(from)
-	after, end := s.contextAfter(to)
-	if ctx == hintNone {
-		ctx = after
-	}
+	ctx, start, end := s.contextAround(from, to)
 	field := decideField(a.unit, hint, ctx, a.v, a.frac, op)
 	if field == hintNone {
 		return false
 	}
-	s.consume(start, end)
-	name, kind := s.fieldFor(field)
-	if name == "" {
-		s.note(start, s.quote(start, end)+" → ignored: this catalogue has no "+kind+" filter")
+	name, ok := s.claim(field, start, end)
+	if !ok {
 		return true
 	}
 	s.fb.number(name, op, a.v)
@@ -313,6 +301,32 @@ func (s *state) contextAfter(j int) (fieldHint, int) {
 		}
 	}
 	return h, j + 1
+}
+
+// contextAround finds the context word of the amounts in tokens [from, to):
+// the one before them wins over the one after. start and end bound the
+// constraint's span, context words included.
+func (s *state) contextAround(from, to int) (ctx fieldHint, start, end int) {
+	ctx, start = s.contextBefore(from)
+	after, end := s.contextAfter(to)
+	if ctx == hintNone {
+		ctx = after
+	}
+	return ctx, start, end
+}
+
+// claim consumes the span [start, end) for a constraint on field and returns
+// the filter field's name. When the catalogue has no such field it notes
+// that the words were ignored and returns false: the words are used up
+// either way, so they do not turn into search text.
+func (s *state) claim(field fieldHint, start, end int) (string, bool) {
+	s.consume(start, end)
+	name, kind := s.fieldFor(field)
+	if name == "" {
+		s.note(start, s.quote(start, end)+" → ignored: this catalogue has no "+kind+" filter")
+		return "", false
+	}
+	return name, true
 }
 
 // fieldFor names the filter field for a hint, and its kind for notes.

@@ -127,8 +127,8 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	return out, nil
 }
 
-// EmbedOne encodes one text into dst (len Dim) without allocating.
-func (e *Embedder) EmbedOne(text string, dst []float32) {
+// embedOne encodes one text into dst (len Dim) without allocating.
+func (e *Embedder) embedOne(text string, dst []float32) {
 	s := e.scratch.Get().(*scratch)
 	e.embed(s, text, dst[:e.dim])
 	e.scratch.Put(s)

@@ -34,7 +34,7 @@ func BenchmarkEmbedTitles(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		e.EmbedOne(shortTitles[i%len(shortTitles)], dst)
+		e.embedOne(shortTitles[i%len(shortTitles)], dst)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "titles/s")
 }

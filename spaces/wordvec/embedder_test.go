@@ -139,7 +139,7 @@ func TestDeterministicAndConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	one := make([]float32, e.Dim())
-	e.EmbedOne(texts[0], one)
+	e.embedOne(texts[0], one)
 	if !slices.Equal(one, want[0]) {
 		t.Error("EmbedOne differs from Embed")
 	}

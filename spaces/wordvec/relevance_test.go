@@ -95,7 +95,7 @@ var relQueries = []relQuery{
 // cosine.
 func rankTitles(e *Embedder, titles [][]float32, q string, k int) []int {
 	qv := make([]float32, e.Dim())
-	e.EmbedOne(q, qv)
+	e.embedOne(q, qv)
 	idx := make([]int, len(titles))
 	score := make([]float64, len(titles))
 	for i, v := range titles {
@@ -228,7 +228,7 @@ func TestRelevanceReport(t *testing.T) {
 			q := make([][]float32, 3)
 			for i := range q {
 				q[i] = make([]float32, e.Dim())
-				e.EmbedOne(p[i], q[i])
+				e.embedOne(p[i], q[i])
 			}
 			n := cosine(q[0], q[1])
 			near += n

@@ -66,6 +66,6 @@ func FuzzScan(f *testing.F) {
 				t.Fatalf("bad part %v in %q", p, tk.buf)
 			}
 		}
-		e.EmbedOne(s, dst)
+		e.embedOne(s, dst)
 	})
 }

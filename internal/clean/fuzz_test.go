@@ -228,27 +228,38 @@ func FuzzSpecClean(f *testing.F) {
 	f.Add("time", "", "2023-11-01")
 	f.Add("category_list", "", "a|b")
 	f.Fuzz(func(t *testing.T, typ, format, raw string) {
-		s := Spec{Type: typ, Format: format}
-		if s.Validate() != nil {
-			return
-		}
-		v, err := s.Clean(raw)
-		if err != nil {
-			if _, ok := err.(*ValueError); !ok {
-				t.Fatalf("Clean(%q) error %T, want *ValueError", raw, err)
-			}
-			return
-		}
-		switch typ {
-		case TypeNumber:
-			_, ok := v.(float64)
-			if !ok && v != nil {
-				t.Fatalf("number field gave %T", v)
-			}
-		case TypeInteger:
-			if _, ok := v.(int64); !ok && v != nil {
-				t.Fatalf("integer field gave %T", v)
-			}
-		}
+		cleanOrValueError(t, Spec{Type: typ, Format: format}, raw)
 	})
+}
+
+// cleanOrValueError cleans raw under s when s is valid. A value has the Go
+// type of s.Type (or is nil); a failure is a *ValueError, never another
+// error. ok is false when s is invalid or raw did not clean.
+func cleanOrValueError(t *testing.T, s Spec, raw string) (v any, ok bool) {
+	t.Helper()
+	if s.Validate() != nil {
+		return nil, false
+	}
+	v, err := s.Clean(raw)
+	if err != nil {
+		if _, isValueError := err.(*ValueError); !isValueError {
+			t.Fatalf("Clean(%q) error %T, want *ValueError", raw, err)
+		}
+		return nil, false
+	}
+	typed := true
+	switch s.Type {
+	case TypeNumber:
+		_, typed = v.(float64)
+	case TypeInteger:
+		_, typed = v.(int64)
+	case TypeCategory, TypeText:
+		_, typed = v.(string)
+	case TypeCategoryList:
+		_, typed = v.([]string)
+	}
+	if !typed && v != nil {
+		t.Fatalf("%s field gave %T for %q", s.Type, v, raw)
+	}
+	return v, true
 }

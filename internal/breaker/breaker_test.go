@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-search/tessera/spaces/breaker"
+	"github.com/tessera-search/tessera/internal/breaker"
 	"github.com/tessera-search/tessera/spaces/openai"
 )
 
