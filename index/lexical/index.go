@@ -85,17 +85,6 @@ func (f *field) signature() string {
 	return f.name
 }
 
-// CompoundHeads returns the fields that index their compounds' heads.
-func (x *Index) CompoundHeads() []string {
-	var out []string
-	for _, f := range x.fields {
-		if f.heads {
-			out = append(out, f.name)
-		}
-	}
-	return out
-}
-
 // Len returns the number of indexed slots.
 func (x *Index) Len() int { return x.n }
 

@@ -34,7 +34,7 @@ var publicAPI = map[string][]string{
 	"index": {
 		"Candidates", "Collection", "Collection.AnalyzeText", "Collection.Apply", "Collection.Close",
 		"Collection.Dim", "Collection.Each", "Collection.Get", "Collection.GraphHealth", "Collection.LastUpdate",
-		"Collection.Len", "Collection.LexicalBytes", "Collection.LoadStats", "Collection.Matched",
+		"Collection.HeldCore", "Collection.Len", "Collection.LexicalBytes", "Collection.LoadStats", "Collection.Matched",
 		"Collection.MemoryBytes", "Collection.Meta", "Collection.MetaAll", "Collection.Pending",
 		"Collection.Refresh", "Collection.Release", "Collection.Search", "Collection.SearchHybrid",
 		"Collection.Snapshot", "Collection.Tombstones", "Collection.VectorIfUnchanged", "Collection.Version",
@@ -55,7 +55,8 @@ var publicAPI = map[string][]string{
 	},
 	// The lexical index: used by index, ingest and query.
 	"index/lexical": {
-		"Analyzed", "ErrMismatch", "Hit", "Index", "Index.Analyze", "Index.Bytes", "Index.Delete", "Index.Fields",
+		"Analyzed", "ErrMismatch", "HeadWeight", "Hit", "Index", "Index.Analyze", "Index.Bytes", "Index.Delete",
+		"Index.Fields", "Index.HeldCore", "IsHead",
 		"Index.Len", "Index.Matched", "Index.Prepare", "Index.ReadFrom", "Index.Score", "Index.ScoreMany",
 		"Index.Set", "Index.SetAnalyzed", "Index.Top", "Index.WriteTo", "New", "Query", "Query.Empty", "Terms",
 	},
@@ -68,7 +69,7 @@ var publicAPI = map[string][]string{
 		"Jobs", "Jobs.Get", "Jobs.Start", "Jobs.Wait", "MessageEvent", "MessageMapping", "MessageMapping.Decode",
 		"MessageMapping.Validate", "MessageRow", "Migration", "Migration.Finish", "Migration.Run", "Migration.Stop",
 		"NewApplier", "NewJobs", "NewMigration", "NewSourceMeter", "NewStream", "OpDelete", "OpReplace", "OpUpsert",
-		"PartitionLag", "Problem", "Problem.String", "Progress", "Result", "Sink", "Source", "SourceBatch",
+		"PartitionLag", "Problem", "Problem.String", "ProblemsText", "Progress", "Result", "Sink", "Source", "SourceBatch",
 		"SourceMeter", "SourceMeter.Committed", "SourceMeter.Consumed", "SourceMeter.DeadLettered",
 		"SourceMeter.DropLag", "SourceMeter.Rejected", "SourceMeter.SetConnected", "SourceMeter.SetError",
 		"SourceMeter.SetLag", "SourceMeter.SetPaused", "SourceMeter.Stats", "SourceStats", "StatusApplied",
