@@ -334,6 +334,18 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	if p.Sort != nil {
 		sortOnTopic(cands[:onTopic], p.Sort)
 	}
+	if p.MinScore != nil {
+		// Results are ordered by band before score, so a low score may
+		// come before a higher one: min_score drops, it does not cut the
+		// list short.
+		cands = slices.DeleteFunc(cands, func(c candidate) bool { return c.score < *p.MinScore })
+		onTopic = 0
+		for i := range cands {
+			if cands[i].onTopic {
+				onTopic++
+			}
+		}
+	}
 
 	resp := &Response{Results: []Result{}, Weights: map[string]float64{}, Interpreted: p.Interpreted, Degraded: p.Vector.Degraded, Total: onTopic}
 	for si, seg := range segs {
@@ -342,9 +354,6 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	resp.Shares = shares(segs, p.Vector.Weights)
 	for i := p.Offset; i < len(cands) && len(resp.Results) < p.Limit; i++ {
 		c := &cands[i]
-		if p.MinScore != nil && c.score < *p.MinScore {
-			break
-		}
 		r := Result{ID: c.hit.ID, Score: c.score, Scores: make(map[string]float64, len(segs)), Fields: c.hit.Fields,
 			Relevance: round4(c.rel), OnTopic: &c.onTopic, Matched: []string{}}
 		for si, seg := range segs {
@@ -378,8 +387,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			}
 		}
 	}
-	if len(resp.Results) == p.Limit && len(cands) > page && page < MaxLimit &&
-		(p.MinScore == nil || cands[page].score >= *p.MinScore) {
+	if len(resp.Results) == p.Limit && len(cands) > page && page < MaxLimit {
 		resp.NextCursor = encodeCursor(page)
 	}
 	return resp, true, nil
