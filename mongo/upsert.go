@@ -40,6 +40,7 @@ func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
 			return fmt.Errorf("mongo: upsert: document %d has an empty ID", i)
 		}
 	}
+	s = s.view() // one generation for the whole call
 	for start := 0; start < len(docs); start += upsertChunk {
 		chunk := newest(docs[start:min(start+upsertChunk, len(docs))])
 		if err := s.upsertChunk(ctx, chunk); err != nil {
@@ -96,7 +97,7 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
 		if len(models) == 0 {
 			return nil
 		}
-		res, err := s.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		res, err := s.collection().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 		raced, err := racedInserts(err)
 		if err != nil {
 			return err
@@ -117,7 +118,7 @@ type storedVersion struct {
 }
 
 func (s *Store) storedVersions(ctx context.Context, ids []string) (map[string]storedVersion, error) {
-	cur, err := s.coll.Find(ctx,
+	cur, err := s.collection().Find(ctx,
 		bson.D{{Key: keyID, Value: bson.D{{Key: "$in", Value: ids}}}},
 		options.Find().SetProjection(bson.D{{Key: keyVersion, Value: 1}}))
 	if err != nil {
