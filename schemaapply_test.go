@@ -486,22 +486,3 @@ func TestBatchPreparedBeforeTheSwitchIsEncodedAgain(t *testing.T) {
 		t.Fatalf("new encoder's kind vocabulary %v lacks the batch's categories", cats)
 	}
 }
-
-// TestApplyRefusedInStoreMode: with MongoDB as the system of record, apply
-// refuses clearly (the store and every replica would have to change
-// together) and changes nothing.
-func TestApplyRefusedInStoreMode(t *testing.T) {
-	uri := mongoURI(t)
-	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: t.TempDir(), Schema: []byte(planShopSchema), Store: uri, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	next := strings.Replace(planShopSchema, "max: 1000", "max: 2000", 1)
-	if _, err := db.ApplySchema(context.Background(), []byte(next), tessera.ApplyOptions{}); !errors.Is(err, schemaplan.ErrUnsupported) || !strings.Contains(err.Error(), "store mode") {
-		t.Fatalf("apply in store mode: %v, want ErrUnsupported naming store mode", err)
-	}
-	if _, err := db.StartSchemaApply(context.Background(), []byte(next), ""); !errors.Is(err, schemaplan.ErrUnsupported) {
-		t.Fatalf("background apply in store mode: %v", err)
-	}
-}

@@ -228,7 +228,7 @@ func (s *Store) CarryLate(ctx context.Context, old string, since time.Time, grac
 				docs[i].Vector = nil
 			}
 			n += len(docs)
-			return dst.Upsert(ctx, docs)
+			return dst.upsertLate(ctx, docs)
 		})
 		if err != nil {
 			return n, err
