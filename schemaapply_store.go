@@ -167,9 +167,6 @@ func (a *DB) newStoreGeneration(ctx context.Context) (*storeGeneration, error) {
 	return g, nil
 }
 
-// storeCopyBatch is how many documents go to the store per Upsert call.
-const storeCopyBatch = 1000
-
 // built copies every document and deletion of the new index to the new
 // generation; searches and writes go on meanwhile.
 func (g *storeGeneration) built(ctx context.Context, coll *index.Collection) error {
@@ -181,10 +178,8 @@ func (g *storeGeneration) built(ctx context.Context, coll *index.Collection) err
 	for _, t := range coll.Tombstones() {
 		docs = append(docs, mongo.Doc{ID: t.ID, Version: t.Version, Deleted: true})
 	}
-	for start := 0; start < len(docs); start += storeCopyBatch {
-		if err := g.gen.Upsert(ctx, docs[start:min(start+storeCopyBatch, len(docs))]); err != nil {
-			return fmt.Errorf("fill the new store generation: %w", err)
-		}
+	if err := g.gen.Fill(ctx, docs); err != nil {
+		return fmt.Errorf("fill the new store generation: %w", err)
 	}
 	return nil
 }
