@@ -141,6 +141,9 @@ func (a *DB) ApplySchema(ctx context.Context, raw []byte, opt ApplyOptions) (*sc
 	if opt.PlanID != "" && opt.PlanID != plan.ID {
 		return plan, schemaplan.ErrPlanChanged
 	}
+	if err := a.storeFollowed(ctx); err != nil {
+		return plan, err
+	}
 	if err := plan.Refusal(); err != nil {
 		return plan, err
 	}
@@ -357,6 +360,9 @@ func (a *DB) StartSchemaApply(ctx context.Context, raw []byte, planID string) (s
 		return schemaplan.Status{}, schemaplan.ErrPlanChanged
 	case plan.Refusal() != nil:
 		return schemaplan.Status{}, plan.Refusal()
+	}
+	if err := a.storeFollowed(ctx); err != nil {
+		return schemaplan.Status{}, err
 	}
 	a.statusMu.Lock()
 	if a.status.State == schemaplan.StateRunning {

@@ -99,6 +99,23 @@ func (a *DB) dialStore(ctx context.Context, o Options, raw []byte, saved string,
 	return st, raw, adopted, nil
 }
 
+// storeFollowed refuses a schema change, in store mode, while this
+// instance has not yet followed the store to its active schema: the plan
+// was made against a schema another instance has replaced.
+func (a *DB) storeFollowed(ctx context.Context) error {
+	if a.Store == nil {
+		return nil
+	}
+	m, err := a.Store.ReadMeta(ctx)
+	if err != nil {
+		return err
+	}
+	if m != a.Store.Meta() {
+		return fmt.Errorf("%w: another instance changed the store's schema (generation %s); this instance follows it within a poll interval: plan again then", schemaplan.ErrPlanChanged, m.Generation)
+	}
+	return nil
+}
+
 // current is the applier that answers now.
 func (a *DB) current() *ingest.Applier {
 	a.mu.Lock()
@@ -117,7 +134,7 @@ func (a *DB) applyMetadataStore(ctx context.Context, next *spaces.Schema, raw []
 			return nil, err
 		}
 		if err := a.Store.CommitGeneration(ctx, mongo.Meta{Fingerprint: enc.Fingerprint(), Schema: string(raw)}); err != nil {
-			return nil, err
+			return nil, planChanged(err)
 		}
 		a.saveSchemaCopy(raw)
 		return app, nil
@@ -154,7 +171,7 @@ type storeGeneration struct {
 func (a *DB) newStoreGeneration(ctx context.Context) (*storeGeneration, error) {
 	gen, err := a.Store.NewGeneration(ctx)
 	if err != nil {
-		return nil, err
+		return nil, planChanged(err)
 	}
 	g := &storeGeneration{db: a, gen: gen, old: a.Store.Generation(), start: time.Now(), dirty: map[string]struct{}{}}
 	g.stop = a.current().Observe(func(items []ingest.Item, _ []ingest.Result) {
@@ -210,7 +227,7 @@ func (g *storeGeneration) commit(ctx context.Context, coll *index.Collection, en
 	}
 	at := time.Now()
 	if err := g.db.Store.CommitGeneration(ctx, mongo.Meta{Generation: g.gen.Generation(), Fingerprint: enc.Fingerprint(), Schema: string(raw)}); err != nil {
-		return err
+		return planChanged(err)
 	}
 	// Everything the new generation held before the commit is in coll;
 	// the follower reads what others write from then on (a margin for
@@ -219,6 +236,15 @@ func (g *storeGeneration) commit(ctx context.Context, coll *index.Collection, en
 		g.db.logger().Error("follower position not saved: the next start rebuilds from the store", "err", err)
 	}
 	return nil
+}
+
+// planChanged marks a commit that lost to another instance's schema
+// change as a stale plan (HTTP 409).
+func planChanged(err error) error {
+	if errors.Is(err, mongo.ErrMetaChanged) {
+		return fmt.Errorf("%w: %w", schemaplan.ErrPlanChanged, err)
+	}
+	return err
 }
 
 // abandon drops the unfinished generation.
