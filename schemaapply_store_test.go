@@ -102,7 +102,18 @@ func sortedIDs(vecs map[string][]float32) []string {
 // or returns "".
 func vectorsDiffer(got, want map[string][]float32) string {
 	if len(got) != len(want) {
-		return fmt.Sprintf("%d documents, want %d", len(got), len(want))
+		var extra, missing []string
+		for id := range got {
+			if _, ok := want[id]; !ok {
+				extra = append(extra, id)
+			}
+		}
+		for id := range want {
+			if _, ok := got[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+		return fmt.Sprintf("%d documents, want %d: extra %v, missing %v", len(got), len(want), extra, missing)
 	}
 	for id, w := range want {
 		g := got[id]

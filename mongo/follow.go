@@ -162,7 +162,9 @@ func (s *Store) followStream(ctx context.Context, cs *mongo.ChangeStream, cp Che
 			case err != nil:
 				warnSkipped(ctx, s.name(), err)
 			case ok:
-				docs = append(docs, d)
+				if !s.clock.echo(d) {
+					docs = append(docs, d)
+				}
 				cp.observe(d.ID, d.UpdatedAt)
 			}
 			// Gather what the current batch already holds, without waiting.
@@ -258,6 +260,9 @@ func (s *Store) pollOnce(ctx context.Context, cp Checkpoint, limit int) (docs []
 		if err != nil {
 			warnSkipped(ctx, s.name(), err)
 			continue
+		}
+		if s.clock.echo(d) {
+			continue // this process's own write: already applied here
 		}
 		docs = append(docs, d)
 	}

@@ -32,5 +32,5 @@ func (m Sink) Write(ctx context.Context, recs []index.Record) error {
 			docs[i].Vector = nil
 		}
 	}
-	return st.Upsert(ctx, docs)
+	return st.upsertOwn(ctx, docs)
 }

@@ -38,11 +38,49 @@ type Store struct {
 	meta  Meta              // the meta document as this Store last bound it
 }
 
-// writeClock hands out increasing updated_at values; views of a Store
-// share it.
+// writeClock hands out increasing updated_at values and remembers this
+// process's own writes; views of a Store share it.
 type writeClock struct {
 	mu        sync.Mutex
 	lastWrite time.Time // last updated_at handed out, to keep them increasing
+	// own maps the documents this process wrote through a Sink to the
+	// updated_at of its latest write, so the follower skips their echo: re-applying
+	// an unversioned write read back later could undo a newer local one
+	// (a delete made meanwhile), and after a schema switch nothing would
+	// read the old generation's newer state to put it right.
+	own map[string]time.Time
+}
+
+// ownLimit bounds the remembered own writes; past it they are forgotten
+// (the follower then re-applies their echo, as it did before).
+const ownLimit = 200_000
+
+// remember records documents this process just wrote at time at.
+func (c *writeClock) remember(ids []string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.own == nil || len(c.own)+len(ids) > ownLimit {
+		c.own = make(map[string]time.Time)
+	}
+	for _, id := range ids {
+		c.own[id] = at
+	}
+}
+
+// echo tells whether d is this process's own latest write of it, read
+// back: then it is forgotten and the follower skips it.
+func (c *writeClock) echo(d Doc) bool {
+	if d.UpdatedAt.IsZero() {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.own[d.ID]
+	if !ok || !at.Equal(d.UpdatedAt) {
+		return false
+	}
+	delete(c.own, d.ID)
+	return true
 }
 
 // Open connects to uri, pings the server and binds the store to

@@ -36,17 +36,23 @@ const upsertAttempts = 5
 // and write; run one writer per collection. No multi-document transaction is
 // used, so a failed call may have applied some chunks; repeating it is safe.
 func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
-	return s.upsert(ctx, docs, false)
+	return s.upsert(ctx, docs, false, false)
+}
+
+// upsertOwn is Upsert for this process's own writes (Sink): the follower
+// skips their echo.
+func (s *Store) upsertOwn(ctx context.Context, docs []Doc) error {
+	return s.upsert(ctx, docs, false, true)
 }
 
 // upsertLate is Upsert for documents copied from a replaced generation
 // (CarryLate): an unversioned one replaces only a stored document with an
 // older updated_at than its own, so a copy never undoes a later write.
 func (s *Store) upsertLate(ctx context.Context, docs []Doc) error {
-	return s.upsert(ctx, docs, true)
+	return s.upsert(ctx, docs, true, false)
 }
 
-func (s *Store) upsert(ctx context.Context, docs []Doc, late bool) error {
+func (s *Store) upsert(ctx context.Context, docs []Doc, late, own bool) error {
 	for i := range docs {
 		if docs[i].ID == "" {
 			return fmt.Errorf("mongo: upsert: document %d has an empty ID", i)
@@ -55,7 +61,7 @@ func (s *Store) upsert(ctx context.Context, docs []Doc, late bool) error {
 	s = s.view() // one generation for the whole call
 	for start := 0; start < len(docs); start += upsertChunk {
 		chunk := newest(docs[start:min(start+upsertChunk, len(docs))])
-		if err := s.upsertChunk(ctx, chunk, late); err != nil {
+		if err := s.upsertChunk(ctx, chunk, late, own); err != nil {
 			return fmt.Errorf("mongo: upsert documents %d..%d into %s: %w",
 				start, min(start+upsertChunk, len(docs))-1, s.name(), err)
 		}
@@ -82,7 +88,7 @@ func newest(docs []Doc) []Doc {
 	return out
 }
 
-func (s *Store) upsertChunk(ctx context.Context, docs []Doc, late bool) error {
+func (s *Store) upsertChunk(ctx context.Context, docs []Doc, late, own bool) error {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -109,6 +115,15 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc, late bool) error {
 		}
 		if len(models) == 0 {
 			return nil
+		}
+		if own {
+			written := make([]string, 0, len(models))
+			for _, d := range docs {
+				if sv, exists := stored[d.ID]; !exists || sv.replacedBy(d, late) {
+					written = append(written, d.ID)
+				}
+			}
+			s.clock.remember(written, now)
 		}
 		res, err := s.collection().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 		raced, err := racedInserts(err)
