@@ -33,7 +33,6 @@ func openStoreDB(t *testing.T, dir, uri, schema string) *tessera.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tessera.SetReleaseGrace(db, 0)
 	return db
 }
 
