@@ -267,6 +267,9 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 		return nil
 	})
 	if err != nil {
+		if storeCommitted {
+			log.Error("the store switched to the new schema but this instance did not: restart it to rebuild from the store", "plan", plan.ID, "err", err)
+		}
 		return err
 	}
 	a.switched(next, raw, enc, coll, name, app)

@@ -486,3 +486,26 @@ func TestBatchPreparedBeforeTheSwitchIsEncodedAgain(t *testing.T) {
 		t.Fatalf("new encoder's kind vocabulary %v lacks the batch's categories", cats)
 	}
 }
+
+// TestApplySeveralChangesInOneProcess: changes follow one another in one
+// process, each starting from the applier the previous one switched to
+// (metadata, re-encode, metadata again).
+func TestApplySeveralChangesInOneProcess(t *testing.T) {
+	ctx := context.Background()
+	csv := writeShopCSV(t, 30)
+	db := openDB(t, t.TempDir(), planShopSchema)
+	defer db.Close()
+	ingestFile(t, db, csv)
+	s1 := strings.Replace(planShopSchema, "weight: 0.5", "weight: 2", 1)
+	s2 := strings.Replace(s1, "max: 1000", "max: 4000", 1)
+	s3 := strings.Replace(s2, "weight: 2", "weight: 3", 1)
+	for i, next := range []string{s1, s2, s3} {
+		if _, err := db.ApplySchema(ctx, []byte(next), tessera.ApplyOptions{}); err != nil {
+			t.Fatalf("change %d: %v", i+1, err)
+		}
+	}
+	if w := *db.Engine.Encoder().Schema().Spaces[1].Weight; w != 3 {
+		t.Fatalf("price weight %v after three changes, want 3", w)
+	}
+	sameVectors(t, vectors(db), freshVectors(t, s3, csv))
+}
