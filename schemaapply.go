@@ -16,6 +16,7 @@ import (
 	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/internal/atomicfile"
+	"github.com/tessera-search/tessera/mongo"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/schemaplan"
 	"github.com/tessera-search/tessera/spaces"
@@ -268,7 +269,11 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 	})
 	if err != nil {
 		if storeCommitted {
-			log.Error("the store switched to the new schema but this instance did not: restart it to rebuild from the store", "plan", plan.ID, "err", err)
+			// Bound to the new generation as no schema: writes go there
+			// without vectors, and the follower sees the store ahead of
+			// this instance and rebuilds from it (as a restart would).
+			a.Store.Bind(mongo.Meta{Recorded: true, Generation: store.gen.Generation()})
+			log.Error("the store switched to the new schema but this instance did not; its follower (or a restart) rebuilds from the store", "plan", plan.ID, "err", err)
 		}
 		return err
 	}

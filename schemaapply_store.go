@@ -309,7 +309,10 @@ func (a *DB) followStoreSchema(ctx context.Context, _ mongo.Meta) error {
 	}
 	log := a.logger()
 	start := time.Now()
-	if m.Generation == a.Store.Generation() {
+	a.mu.Lock()
+	cost := schemaplan.Diff(a.Schema, next, a.schemaRaw, raw).Cost
+	a.mu.Unlock()
+	if m.Generation == a.Store.Generation() && cost <= schemaplan.Metadata {
 		coll := a.current().Collection()
 		app, err := a.current().Switch(ctx, func(context.Context) (*ingest.Applier, error) {
 			app, err := ingest.NewApplier(enc, coll)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -331,4 +333,43 @@ func TestStoreReplicaAdoptsOnOpen(t *testing.T) {
 		t.Fatalf("replica holds %s, want %s", got, fmt.Sprint(sortedIDs(vectors(a))))
 	}
 	checkAllEncodedBy(t, b)
+}
+
+// TestStoreApplyLocalSwitchFailureHeals: the store commits the new
+// generation but the applying instance cannot switch its own index (its
+// CURRENT file cannot be replaced): apply reports the error, and the
+// instance's follower then rebuilds from the store like a replica.
+func TestStoreApplyLocalSwitchFailureHeals(t *testing.T) {
+	uri := mongoURI(t)
+	ctx := context.Background()
+	csv := writeShopCSV(t, 30)
+	dir := t.TempDir()
+	a := openStoreDB(t, dir, uri, planShopSchema)
+	defer a.Close()
+	ingestFile(t, a, csv)
+	defer follow(t, a)()
+	blocker := filepath.Join(dir, "CURRENT", "blocker") // a rename cannot replace a non-empty directory
+	if err := os.MkdirAll(blocker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	next := strings.Replace(planShopSchema, "max: 1000", "max: 6000", 1)
+	if _, err := a.ApplySchema(ctx, []byte(next), tessera.ApplyOptions{}); err == nil {
+		t.Fatal("apply succeeded although CURRENT could not be replaced")
+	}
+	if m := a.Store.Meta(); m.Schema != "" {
+		t.Fatalf("after the failed local switch the store binding is %+v, want it marked behind", m)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "CURRENT")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the instance after its follower caught up", func() string {
+		if got := *a.Engine.Encoder().Schema().Spaces[1].Max; got != 6000 {
+			return fmt.Sprintf("price max %v, want 6000", got)
+		}
+		return ""
+	})
+	checkAllEncodedBy(t, a)
+	if n := a.Applier.Collection().Len(); n != 30 {
+		t.Fatalf("%d documents after the rebuild, want 30", n)
+	}
 }
