@@ -16,6 +16,7 @@ import (
 	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/internal/atomicfile"
+	"github.com/tessera-search/tessera/mongo"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/schemaplan"
 	"github.com/tessera-search/tessera/spaces"
@@ -127,21 +128,22 @@ type ApplyOptions struct {
 // built, and switch to the new ones atomically when they are complete.
 // Metadata-only changes (weights, query templates) switch at once. A plan
 // that needs the source rows is refused with a *schemaplan.RefusalError.
-// Store mode is refused (schemaplan.ErrUnsupported).
+// In store mode the store's new generation and meta document change too,
+// and every replica follows (schemaapply_store.go).
 func (a *DB) ApplySchema(ctx context.Context, raw []byte, opt ApplyOptions) (*schemaplan.Plan, error) {
 	if !a.applying.TryLock() {
 		return nil, schemaplan.ErrBusy
 	}
 	defer a.applying.Unlock()
-	if a.Store != nil {
-		return nil, fmt.Errorf("%w: in MongoDB store mode the store's documents and every replica's vectors would have to change together; build a new collection with the new schema (a new schema name) instead", schemaplan.ErrUnsupported)
-	}
 	plan, err := a.PlanSchema(raw)
 	if err != nil {
 		return nil, err
 	}
 	if opt.PlanID != "" && opt.PlanID != plan.ID {
 		return plan, schemaplan.ErrPlanChanged
+	}
+	if err := a.storeFollowed(ctx); err != nil {
+		return plan, err
 	}
 	if err := plan.Refusal(); err != nil {
 		return plan, err
@@ -156,9 +158,17 @@ func (a *DB) ApplySchema(ctx context.Context, raw []byte, opt ApplyOptions) (*sc
 	}
 	log := a.logger()
 	start := time.Now()
+	if plan.Cost == schemaplan.Metadata && a.Store != nil {
+		if err := a.applyMetadataStore(ctx, next, raw, enc); err != nil {
+			return plan, err
+		}
+		log.Info("schema change applied to the store: metadata only", "plan", plan.ID, "changes", len(plan.Changes))
+		return plan, nil
+	}
 	if plan.Cost == schemaplan.Metadata {
-		_, err := a.Applier.Switch(ctx, func(context.Context) (*ingest.Applier, error) {
-			app, err := ingest.NewApplier(enc, a.Applier.Collection())
+		coll := a.current().Collection()
+		app, err := a.current().Switch(ctx, func(context.Context) (*ingest.Applier, error) {
+			app, err := ingest.NewApplier(enc, coll)
 			if err != nil {
 				return nil, err
 			}
@@ -170,7 +180,7 @@ func (a *DB) ApplySchema(ctx context.Context, raw []byte, opt ApplyOptions) (*sc
 		if err != nil {
 			return plan, err
 		}
-		a.switched(next, raw, enc, a.Applier.Collection(), a.indexDir)
+		a.switched(next, raw, enc, coll, a.indexDir, app)
 		log.Info("schema change applied: metadata only", "plan", plan.ID, "changes", len(plan.Changes))
 		return plan, nil
 	}
@@ -180,23 +190,38 @@ func (a *DB) ApplySchema(ctx context.Context, raw []byte, opt ApplyOptions) (*sc
 // rebuild builds a new index for the new schema beside the current one
 // and switches to it.
 func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Schema, raw []byte, enc *spaces.Encoder, opt ApplyOptions, start time.Time) (err error) {
+	var store *storeGeneration
+	if a.Store != nil {
+		if store, err = a.newStoreGeneration(ctx); err != nil {
+			return err
+		}
+	}
 	name := fmt.Sprintf("index-%d", time.Now().UnixNano())
 	dir := filepath.Join(a.DataDir, name)
 	pending := dir + pendingSuffix
 	if err := atomicfile.WriteFile(pending, raw, 0o644); err != nil {
+		if store != nil {
+			store.abandon()
+		}
 		return fmt.Errorf("save the new schema: %w", err)
 	}
 	coll, err := index.Open(dir, enc.Dim(), collectionOptions(next, a.opts))
 	if err != nil {
 		os.Remove(pending)
+		if store != nil {
+			store.abandon()
+		}
 		return err
 	}
-	committed := false
+	committed, storeCommitted := false, false
 	defer func() {
 		if !committed {
 			coll.Close()
 			os.RemoveAll(dir)
 			os.Remove(pending)
+		}
+		if store != nil && !storeCommitted {
+			store.abandon()
 		}
 	}()
 	app, err := ingest.NewApplier(enc, coll)
@@ -213,12 +238,25 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 	if err := mig.Run(ctx, opt.Progress); err != nil {
 		return fmt.Errorf("build the new index: %w", err)
 	}
+	if store != nil {
+		if err := store.built(ctx, coll); err != nil {
+			return err
+		}
+	}
 	if a.beforeSwitch != nil {
 		a.beforeSwitch()
 	}
 	old := a.Applier.Collection()
 	oldDir := a.indexDir
-	_, err = mig.Finish(ctx, func() error {
+	app, err = mig.Finish(ctx, func() error {
+		if store != nil {
+			if err := store.commit(ctx, coll, enc, raw); err != nil {
+				return err
+			}
+			storeCommitted = true
+			// From here the store has the new schema: should the local
+			// switch fail, the next start rebuilds from the store.
+		}
 		if err := atomicfile.WriteFile(filepath.Join(a.DataDir, currentFile), []byte(name+"\n"), 0o644); err != nil {
 			return fmt.Errorf("switch to the new index: %w", err)
 		}
@@ -230,11 +268,31 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 		return nil
 	})
 	if err != nil {
+		if storeCommitted {
+			// Bound to the new generation as no schema: writes go there
+			// without vectors, and the follower sees the store ahead of
+			// this instance and rebuilds from it (as a restart would).
+			a.Store.Bind(mongo.Meta{Recorded: true, Generation: store.gen.Generation()})
+			log.Error("the store switched to the new schema but this instance did not; its follower (or a restart) rebuilds from the store", "plan", plan.ID, "err", err)
+		}
 		return err
 	}
-	a.switched(next, raw, enc, coll, name)
-	// Searches that began on the old engine read memory only; the old
-	// index's files go now, its memory once they have surely finished.
+	a.switched(next, raw, enc, coll, name, app)
+	a.retireIndex(old, oldDir)
+	os.Remove(pending)
+	log.Info("schema change applied: switched to the new index", "plan", plan.ID, "dir", name, "documents", coll.Len(),
+		"reencoded", plan.Reencode, "took", time.Since(start).Round(time.Millisecond).String())
+	if store != nil {
+		store.retire(ctx)
+	}
+	return nil
+}
+
+// retireIndex closes and removes an index a switch replaced. Searches that
+// began on the old engine read memory only; the old index's files go now,
+// its memory once they have surely finished.
+func (a *DB) retireIndex(old *index.Collection, oldDir string) {
+	log := a.logger()
 	if err := old.Close(); err != nil {
 		log.Warn("close the replaced index", "err", err)
 	}
@@ -246,18 +304,14 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 	if err := os.RemoveAll(filepath.Join(a.DataDir, oldDir)); err != nil {
 		log.Warn("remove the replaced index (the next start retries)", "dir", oldDir, "err", err)
 	}
-	os.Remove(pending)
-	log.Info("schema change applied: switched to the new index", "plan", plan.ID, "dir", name, "documents", coll.Len(),
-		"reencoded", plan.Reencode, "took", time.Since(start).Round(time.Millisecond).String())
-	return nil
 }
 
-// switched points the engine and the DB at the new schema.
-func (a *DB) switched(s *spaces.Schema, raw []byte, enc *spaces.Encoder, coll *index.Collection, dir string) {
+// switched points the engine and the DB at the new schema and applier.
+func (a *DB) switched(s *spaces.Schema, raw []byte, enc *spaces.Encoder, coll *index.Collection, dir string, app *ingest.Applier) {
 	a.Engine.Switch(query.NewEngine(enc, coll, query.NewParser(enc, a.opts.LLM)))
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.Schema, a.schemaRaw, a.Encoder, a.Collection, a.indexDir = s, raw, enc, coll, dir
+	a.Schema, a.schemaRaw, a.Encoder, a.Collection, a.indexDir, a.live = s, raw, enc, coll, dir, app
 }
 
 // newEncoder builds the encoder of a schema with the directory's embedder.
@@ -301,7 +355,7 @@ type applyState struct {
 }
 
 // StartSchemaApply checks the change as ApplySchema does (bad schema,
-// stale plan, source rows needed, store mode, an apply already running),
+// stale plan, source rows needed, an apply already running),
 // then applies it in the background; SchemaApplyStatus follows it. ctx
 // bounds the work: cancelled before the switch, the build is discarded.
 func (a *DB) StartSchemaApply(ctx context.Context, raw []byte, planID string) (schemaplan.Status, error) {
@@ -314,8 +368,9 @@ func (a *DB) StartSchemaApply(ctx context.Context, raw []byte, planID string) (s
 		return schemaplan.Status{}, schemaplan.ErrPlanChanged
 	case plan.Refusal() != nil:
 		return schemaplan.Status{}, plan.Refusal()
-	case a.Store != nil:
-		return schemaplan.Status{}, fmt.Errorf("%w: in MongoDB store mode the store's documents and every replica's vectors would have to change together", schemaplan.ErrUnsupported)
+	}
+	if err := a.storeFollowed(ctx); err != nil {
+		return schemaplan.Status{}, err
 	}
 	a.statusMu.Lock()
 	if a.status.State == schemaplan.StateRunning {

@@ -487,21 +487,25 @@ func TestBatchPreparedBeforeTheSwitchIsEncodedAgain(t *testing.T) {
 	}
 }
 
-// TestApplyRefusedInStoreMode: with MongoDB as the system of record, apply
-// refuses clearly (the store and every replica would have to change
-// together) and changes nothing.
-func TestApplyRefusedInStoreMode(t *testing.T) {
-	uri := mongoURI(t)
-	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: t.TempDir(), Schema: []byte(planShopSchema), Store: uri, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestApplySeveralChangesInOneProcess: changes follow one another in one
+// process, each starting from the applier the previous one switched to
+// (metadata, re-encode, metadata again).
+func TestApplySeveralChangesInOneProcess(t *testing.T) {
+	ctx := context.Background()
+	csv := writeShopCSV(t, 30)
+	db := openDB(t, t.TempDir(), planShopSchema)
 	defer db.Close()
-	next := strings.Replace(planShopSchema, "max: 1000", "max: 2000", 1)
-	if _, err := db.ApplySchema(context.Background(), []byte(next), tessera.ApplyOptions{}); !errors.Is(err, schemaplan.ErrUnsupported) || !strings.Contains(err.Error(), "store mode") {
-		t.Fatalf("apply in store mode: %v, want ErrUnsupported naming store mode", err)
+	ingestFile(t, db, csv)
+	s1 := strings.Replace(planShopSchema, "weight: 0.5", "weight: 2", 1)
+	s2 := strings.Replace(s1, "max: 1000", "max: 4000", 1)
+	s3 := strings.Replace(s2, "weight: 2", "weight: 3", 1)
+	for i, next := range []string{s1, s2, s3} {
+		if _, err := db.ApplySchema(ctx, []byte(next), tessera.ApplyOptions{}); err != nil {
+			t.Fatalf("change %d: %v", i+1, err)
+		}
 	}
-	if _, err := db.StartSchemaApply(context.Background(), []byte(next), ""); !errors.Is(err, schemaplan.ErrUnsupported) {
-		t.Fatalf("background apply in store mode: %v", err)
+	if w := *db.Engine.Encoder().Schema().Spaces[1].Weight; w != 3 {
+		t.Fatalf("price weight %v after three changes, want 3", w)
 	}
+	sameVectors(t, vectors(db), freshVectors(t, s3, csv))
 }

@@ -59,6 +59,9 @@ type DB struct {
 	mu        sync.Mutex
 	schemaRaw []byte
 	indexDir  string
+	// live is the applier that answers now: Applier itself or the last
+	// one a schema change switched to (a switch starts from it).
+	live *ingest.Applier
 	applyState
 }
 
@@ -177,7 +180,23 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if old, err := os.ReadFile(saved); err == nil && !bytes.Equal(old, raw) {
+	if o.Store != "" {
+		// In store mode the store's schema is the truth: adopt it (see
+		// dialStore) before anything local is written.
+		var adopted bool
+		if a.Store, raw, adopted, err = a.dialStore(ctx, o, raw, saved, logger); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				a.Store.Close(context.WithoutCancel(ctx))
+			}
+		}()
+		if adopted {
+			a.Schema, _ = parseSchema(raw) // dialStore parsed it
+		}
+	}
+	if old, err := os.ReadFile(saved); err == nil && !bytes.Equal(old, raw) && o.Store == "" {
 		// A change of weights or query templates needs nothing but the
 		// new copy; anything else is planned and applied (tessera plan).
 		oldSchema, perr := spaces.ParseSchema(old)
@@ -224,6 +243,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 		a.Collection.Close()
 		return nil, fmt.Errorf("refresh recency: %w", err)
 	}
+	a.live = a.Applier
 	a.Engine = query.NewEngine(a.Encoder, a.Collection, query.NewParser(a.Encoder, o.LLM))
 	if o.Store != "" {
 		if err := a.openStore(ctx, o); err != nil {
@@ -234,17 +254,22 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 	return a, nil
 }
 
-// openStore connects to the MongoDB system of record, rebuilds an empty
-// local index from it and prepares the follower.
+// followerCheckpoint is the store follower's position file in the data
+// directory.
+const followerCheckpoint = "follower-checkpoint.json"
+
+// openStore records the schema in the MongoDB system of record (or checks
+// it against the recorded one), rebuilds an empty local index from it and
+// prepares the follower, which also follows the store's schema changes.
 func (a *DB) openStore(ctx context.Context, o Options) error {
-	var err error
-	a.Store, err = mongo.OpenURI(ctx, o.Store, a.Schema.Name, a.Encoder.Fingerprint())
-	if err != nil {
-		return err
+	if err := a.Store.Init(ctx, a.Encoder.Fingerprint(), string(a.schemaRaw)); err != nil {
+		return fmt.Errorf("store %s: %w", mongo.Redacted(o.Store), err)
 	}
-	a.Applier.SetSink(mongo.Sink{Store: a.Store})
+	// Vectors go to the store only while the encoder that made them is the
+	// store generation's: see mongo.Sink.
+	a.Applier.SetSink(mongo.Sink{Store: a.Store, Fingerprint: func() string { return a.Applier.Encoder().Fingerprint() }})
 	a.Follower = &mongo.Follower{Applier: a.Applier, Store: a.Store, Poll: o.FollowPoll,
-		Checkpoint: filepath.Join(a.DataDir, "follower-checkpoint.json")}
+		Checkpoint: filepath.Join(a.DataDir, followerCheckpoint), OnSchemaChange: a.followStoreSchema}
 	if a.Collection.Len() == 0 {
 		if _, err := a.Follower.Rebuild(ctx); err != nil {
 			return err

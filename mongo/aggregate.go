@@ -19,7 +19,7 @@ type ScoredDoc struct {
 // mongo/atlas) on the collection and decodes each result, reading its score
 // from scoreField.
 func (s *Store) Aggregate(ctx context.Context, pipeline []bson.D, scoreField string) ([]ScoredDoc, error) {
-	cur, err := s.coll.Aggregate(ctx, pipeline)
+	cur, err := s.collection().Aggregate(ctx, pipeline)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: aggregate: %w", err)
 	}
@@ -59,7 +59,7 @@ func (s *Store) CreateSearchIndex(ctx context.Context, spec bson.D) (string, err
 		}
 	}
 	model := mongoSearchIndexModel(name, typ, def)
-	got, err := s.coll.SearchIndexes().CreateOne(ctx, model)
+	got, err := s.collection().SearchIndexes().CreateOne(ctx, model)
 	if err != nil {
 		return "", fmt.Errorf("mongo: create search index %q: %w", name, err)
 	}

@@ -8,7 +8,8 @@
 //   - Sink (an ingest.Sink) writes every batch the apply path commits;
 //   - Follower (an ingest.Follower) follows the changes that anyone makes to
 //     the collection, and rebuilds an empty index, through
-//     ingest.StoreApplier;
+//     ingest.StoreApplier; it also notices a schema change another instance
+//     committed to the meta document (OnSchemaChange);
 //   - AtlasSearcher (a query.VectorSearcher) runs the nearest-neighbour
 //     search on Atlas Vector Search; package mongo/atlas builds its pipeline
 //     and index definition.
@@ -26,9 +27,20 @@
 //	  updated_at: date               // set on every write; drives the polling follower
 //	}
 //
-// The schema fingerprint lives in a separate collection, tessera_meta, in a
-// document whose _id is the collection name, so the data collection holds
-// data only.
+// The schema lives in a separate collection, tessera_meta, in a document
+// whose _id is the collection name, so the data collection holds data only:
+//
+//	{
+//	  _id:         string  // the collection name (the schema's name)
+//	  fingerprint: string  // the schema fingerprint the vectors were encoded with
+//	  schema:      string  // the schema's YAML text (absent in older stores)
+//	  generation:  string  // the data collection in use (absent: the _id)
+//	}
+//
+// A schema change that needs new vectors fills a new generation,
+// <name>_gen_<n>, and switches the meta document to it in one atomic
+// update (generation.go); third-party writers should read generation from
+// the meta document rather than assume the collection name.
 //
 // # Contract for third-party writers
 //

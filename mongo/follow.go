@@ -28,6 +28,9 @@ type Checkpoint struct {
 	// LastIDs are the IDs already yielded whose updated_at equals UpdatedAt,
 	// so that documents sharing a millisecond are neither skipped nor repeated.
 	LastIDs []string `json:"last_ids,omitempty"`
+	// Generation is the collection the position is in (see generation.go);
+	// "" for the collection named after the schema. The Follower sets it.
+	Generation string `json:"generation,omitempty"`
 }
 
 // clone returns a copy that shares no memory with cp.
@@ -74,6 +77,8 @@ func (s *Store) Follow(ctx context.Context, from Checkpoint, poll time.Duration,
 		poll = time.Second
 	}
 	from = from.clone()
+	// Follow one generation throughout, even if the Store is rebound.
+	s = s.view()
 
 	cs, err := s.watch(ctx, from.ResumeToken)
 	if err != nil && from.ResumeToken != nil && resumeTokenLost(err) {
@@ -100,7 +105,7 @@ func (s *Store) watch(ctx context.Context, token bson.Raw) (*mongo.ChangeStream,
 	if token != nil {
 		opts.SetResumeAfter(token)
 	}
-	return s.coll.Watch(ctx, mongo.Pipeline{}, opts)
+	return s.collection().Watch(ctx, mongo.Pipeline{}, opts)
 }
 
 // streamsUnsupported tells whether Watch failed because the server has no
@@ -157,7 +162,9 @@ func (s *Store) followStream(ctx context.Context, cs *mongo.ChangeStream, cp Che
 			case err != nil:
 				warnSkipped(ctx, s.name(), err)
 			case ok:
-				docs = append(docs, d)
+				if !s.clock.echo(d) {
+					docs = append(docs, d)
+				}
 				cp.observe(d.ID, d.UpdatedAt)
 			}
 			// Gather what the current batch already holds, without waiting.
@@ -237,7 +244,7 @@ func (s *Store) pollOnce(ctx context.Context, cp Checkpoint, limit int) (docs []
 		SetSort(bson.D{{Key: keyUpdatedAt, Value: 1}, {Key: keyID, Value: 1}}).
 		SetLimit(int64(limit)).
 		SetBatchSize(int32(limit))
-	cur, err := s.coll.Find(ctx, filter, opts)
+	cur, err := s.collection().Find(ctx, filter, opts)
 	if err != nil {
 		return nil, cp, 0, fmt.Errorf("mongo: follow %s: poll: %w", s.name(), err)
 	}
@@ -253,6 +260,9 @@ func (s *Store) pollOnce(ctx context.Context, cp Checkpoint, limit int) (docs []
 		if err != nil {
 			warnSkipped(ctx, s.name(), err)
 			continue
+		}
+		if s.clock.echo(d) {
+			continue // this process's own write: already applied here
 		}
 		docs = append(docs, d)
 	}

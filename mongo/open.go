@@ -11,6 +11,19 @@ import (
 // mongodb+srv://) URI names, "tessera" when it names none. Errors name the
 // URI with its password hidden.
 func OpenURI(ctx context.Context, uri, collection, fingerprint string) (*Store, error) {
+	s, err := DialURI(ctx, uri, collection)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Init(ctx, fingerprint, ""); err != nil {
+		s.disconnect()
+		return nil, fmt.Errorf("store %s: %w", redactURI(uri), err)
+	}
+	return s, nil
+}
+
+// DialURI is Dial for a mongodb:// URI, as OpenURI names the database.
+func DialURI(ctx context.Context, uri, collection string) (*Store, error) {
 	u, err := url.Parse(uri)
 	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
 		return nil, fmt.Errorf("store %q: want a mongodb:// URI", redactURI(uri))
@@ -19,12 +32,15 @@ func OpenURI(ctx context.Context, uri, collection, fingerprint string) (*Store, 
 	if dbName == "" {
 		dbName = "tessera"
 	}
-	s, err := Open(ctx, uri, dbName, collection, fingerprint)
+	s, err := Dial(ctx, uri, dbName, collection)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", redactURI(uri), err)
 	}
 	return s, nil
 }
+
+// Redacted is the URI with its password hidden, for messages.
+func Redacted(uri string) string { return redactURI(uri) }
 
 // redactURI hides a password in a connection string for messages.
 func redactURI(s string) string {

@@ -21,7 +21,7 @@ func (s *Store) Scan(ctx context.Context, batch int, fn func([]Doc) error) error
 	opts := options.Find().
 		SetSort(bson.D{{Key: keyID, Value: 1}}).
 		SetBatchSize(int32(min(batch, 10_000)))
-	cur, err := s.coll.Find(ctx, liveFilter(), opts)
+	cur, err := s.collection().Find(ctx, liveFilter(), opts)
 	if err != nil {
 		return fmt.Errorf("mongo: scan %s: %w", s.name(), err)
 	}

@@ -302,7 +302,7 @@ func TestScanStopsOnCallbackError(t *testing.T) {
 }
 
 func TestStoreNowIncreases(t *testing.T) {
-	var s Store
+	s := Store{clock: &writeClock{}}
 	prev := s.now()
 	for range 1000 {
 		t1 := s.now()

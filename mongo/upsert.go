@@ -20,9 +20,10 @@ const upsertChunk = 40
 const upsertAttempts = 5
 
 // Upsert writes docs, keyed by ID, in chunks of at most 40. It is idempotent,
-// and last-writer-wins by Version: a document whose stored version is equal
-// or newer is left untouched, while a stored document without a version is
-// always replaced. Each Doc's UpdatedAt is ignored; the store sets it. A nil
+// and last-writer-wins by Version as in the local index: a document whose
+// stored version is equal or newer is left untouched, while a stored
+// document without a version, or a Doc of version 0 (unversioned), always
+// replaces. Each Doc's UpdatedAt is ignored; the store sets it. A nil
 // Vector leaves the stored document without one.
 //
 // Each chunk reads the stored versions, then inserts the new documents and
@@ -35,14 +36,32 @@ const upsertAttempts = 5
 // and write; run one writer per collection. No multi-document transaction is
 // used, so a failed call may have applied some chunks; repeating it is safe.
 func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
+	return s.upsert(ctx, docs, false, false)
+}
+
+// upsertOwn is Upsert for this process's own writes (Sink): the follower
+// skips their echo.
+func (s *Store) upsertOwn(ctx context.Context, docs []Doc) error {
+	return s.upsert(ctx, docs, false, true)
+}
+
+// upsertLate is Upsert for documents copied from a replaced generation
+// (CarryLate): an unversioned one replaces only a stored document with an
+// older updated_at than its own, so a copy never undoes a later write.
+func (s *Store) upsertLate(ctx context.Context, docs []Doc) error {
+	return s.upsert(ctx, docs, true, false)
+}
+
+func (s *Store) upsert(ctx context.Context, docs []Doc, late, own bool) error {
 	for i := range docs {
 		if docs[i].ID == "" {
 			return fmt.Errorf("mongo: upsert: document %d has an empty ID", i)
 		}
 	}
+	s = s.view() // one generation for the whole call
 	for start := 0; start < len(docs); start += upsertChunk {
 		chunk := newest(docs[start:min(start+upsertChunk, len(docs))])
-		if err := s.upsertChunk(ctx, chunk); err != nil {
+		if err := s.upsertChunk(ctx, chunk, late, own); err != nil {
 			return fmt.Errorf("mongo: upsert documents %d..%d into %s: %w",
 				start, min(start+upsertChunk, len(docs))-1, s.name(), err)
 		}
@@ -51,13 +70,14 @@ func (s *Store) Upsert(ctx context.Context, docs []Doc) error {
 }
 
 // newest keeps, for each ID, the document with the highest version (the
-// first of equals), so one chunk never holds two writes to one document.
+// first of equal versions, the last of unversioned ones, as the local index
+// applies them), so one chunk never holds two writes to one document.
 func newest(docs []Doc) []Doc {
 	at := make(map[string]int, len(docs))
 	out := make([]Doc, 0, len(docs))
 	for _, d := range docs {
 		if i, ok := at[d.ID]; ok {
-			if d.Version > out[i].Version {
+			if d.Version > out[i].Version || (d.Version == 0 && out[i].Version == 0) {
 				out[i] = d
 			}
 			continue
@@ -68,7 +88,7 @@ func newest(docs []Doc) []Doc {
 	return out
 }
 
-func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
+func (s *Store) upsertChunk(ctx context.Context, docs []Doc, late, own bool) error {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -86,7 +106,7 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
 			switch {
 			case !exists:
 				models = append(models, mongo.NewInsertOneModel().SetDocument(newDocument(d, now)))
-			case !sv.known || sv.version < d.Version:
+			case sv.replacedBy(d, late):
 				models = append(models, mongo.NewReplaceOneModel().
 					SetFilter(bson.D{{Key: keyID, Value: d.ID}}).
 					SetReplacement(newDocument(d, now)))
@@ -96,7 +116,16 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
 		if len(models) == 0 {
 			return nil
 		}
-		res, err := s.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if own {
+			written := make([]string, 0, len(models))
+			for _, d := range docs {
+				if sv, exists := stored[d.ID]; !exists || sv.replacedBy(d, late) {
+					written = append(written, d.ID)
+				}
+			}
+			s.clock.remember(written, now)
+		}
+		res, err := s.collection().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 		raced, err := racedInserts(err)
 		if err != nil {
 			return err
@@ -112,14 +141,28 @@ func (s *Store) upsertChunk(ctx context.Context, docs []Doc) error {
 
 // storedVersion is what a chunk's read learned about a stored document.
 type storedVersion struct {
-	version int64
-	known   bool // version is a number
+	version   int64
+	known     bool // version is a number
+	updatedAt time.Time
+}
+
+// replacedBy tells whether d is newer than the stored document.
+func (sv storedVersion) replacedBy(d Doc, late bool) bool {
+	switch {
+	case !sv.known:
+		return true
+	case d.Version == 0 && late:
+		return sv.updatedAt.Before(d.UpdatedAt)
+	case d.Version == 0:
+		return true
+	}
+	return sv.version < d.Version
 }
 
 func (s *Store) storedVersions(ctx context.Context, ids []string) (map[string]storedVersion, error) {
-	cur, err := s.coll.Find(ctx,
+	cur, err := s.collection().Find(ctx,
 		bson.D{{Key: keyID, Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: keyVersion, Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: keyVersion, Value: 1}, {Key: keyUpdatedAt, Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("read stored versions: %w", err)
 	}
@@ -131,7 +174,8 @@ func (s *Store) storedVersions(ctx context.Context, ids []string) (map[string]st
 			continue
 		}
 		v, known := cur.Current.Lookup(keyVersion).AsInt64OK()
-		out[id] = storedVersion{version: v, known: known}
+		ms, _ := cur.Current.Lookup(keyUpdatedAt).DateTimeOK()
+		out[id] = storedVersion{version: v, known: known, updatedAt: time.UnixMilli(ms)}
 	}
 	if err := cur.Err(); err != nil {
 		return nil, fmt.Errorf("read stored versions: %w", err)

@@ -91,8 +91,9 @@ func (s *Server) schemaApplyStatus(c *gin.Context) {
 }
 
 // schemaFail maps a plan or apply error: a bad schema is a 400 naming
-// its key, a stale plan or a running apply 409, a change that needs the
-// source rows 422, store mode 501.
+// its key, a stale plan (in store mode also one another instance's change
+// made stale) or a running apply 409, a change that needs the source rows
+// 422, and a SchemaAdmin that cannot apply changes at all 501.
 func (s *Server) schemaFail(c *gin.Context, err error) {
 	var re *schemaplan.RefusalError
 	switch {

@@ -14,6 +14,7 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/sharedtest"
 	"github.com/tessera-search/tessera/web"
 )
 
@@ -33,13 +34,23 @@ filters: [price]
 // schemaAdminServer serves a small collection with read and write keys.
 func schemaAdminServer(t *testing.T, withAdmin bool) (*httptest.Server, *tessera.DB) {
 	t.Helper()
-	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: t.TempDir(), Schema: []byte(schemaAdminSchema), NoSync: true})
+	return schemaAdminServerOn(t, withAdmin, "", true)
+}
+
+// schemaAdminServerOn is schemaAdminServer in MongoDB store mode when store
+// is a URI; load writes the 30 documents (a replica reads them instead).
+func schemaAdminServerOn(t *testing.T, withAdmin bool, store string, load bool) (*httptest.Server, *tessera.DB) {
+	t.Helper()
+	db, err := tessera.Open(context.Background(), tessera.Options{DataDir: t.TempDir(), Schema: []byte(schemaAdminSchema), Store: store, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var events []ingest.Event
 	for i := range 30 {
 		events = append(events, ingest.Event{ID: fmt.Sprintf("d%d", i), Fields: map[string]any{"title": fmt.Sprintf("item %d lamp", i), "price": float64(i * 3)}})
+	}
+	if !load {
+		events = nil
 	}
 	if _, err := db.Applier.Apply(context.Background(), events); err != nil {
 		t.Fatal(err)
@@ -155,5 +166,37 @@ func TestSchemaRoutesWithoutAdmin(t *testing.T) {
 	code, body := postSchema(t, ts, "/v1/schema/plan", writeKey, map[string]string{"schema": schemaAdminSchema})
 	if code != http.StatusNotImplemented || errCode(body) != "not_implemented" {
 		t.Fatalf("plan without admin: %d %v", code, body)
+	}
+}
+
+// TestSchemaApplyOverHTTPInStoreMode: in MongoDB store mode the routes
+// apply the change (no 501 any more) and the store records it; an
+// instance that has not yet followed the store's change is refused with
+// 409 plan_changed instead of applying over it.
+func TestSchemaApplyOverHTTPInStoreMode(t *testing.T) {
+	uri := sharedtest.MongoURI(t, "tessera_web")
+	ts, db := schemaAdminServerOn(t, true, uri, true)
+	lagging, _ := schemaAdminServerOn(t, true, uri, false) // its follower is not running
+	next := strings.Replace(schemaAdminSchema, "max: 100", "max: 500", 1)
+	code, st := postSchema(t, ts, "/v1/schema/apply", writeKey, map[string]string{"schema": next})
+	if code != http.StatusAccepted {
+		t.Fatalf("apply in store mode: %d %v, want 202", code, st)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for st["state"] == "running" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/schema/apply", nil)
+		req.Header.Set("Authorization", "Bearer "+writeKey)
+		_, st = doJSON(t, req)
+	}
+	if st["state"] != "done" {
+		t.Fatalf("apply status %v, want done", st)
+	}
+	if m := db.Store.Meta(); m.Schema != next {
+		t.Fatalf("the store records schema\n%s\nwant the applied one", m.Schema)
+	}
+	next2 := strings.Replace(next, "max: 500", "max: 700", 1)
+	if code, body := postSchema(t, lagging, "/v1/schema/apply", writeKey, map[string]string{"schema": next2}); code != http.StatusConflict || errCode(body) != "plan_changed" {
+		t.Fatalf("apply on an instance behind the store: %d %v, want 409 plan_changed", code, body)
 	}
 }

@@ -21,8 +21,8 @@ import (
 
 // schemaFlags are the flags tessera plan and tessera apply share.
 type schemaFlags struct {
-	data, schema, embedder, server, apiKey string
-	json                                   bool
+	data, schema, embedder, server, apiKey, store string
+	json                                          bool
 }
 
 func parseSchemaFlags(name string, args []string, stdout io.Writer, extra func(fs *flagSet)) (*schemaFlags, error) {
@@ -33,6 +33,7 @@ func parseSchemaFlags(name string, args []string, stdout io.Writer, extra func(f
 	fs.StringVar(&f.embedder, "embedder", "", "text embedder `NAME` the directory was built with: builtin or openai (default: TESSERA_EMBEDDER, else builtin)")
 	fs.StringVar(&f.server, "server", "", "plan against the tessera server at this `URL` instead of opening a data directory")
 	fs.StringVar(&f.apiKey, "api-key", os.Getenv("TESSERA_API_KEY"), "API key with write access, for --server (env TESSERA_API_KEY)")
+	fs.StringVar(&f.store, "store", os.Getenv("TESSERA_STORE"), "mongodb:// `URI` of the system of record the directory follows: apply changes the store too, and every replica follows (env TESSERA_STORE)")
 	fs.BoolVar(&f.json, "json", false, "print the plan as JSON")
 	if extra != nil {
 		extra(fs)
@@ -162,7 +163,7 @@ func applyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // openForSchema opens an existing data directory with its saved schema.
 func openForSchema(ctx context.Context, f *schemaFlags, command string) (*tessera.DB, error) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	opts, err := withModels(tessera.Options{DataDir: f.data, RequireSchema: true, Holder: tessera.Holder{Command: command}}, f.embedder)
+	opts, err := withModels(tessera.Options{DataDir: f.data, RequireSchema: true, Store: f.store, Holder: tessera.Holder{Command: command}}, f.embedder)
 	if err != nil {
 		return nil, err
 	}
