@@ -193,6 +193,10 @@ func ValidateCleaning(s *spaces.Schema) error {
 	return nil
 }
 
+// Encoder returns the encoder the applier encodes with now (a schema
+// switch replaces it).
+func (a *Applier) Encoder() *spaces.Encoder { return a.current().enc }
+
 // Collection returns the collection the applier writes to.
 func (a *Applier) Collection() *index.Collection { return a.current().coll }
 

@@ -57,7 +57,7 @@ func TestGenerationSwitch(t *testing.T) {
 	if _, err := other.NewGeneration(ctx); !errors.Is(err, ErrMetaChanged) {
 		t.Fatalf("a new generation from an instance behind the store: %v, want ErrMetaChanged", err)
 	}
-	late, err := Dial(ctx, uri, db, "docs")
+	late, err := dial(ctx, uri, db, "docs")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func OpenURI(ctx context.Context, uri, collection, fingerprint string) (*Store, 
 	return s, nil
 }
 
-// DialURI is Dial for a mongodb:// URI, as OpenURI names the database.
+// DialURI is dial for a mongodb:// URI, as OpenURI names the database.
 func DialURI(ctx context.Context, uri, collection string) (*Store, error) {
 	u, err := url.Parse(uri)
 	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
@@ -32,7 +32,7 @@ func DialURI(ctx context.Context, uri, collection string) (*Store, error) {
 	if dbName == "" {
 		dbName = "tessera"
 	}
-	s, err := Dial(ctx, uri, dbName, collection)
+	s, err := dial(ctx, uri, dbName, collection)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", redactURI(uri), err)
 	}

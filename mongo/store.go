@@ -88,7 +88,7 @@ func (c *writeClock) echo(d Doc) bool {
 // the meta collection on first use and returns an error wrapping
 // ErrSchemaMismatch when the collection was written with another one.
 func Open(ctx context.Context, uri, database, collection, fingerprint string) (*Store, error) {
-	s, err := Dial(ctx, uri, database, collection)
+	s, err := dial(ctx, uri, database, collection)
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +99,11 @@ func Open(ctx context.Context, uri, database, collection, fingerprint string) (*
 	return s, nil
 }
 
-// Dial connects to uri, pings the server and binds the store to the active
+// dial connects to uri, pings the server and binds the store to the active
 // generation of database.collection, reading its meta document (Meta) but
 // recording and checking nothing: Init does that. A caller that adopts the
 // store's schema reads it from Meta first.
-func Dial(ctx context.Context, uri, database, collection string) (*Store, error) {
+func dial(ctx context.Context, uri, database, collection string) (*Store, error) {
 	switch {
 	case uri == "":
 		return nil, errors.New("mongo: empty MongoDB URI")

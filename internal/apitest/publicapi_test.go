@@ -63,7 +63,7 @@ var publicAPI = map[string][]string{
 	// The apply path: used by the root, web, cmd, mongo and the sources.
 	"ingest": {
 		"Applier", "Applier.Apply", "Applier.ApplyStored", "Applier.Collection", "Applier.Commit", "Applier.Encode",
-		"Applier.EncodeOnly", "Applier.Ingest", "Applier.IngestFile", "Applier.Observe", "Applier.Prepare",
+		"Applier.EncodeOnly", "Applier.Encoder", "Applier.Ingest", "Applier.IngestFile", "Applier.Observe", "Applier.Prepare",
 		"Applier.RefreshRecency", "Applier.SetSink", "Applier.Switch", "BulkOptions", "DecodeEvent", "ErrNoRows",
 		"ErrQueueFull", "ErrSwitched", "Event", "Follower", "Item", "Job", "JobDone", "JobFailed", "JobRunning",
 		"Jobs", "Jobs.Get", "Jobs.Start", "Jobs.Wait", "MessageEvent", "MessageMapping", "MessageMapping.Decode",
@@ -89,6 +89,11 @@ var publicAPI = map[string][]string{
 		"DefaultAtlasIndex", "Doc", "ErrSchemaMismatch", "ErrStreamInvalidated", "Follower", "Follower.Rebuild",
 		"Follower.Run", "Open", "OpenURI", "ScoredDoc", "Sink", "Sink.Write", "Store", "Store.Aggregate",
 		"Store.Close", "Store.Count", "Store.CreateSearchIndex", "Store.Follow", "Store.Scan", "Store.Upsert",
+		// Schema apply in store mode (schemaapply_store.go).
+		"DialURI", "ErrMetaChanged", "Follower.CheckpointGeneration", "Follower.ResumeAt", "Generation",
+		"Generation.Fill", "Meta", "Redacted", "Store.Bind", "Store.CarryLate", "Store.CommitGeneration",
+		"Store.DropGeneration", "Store.Generation", "Store.Init", "Store.Meta", "Store.NewGeneration",
+		"Store.ReadMeta",
 	},
 	// The $vectorSearch pipeline and index-definition builders: used by mongo.
 	"mongo/atlas": {
