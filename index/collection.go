@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -189,17 +190,22 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		truncateAt = opts.TruncateWALAt
 	}
 	n, err := w.replay(truncateAt, func(b walBatch) error {
-		for _, wr := range b.Records {
-			r := fromWire(wr)
+		recs, err := b.records()
+		if err != nil {
+			return fmt.Errorf("wal: %w", err)
+		}
+		for _, r := range recs {
 			if len(r.Vector) != 0 && len(r.Vector) != dim {
 				return fmt.Errorf("wal: record %q has %d dims, collection has %d", r.ID, len(r.Vector), dim)
 			}
 			c.applyLocked(r)
 		}
 		for k, v := range b.Meta {
-			c.meta[k] = v
+			if k != walRecordsKey {
+				c.meta[k] = v
+			}
 		}
-		c.sinceSnapshot += len(b.Records)
+		c.sinceSnapshot += len(recs)
 		return nil
 	})
 	if err != nil {
@@ -399,15 +405,22 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	if len(keep) == 0 && len(meta) == 0 {
 		return out, nil
 	}
-	wire := make([]wireRecord, len(keep))
-	for i, r := range keep {
-		wire[i] = toWire(r)
+	packBuf := walBuffers.Get().(*bytes.Buffer)
+	defer walBuffers.Put(packBuf)
+	packed, err := packRecords(packBuf, keep)
+	if err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
 	}
+	batch := walBatch{Meta: make(map[string][]byte, len(meta)+1)}
+	for k, v := range meta {
+		batch.Meta[k] = v
+	}
+	batch.Meta[walRecordsKey] = packed
 	// The lexical analysis of changed texts runs on every core while the
 	// WAL is written and synced; only its cheap second half runs under
 	// the collection lock.
 	analyzed := c.analyzeLexical(recs, out)
-	if err := c.wal.append(walBatch{Records: wire, Meta: meta}); err != nil {
+	if err := c.wal.append(batch); err != nil {
 		analyzed.wait()
 		c.setWriteErr(err)
 		return nil, err

@@ -33,9 +33,14 @@ const (
 	tagGob
 )
 
-// snapWriter writes documents in format 4.
+// snapWriter writes documents in format 4, to a bufio.Writer (snapshots)
+// or a bytes.Buffer (WAL batches, walcodec.go).
 type snapWriter struct {
-	w   *bufio.Writer
+	w interface {
+		io.Writer
+		io.ByteWriter
+		io.StringWriter
+	}
 	buf []byte
 }
 

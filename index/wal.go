@@ -280,15 +280,17 @@ func copyFile(dst string, src io.ReaderAt, size int64) error {
 // a batch is acknowledged only once it is on disk. On failure the log is
 // cut back to its last good frame, so it always matches what was applied.
 func (w *wal) append(b walBatch) error {
-	var buf bytes.Buffer
+	buf := walBuffers.Get().(*bytes.Buffer)
+	defer walBuffers.Put(buf)
+	buf.Reset()
 	buf.Write(make([]byte, 8))
-	if err := gob.NewEncoder(&buf).Encode(&b); err != nil {
+	if err := gob.NewEncoder(buf).Encode(&b); err != nil {
 		return fmt.Errorf("wal: encode batch: %w", err)
 	}
 	frame := buf.Bytes()
 	payload := frame[8:]
 	if len(payload) > maxFrameBytes {
-		return fmt.Errorf("wal: batch of %d records encodes to %d bytes, more than the %d a frame may hold: apply it in smaller batches", len(b.Records), len(payload), maxFrameBytes)
+		return fmt.Errorf("wal: a batch encodes to %d bytes, more than the %d a frame may hold: apply it in smaller batches", len(payload), maxFrameBytes)
 	}
 	binary.LittleEndian.PutUint32(frame[:4], uint32(len(payload)))
 	binary.LittleEndian.PutUint32(frame[4:8], crc32.Checksum(payload, castagnoli))
