@@ -173,6 +173,9 @@ type snapReader struct {
 	// string each instead of one per document saves an allocation per
 	// field (and the memory) on load.
 	keys map[string]string
+	// max, when set, bounds a length-prefixed string: a WAL batch's
+	// strings cannot be longer than the batch.
+	max uint64
 }
 
 var errBadTag = errors.New("unknown field value tag")
@@ -186,7 +189,7 @@ func (sr *snapReader) bytes() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n > 1<<30 {
+	if n > 1<<30 || sr.max > 0 && n > sr.max {
 		return nil, fmt.Errorf("length %d too large", n)
 	}
 	if uint64(cap(sr.buf)) < n {

@@ -67,7 +67,7 @@ func packRecords(buf *bytes.Buffer, recs []Record) ([]byte, error) {
 
 // unpackRecords decodes what packRecords wrote.
 func unpackRecords(b []byte) ([]Record, error) {
-	sr := &snapReader{r: bufio.NewReader(bytes.NewReader(b))}
+	sr := &snapReader{r: bufio.NewReader(bytes.NewReader(b)), max: uint64(len(b))}
 	n, err := sr.uvarint()
 	if err != nil {
 		return nil, err

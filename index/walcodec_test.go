@@ -3,10 +3,12 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"log/slog"
 	"math"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -36,6 +38,19 @@ func TestPackedRecordsRoundTrip(t *testing.T) {
 	}
 	if _, err := unpackRecords(packed[:len(packed)-3]); err == nil {
 		t.Fatal("a cut batch decoded without an error")
+	}
+	// A length past the batch's end is refused before anything that long
+	// is allocated.
+	huge := append([]byte{1}, binary.AppendUvarint(nil, 1<<29)...)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	if _, err := unpackRecords(huge); err == nil {
+		t.Fatal("an impossible id length decoded")
+	}
+	runtime.ReadMemStats(&ms)
+	if grew := ms.TotalAlloc - before; grew > 1<<20 {
+		t.Fatalf("decoding a bogus length allocated %d bytes", grew)
 	}
 }
 
