@@ -42,6 +42,11 @@ type sourceStreamReport struct {
 	SearchP99Ratio float64 `json:"search_p99_ratio"`
 	SearchErrors   int     `json:"search_errors"`
 	Documents      int     `json:"documents"`
+	// Idle and Busy are the process's lock waits and GC cycles over the
+	// idle and the consuming search phases (runtime/metrics): independent
+	// of what else the machine runs, unlike the latencies.
+	Idle phaseMetrics `json:"idle"`
+	Busy phaseMetrics `json:"consuming"`
 }
 
 // sourceBenchOptions are the stream benchmark's flags that apply to a
@@ -166,7 +171,9 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err := waitFor(ctx, func() bool { return db.Collection.Pending() == 0 }, 10*time.Minute); err != nil {
 		return fmt.Errorf("indexing the backlog: %w", err)
 	}
+	m0 := readPhaseMetrics()
 	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
+	rep.Idle = readPhaseMetrics().since(m0)
 	rep.SearchErrors += errs
 
 	// 3. Freshness at a fixed rate, with searches alongside. A new source
@@ -182,6 +189,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return err
 	}
 	stopProfiles := startWaitProfiles(o.blockProfile, o.mutexProfile)
+	m0 = readPhaseMetrics()
 	var wg sync.WaitGroup
 	var busy []float64
 	wg.Add(1)
@@ -205,6 +213,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return fmt.Errorf("producing at %d/s: %w", o.rate, err)
 	}
 	wg.Wait()
+	rep.Busy = readPhaseMetrics().since(m0)
 	if err := stopProfiles(); err != nil {
 		return err
 	}
@@ -236,6 +245,8 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		rep.Rate, rep.FreshnessP50MS, rep.FreshnessP99MS, rep.RateEvents)
 	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d search errors; %d documents\n",
 		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchErrors, rep.Documents)
+	fmt.Fprintf(stdout, "idle / consuming: goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles\n",
+		rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles)
 	return nil
 }
 
