@@ -5,7 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
+	"github.com/tessera-search/tessera/internal/rwgate"
 	"github.com/tessera-search/tessera/internal/vec"
 )
 
@@ -202,7 +204,8 @@ const (
 // 3–5× the idle one (issue #18). Between the write and the relink a
 // search may walk the node's old lists with its new vector — a stale
 // route, not a broken one; Tessera's collection keeps such slots pending
-// (scanned exactly) until the batch is linked.
+// (scanned exactly) until the batch is linked. The write lock is taken
+// between searches, not in front of them (rwgate).
 func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced {
 	out := make([]replaced, len(ids))
 	// Byte codes are computed before the lock (the write only copies).
@@ -231,7 +234,7 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 	if !existing {
 		return out
 	}
-	g.mu.Lock()
+	rwgate.LockBetween(&g.mu, writerPatience)
 	defer g.mu.Unlock()
 	var b *searchBuf
 	for i, id := range ids {
@@ -276,6 +279,12 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 	}
 	return out
 }
+
+// writerPatience bounds how long replace waits for a moment with no
+// search in the graph before it queues for the write lock (and new
+// searches queue behind it): see rwgate. Searches take about a
+// millisecond, so gaps come long before; the builder can afford the wait.
+const writerPatience = 10 * time.Millisecond
 
 // relinkShared relinks id (see replace) alongside searches and inserts.
 func (g *Graph) relinkShared(id uint32) {
