@@ -3,12 +3,15 @@ package main
 import "runtime/metrics"
 
 // phaseMetrics is what the Go runtime says about one phase of the stream
-// benchmark. (Its CPU classes are left out: the runtime updates them only
-// at garbage collections, too seldom for a 10-second phase.)
+// benchmark, and the CPU the process used (getrusage; the runtime's own
+// CPU classes are updated only at garbage collections, too seldom for a
+// 10-second phase). With the broker in the process (kfake, embedded NATS)
+// its CPU and the producer's count too.
 type phaseMetrics struct {
-	// LockWaitMS is the time goroutines spent blocked on sync.Mutex and
+	CPUS float64 `json:"cpu_s"`
+	// LockWaitMS is the time goroutines spent blocked on sync.Mutex,
 	// sync.RWMutex (searches queued behind a writer, writers behind
-	// searches), summed over goroutines.
+	// searches) and the runtime's internal locks, summed over goroutines.
 	LockWaitMS float64 `json:"lock_wait_ms"`
 	GCCycles   uint64  `json:"gc_cycles"`
 }
@@ -23,7 +26,7 @@ func readPhaseMetrics() phaseMetrics {
 		s[i].Name = n
 	}
 	metrics.Read(s)
-	var m phaseMetrics
+	m := phaseMetrics{CPUS: processCPU().Seconds()}
 	if s[0].Value.Kind() == metrics.KindFloat64 {
 		m.LockWaitMS = s[0].Value.Float64() * 1000
 	}
@@ -34,5 +37,5 @@ func readPhaseMetrics() phaseMetrics {
 }
 
 func (m phaseMetrics) since(prev phaseMetrics) phaseMetrics {
-	return phaseMetrics{LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles}
+	return phaseMetrics{CPUS: m.CPUS - prev.CPUS, LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles}
 }

@@ -42,7 +42,7 @@ type sourceStreamReport struct {
 	SearchP99Ratio float64 `json:"search_p99_ratio"`
 	SearchErrors   int     `json:"search_errors"`
 	Documents      int     `json:"documents"`
-	// Idle and Busy are the process's lock waits and GC cycles over the
+	// Idle and Busy are the process's CPU, lock waits and GC cycles over the
 	// idle and the consuming search phases (runtime/metrics): independent
 	// of what else the machine runs, unlike the latencies.
 	Idle phaseMetrics `json:"idle"`
@@ -245,8 +245,8 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		rep.Rate, rep.FreshnessP50MS, rep.FreshnessP99MS, rep.RateEvents)
 	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d search errors; %d documents\n",
 		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchErrors, rep.Documents)
-	fmt.Fprintf(stdout, "idle / consuming: goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles\n",
-		rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles)
+	fmt.Fprintf(stdout, "idle / consuming: process CPU %.1f / %.1f s, goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles\n",
+		rep.Idle.CPUS, rep.Busy.CPUS, rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles)
 	return nil
 }
 
