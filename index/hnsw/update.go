@@ -192,7 +192,9 @@ const (
 // replace writes the vectors of the ids that already hold one (live or
 // deleted: a deleted id comes back to life) with every other operation
 // stopped, all in one hold of the write lock, and reports for each id what
-// it did; ids[i] with skip[i] set are left alone (skip may be nil).
+// it did; ids[i] with skip[i] set are left alone. With skip nil (one
+// upsert) an id freed meanwhile is inserted here; AddBatch passes its skip
+// list and inserts such ids itself.
 //
 // Searches read vectors without locks of their own, so a vector cannot
 // change under them; but only the write needs them stopped. Relinking
@@ -222,7 +224,9 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 		if (skip != nil && skip[i]) || int(id) >= len(g.state) {
 			continue
 		}
-		if st := g.stateOf(id); st == slotLive || st == slotDeleted {
+		// A pending id is being inserted by a concurrent Add (under the
+		// shared lock): by the time the write lock is ours it is live.
+		if st := g.stateOf(id); st != slotEmpty {
 			existing = true
 			if codes != nil {
 				scales[i] = vec.QuantizeInt8(codes[i*g.dim:(i+1)*g.dim], vecs[i])
@@ -243,9 +247,9 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 		}
 		v := vecs[i]
 		switch g.state[id] {
-		case slotEmpty:
-			if len(ids) > 1 {
-				continue // the caller's Add inserts it under the shared lock
+		case slotEmpty: // freed (Compact) since the caller looked
+			if skip != nil {
+				continue // AddBatch's workers insert it under the shared lock
 			}
 			if b == nil {
 				b = g.pool.Get().(*searchBuf)
@@ -255,8 +259,6 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 			g.insert(b, id, v)
 			out[i] = replacedDone
 			continue
-		case slotPending:
-			continue // a concurrent insert's: the caller's Add waits its turn
 		case slotDeleted:
 			g.deleted.Add(-1)
 			g.live.Add(1)
@@ -267,6 +269,8 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 			if nudgeable(g.vec(id), v) {
 				out[i] = replacedNudged // its lists still fit
 			}
+		default:
+			continue // pending: not while the write lock is held (inserts hold the shared one)
 		}
 		copy(g.vec(id), v)
 		if codes != nil {
