@@ -120,7 +120,7 @@ func (c *Collection) buildRound() int {
 		c.log.Error("graph insert failed", "vectors", len(ids), "err", err)
 	}
 	var gone []uint32
-	c.mu.Lock()
+	c.lockForWrite()
 	for _, p := range batch {
 		// A newer vector for the slot may have arrived meanwhile: it stays
 		// pending for the next round.

@@ -431,7 +431,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	// own, changes after it is released, so searches are not blocked for
 	// the length of a batch of graph inserts.
 	ops := make([]graphOp, 0, len(keep))
-	c.mu.Lock()
+	c.lockForWrite()
 	for i, r := range recs {
 		if out[i] != Stale && out[i] != Unchanged {
 			var op graphOp

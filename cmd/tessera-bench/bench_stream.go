@@ -40,10 +40,12 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	batch := fs.Int("batch", 10, "events per request")
 	nosync := fs.Bool("nosync", false, "skip WAL fsyncs (not durable)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	source := fs.String("source", "", "consume from this Kafka URL instead of posting to /v1/events (kafka://kfake/TOPIC starts an in-process cluster)")
+	source := fs.String("source", "", "consume from this Kafka or NATS URL instead of posting to /v1/events (kafka://kfake/TOPIC starts an in-process Kafka cluster, nats://embedded/STREAM an in-process nats-server)")
 	backlog := fs.Int("backlog", 100000, "--source: events produced before the source starts, to measure throughput")
 	partitions := fs.Int("partitions", 3, "--source kafka://kfake/…: partitions of the topic")
 	cpuProfile := fs.String("cpuprofile", "", "--source: write a CPU profile of the whole run to this file")
+	blockProfile := fs.String("blockprofile", "", "--source: write a block profile (where goroutines wait) of the searches-while-consuming phase to this file")
+	mutexProfile := fs.String("mutexprofile", "", "--source: write a mutex contention profile of the searches-while-consuming phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,8 +55,9 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 			return err
 		}
 		defer stopProfile()
-		return benchStreamKafka(ctx, kafkaBenchOptions{source: *source, backlog: *backlog, partitions: *partitions,
-			rate: *rate, searchRate: *searchRate, duration: *dur, nosync: *nosync, asJSON: *asJSON}, stdout)
+		return benchStreamSource(ctx, sourceBenchOptions{source: *source, backlog: *backlog, partitions: *partitions,
+			rate: *rate, searchRate: *searchRate, duration: *dur, nosync: *nosync, asJSON: *asJSON,
+			blockProfile: *blockProfile, mutexProfile: *mutexProfile}, stdout)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	dir, err := os.MkdirTemp("", "tessera-bench-stream")

@@ -2,15 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"math/rand/v2"
-	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -21,264 +14,93 @@ import (
 	"github.com/tessera-search/tessera/source/kafka"
 )
 
-// kafkaStreamReport is what `tessera-bench stream --source kafka://…`
-// measures: throughput from a backlog, freshness at a fixed produce rate,
-// and search latency idle and while consuming.
-type kafkaStreamReport struct {
-	Source         string  `json:"source"`
-	Partitions     int     `json:"partitions"`
-	Fsync          bool    `json:"fsync"`
-	BacklogEvents  int     `json:"backlog_events"`
-	BacklogS       float64 `json:"backlog_s"`
-	EventsPerS     float64 `json:"events_per_s"` // backlog drained into the index
-	Rate           int     `json:"rate"`
-	RateEvents     int64   `json:"rate_events"`
-	FreshnessP50MS float64 `json:"freshness_p50_ms"` // produce → searchable at Rate
-	FreshnessP99MS float64 `json:"freshness_p99_ms"`
-	SearchIdleP50  float64 `json:"search_idle_p50_ms"`
-	SearchIdleP99  float64 `json:"search_idle_p99_ms"`
-	SearchBusyP50  float64 `json:"search_consuming_p50_ms"`
-	SearchBusyP99  float64 `json:"search_consuming_p99_ms"`
-	SearchP99Ratio float64 `json:"search_p99_ratio"`
-	SearchErrors   int     `json:"search_errors"`
-	Documents      int     `json:"documents"`
+// kafkaBenchLog is a Kafka topic for benchStreamSource: kfake's when the
+// URL's host is "kfake", else a real cluster's.
+type kafkaBenchLog struct {
+	opts    kafka.Options
+	cluster *kfake.Cluster // nil for a real cluster
+	prod    *kgo.Client
+
+	mu  sync.Mutex
+	err error // the first failed asynchronous produce
 }
 
-// kafkaBenchOptions are the stream benchmark's flags that apply to Kafka.
-type kafkaBenchOptions struct {
-	source           string
-	backlog          int
-	partitions       int
-	rate, searchRate int
-	duration         time.Duration
-	nosync, asJSON   bool
-}
-
-// benchStreamKafka runs the Kafka benchmark. A source whose host is "kfake"
-// (kafka://kfake/bench) starts an in-process Kafka-protocol cluster; any
-// other host is a real cluster, into whose topic the benchmark produces.
-func benchStreamKafka(ctx context.Context, o kafkaBenchOptions, stdout io.Writer) error {
-	u, err := url.Parse(o.source)
-	if err != nil || u.Scheme != "kafka" {
-		return fmt.Errorf("--source %s: want kafka://host:port/topic (or kafka://kfake/topic)", o.source)
-	}
+func openKafkaBenchLog(_ context.Context, u *url.URL, partitions int) (*kafkaBenchLog, error) {
+	l := &kafkaBenchLog{}
 	if u.Host == "kfake" {
 		topic := strings.Trim(u.Path, "/")
-		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(o.partitions), topic))
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(partitions), topic))
 		if err != nil {
-			return fmt.Errorf("kfake: %w", err)
+			return nil, fmt.Errorf("kfake: %w", err)
 		}
-		defer c.Close()
-		u.Host = strings.Join(c.ListenAddrs(), ",")
+		l.cluster = c
+		cu := *u
+		cu.Host = strings.Join(c.ListenAddrs(), ",")
+		u = &cu
 	}
 	opts, err := kafka.ParseURL(u)
 	if err != nil {
-		return fmt.Errorf("--source: %w", err)
+		l.close()
+		return nil, fmt.Errorf("--source: %w", err)
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	dir, err := os.MkdirTemp("", "tessera-bench-kafka")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	db, lb, closeServer, err := demoServer(ctx, dir, o.nosync)
-	if err != nil {
-		return err
-	}
-	defer closeServer()
-	prod, err := kgo.NewClient(kgo.SeedBrokers(opts.Brokers...), kgo.DefaultProduceTopic(opts.Topic),
+	l.opts = opts
+	l.prod, err = kgo.NewClient(kgo.SeedBrokers(opts.Brokers...), kgo.DefaultProduceTopic(opts.Topic),
 		kgo.ProducerLinger(time.Millisecond))
 	if err != nil {
-		return err
+		l.close()
+		return nil, fmt.Errorf("kafka producer: %w", err)
 	}
-	defer prod.Close()
-	rep := kafkaStreamReport{Source: o.source, Partitions: o.partitions, Fsync: !o.nosync, BacklogEvents: o.backlog, Rate: o.rate}
-	gen := newEventGen()
-
-	// 1. Throughput: a backlog produced first, then drained by the source.
-	for sent := 0; sent < o.backlog; {
-		n := min(5000, o.backlog-sent)
-		if err := prod.ProduceSync(ctx, gen.records(n)...).FirstErr(); err != nil {
-			return fmt.Errorf("producing the backlog: %w", err)
-		}
-		sent += n
-	}
-	src, err := kafka.New(opts, nil)
-	if err != nil {
-		return err
-	}
-	run, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- src.Run(run, lb.Stream) }()
-	t0 := time.Now()
-	// Every backlog event is a newer version: each one counts as applied.
-	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= int64(o.backlog) }, 10*time.Minute); err != nil {
-		stop()
-		return fmt.Errorf("draining the backlog: %w (%+v)", err, src.Stats())
-	}
-	rep.BacklogS = time.Since(t0).Seconds()
-	rep.EventsPerS = float64(o.backlog) / rep.BacklogS
-	stop()
-	if err := <-done; err != nil {
-		return err
-	}
-
-	// 2. Search latency with nothing consuming, once the graph has taken
-	// in the backlog (until then searches also scan the pending vectors).
-	if err := waitFor(ctx, func() bool { return db.Collection.Pending() == 0 }, 10*time.Minute); err != nil {
-		return fmt.Errorf("indexing the backlog: %w", err)
-	}
-	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-	rep.SearchErrors += errs
-
-	// 3. Freshness at a fixed rate, with searches alongside. A new source
-	// (fresh meter) resumes where the first stopped.
-	src, err = kafka.New(opts, nil)
-	if err != nil {
-		return err
-	}
-	run, stop = context.WithCancel(ctx)
-	defer stop()
-	go func() { done <- src.Run(run, lb.Stream) }()
-	if err := waitFor(ctx, func() bool { return src.Stats().Connected }, time.Minute); err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	var busy []float64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var e int
-		busy, e = searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-		rep.SearchErrors += e
-	}()
-	const perTick = 10
-	tick := time.NewTicker(time.Duration(float64(time.Second) * perTick / float64(o.rate)))
-	deadline := time.Now().Add(o.duration)
-	var produceMu sync.Mutex
-	var produceErr error
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		<-tick.C
-		recs := gen.records(perTick)
-		rep.RateEvents += int64(len(recs))
-		for _, r := range recs {
-			prod.Produce(ctx, r, func(_ *kgo.Record, err error) {
-				if err != nil {
-					produceMu.Lock()
-					produceErr = err
-					produceMu.Unlock()
-				}
-			})
-		}
-	}
-	tick.Stop()
-	if err := prod.Flush(ctx); err != nil {
-		return err
-	}
-	if produceErr != nil {
-		return fmt.Errorf("producing at %d/s: %w", o.rate, produceErr)
-	}
-	wg.Wait()
-	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= rep.RateEvents }, time.Minute); err != nil {
-		return fmt.Errorf("consuming at %d/s: %w (%+v)", o.rate, err, src.Stats())
-	}
-	st := src.Stats()
-	rep.FreshnessP50MS, rep.FreshnessP99MS = st.FreshP50MS, st.FreshP99MS
-	rep.SearchIdleP50, rep.SearchIdleP99 = percentile(idle, 0.5), percentile(idle, 0.99)
-	rep.SearchBusyP50, rep.SearchBusyP99 = percentile(busy, 0.5), percentile(busy, 0.99)
-	if rep.SearchIdleP99 > 0 {
-		rep.SearchP99Ratio = rep.SearchBusyP99 / rep.SearchIdleP99
-	}
-	rep.Documents = db.Collection.Len()
-	stop()
-	<-done
-	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
-	fmt.Fprintf(stdout, "kafka stream (%d partitions, fsync %v): backlog of %d events into the index in %.2fs = %.0f events/s\n",
-		rep.Partitions, rep.Fsync, rep.BacklogEvents, rep.BacklogS, rep.EventsPerS)
-	fmt.Fprintf(stdout, "freshness (produce → searchable) at %d events/s: p50 %.2f ms, p99 %.2f ms over %d events\n",
-		rep.Rate, rep.FreshnessP50MS, rep.FreshnessP99MS, rep.RateEvents)
-	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d search errors; %d documents\n",
-		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchErrors, rep.Documents)
-	return nil
+	return l, nil
 }
 
-func waitFor(ctx context.Context, cond func() bool, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return nil
-}
-
-// eventGen makes /v1/events messages: upserts of 20,000 ids with growing
-// versions.
-type eventGen struct {
-	mu      sync.Mutex
-	rng     *rand.Rand
-	version int64
-}
-
-func newEventGen() *eventGen { return &eventGen{rng: rand.New(rand.NewPCG(1, 2))} }
-
-func (g *eventGen) records(n int) []*kgo.Record {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	out := make([]*kgo.Record, n)
-	for i := range out {
-		g.version++
-		id := fmt.Sprintf("S-%d", g.rng.IntN(20000))
-		out[i] = &kgo.Record{Key: []byte(id), Value: fmt.Appendf(nil,
-			`{"op":"upsert","id":%q,"version":%d,"fields":{"title":"stream item %d","price":%d,"rating":4.2,"category":"Electronics"}}`,
-			id, g.version, g.version, 5+g.rng.IntN(500))}
+func kafkaRecords(evs []benchEvent) []*kgo.Record {
+	out := make([]*kgo.Record, len(evs))
+	for i, e := range evs {
+		out[i] = &kgo.Record{Key: []byte(e.id), Value: e.data}
 	}
 	return out
 }
 
-// searchLoad sends searches at rate for dur and returns their latencies
-// (ms) and the number that failed.
-func searchLoad(ctx context.Context, base string, rate int, dur time.Duration) ([]float64, int) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
-	texts := []string{"wireless earbuds", "yoga mat", "coffee grinder", "usb c cable", "running shoes", "desk lamp"}
-	tick := time.NewTicker(time.Second / time.Duration(max(rate, 1)))
-	defer tick.Stop()
-	var mu sync.Mutex
-	var lat []float64
-	errs := 0
-	var wg sync.WaitGroup
-	deadline := time.Now().Add(dur)
-	for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
-		<-tick.C
-		body := fmt.Sprintf(`{"text":%q,"weights":{"price":%.1f},"limit":10}`, texts[n%len(texts)], float64(n%4)*0.5)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t0 := time.Now()
-			resp, err := client.Post(base+"/v1/search", "application/json", strings.NewReader(body))
-			mu.Lock()
-			defer mu.Unlock()
+func (l *kafkaBenchLog) produceSync(ctx context.Context, evs []benchEvent) error {
+	return l.prod.ProduceSync(ctx, kafkaRecords(evs)...).FirstErr()
+}
+
+func (l *kafkaBenchLog) produce(ctx context.Context, evs []benchEvent) {
+	for _, r := range kafkaRecords(evs) {
+		l.prod.Produce(ctx, r, func(_ *kgo.Record, err error) {
 			if err != nil {
-				errs++
-				return
+				l.mu.Lock()
+				l.err = cmpErr(l.err, err)
+				l.mu.Unlock()
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				errs++
-				return
-			}
-			lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
-		}()
+		})
 	}
-	wg.Wait()
-	return lat, errs
+}
+
+func (l *kafkaBenchLog) flush(ctx context.Context) error {
+	if err := l.prod.Flush(ctx); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+func (l *kafkaBenchLog) newSource() (benchSource, error) { return kafka.New(l.opts, nil) }
+
+func (l *kafkaBenchLog) close() {
+	if l.prod != nil {
+		l.prod.Close()
+	}
+	if l.cluster != nil {
+		l.cluster.Close()
+	}
+}
+
+// cmpErr keeps the first error.
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
 }

@@ -42,6 +42,10 @@ func (g *Graph) AddBatch(ids []uint32, vecs [][]float32, workers int) error {
 		seen[w] |= bit
 	}
 	g.grow(int(maxID) + 1)
+	// Existing ids get their new vectors in one hold of the write lock;
+	// the workers then relink them (or insert the new ids) alongside
+	// searches.
+	done := g.replace(ids, vecs, skip)
 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -59,6 +63,13 @@ func (g *Graph) AddBatch(ids []uint32, vecs [][]float32, workers int) error {
 			i := int(next.Add(1) - 1)
 			if i >= len(ids) {
 				return
+			}
+			switch done[i] {
+			case replacedNudged, replacedDone:
+				continue
+			case replacedRelink:
+				g.relinkShared(ids[i])
+				continue
 			}
 			if skip[i] {
 				continue

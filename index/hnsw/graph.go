@@ -13,7 +13,8 @@
 // searches, so an insert never blocks a search. Only operations that move or
 // rewrite shared storage take the graph-wide write lock and briefly stop
 // everything: growing storage past its reserved size (avoid it with
-// Reserve), re-adding an existing id, and Compact.
+// Reserve), writing the new vector of an existing id (once per AddBatch;
+// its relinking then runs alongside searches), and Compact.
 package hnsw
 
 import (
@@ -91,8 +92,9 @@ const (
 
 // Graph is an HNSW index. The zero value is not usable; call New.
 //
-// Locking: mu is the storage lock. Searches, inserts of new ids, deletes and
-// WriteTo hold it shared; growth, upserts and Compact hold it exclusively.
+// Locking: mu is the storage lock. Searches, inserts of new ids, relinks,
+// deletes and WriteTo hold it shared; growth, writing an existing id's
+// vector and Compact hold it exclusively.
 // wmu is the writers' gate: inserts and deletes hold it shared, WriteTo
 // exclusively, so a snapshot is consistent while searches go on. Link lists
 // are written under their node's stripe lock with atomic stores and read

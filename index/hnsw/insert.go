@@ -56,30 +56,13 @@ func (g *Graph) grow(n int) {
 }
 
 // upsert replaces the vector of an existing id (or inserts it when it was
-// freed meanwhile) with every other operation stopped: searches may be
-// reading the old vector, so it cannot change in place under them.
+// freed meanwhile): the vector is written with every other operation
+// stopped, since searches may be reading the old one, and the node is then
+// relinked under the shared lock, alongside searches (see replace).
 func (g *Graph) upsert(id uint32, v []float32) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	b := g.pool.Get().(*searchBuf)
-	defer g.pool.Put(b)
-	switch g.state[id] {
-	case slotEmpty:
-		g.state[id] = slotPending
-		g.insert(b, id, v)
-		return
-	case slotDeleted:
-		g.deleted.Add(-1)
-		g.live.Add(1)
-		g.state[id] = slotLive
-	case slotLive:
-		if nudgeable(g.vec(id), v) {
-			g.setVec(id, v) // its lists still fit (see nudgeMaxMove)
-			return
-		}
+	if g.replace([]uint32{id}, [][]float32{v}, nil)[0] == replacedRelink {
+		g.relinkShared(id)
 	}
-	g.setVec(id, v)
-	g.relink(b, id)
 }
 
 // insert links a new node into the graph. The caller holds mu (shared or
@@ -117,16 +100,20 @@ func (g *Graph) insert(b *searchBuf, id uint32, v []float32) {
 }
 
 // relink rebuilds the neighbour lists of an existing node after its vector
-// changed. The caller holds the write lock. The node's old lists are kept
-// for routing during the search and then overwritten.
+// changed. The caller holds mu (shared, with wmu shared, or exclusive). The
+// node's old lists are kept for routing during the search and then
+// overwritten, under its stripe lock like an insert's.
 func (g *Graph) relink(b *searchBuf, id uint32) {
 	lvl := int(g.level[id])
 	entry, top := g.entry()
 	if entry == id {
 		// Searching from the node itself would only see its old
-		// neighbourhood: start from the tallest other node instead.
+		// neighbourhood: start from the tallest other node instead. The
+		// state is loaded first: a concurrent insert writes a node's
+		// level before it stores the state that makes it live.
 		entry, top = noID, -1
-		for i, st := range g.state {
+		for i := range g.state {
+			st := g.stateOf(uint32(i))
 			if (st == slotLive || st == slotDeleted) && uint32(i) != id && int(g.level[i]) > top {
 				entry, top = uint32(i), int(g.level[i])
 			}

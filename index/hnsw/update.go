@@ -5,7 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
+	"github.com/tessera-search/tessera/internal/rwgate"
 	"github.com/tessera-search/tessera/internal/vec"
 )
 
@@ -175,4 +177,129 @@ func (g *Graph) LiveIDs() []uint32 {
 		}
 	}
 	return out
+}
+
+// What replace did with one id.
+type replaced uint8
+
+const (
+	replacedNone   replaced = iota // not an existing id: the caller inserts it
+	replacedNudged                 // written in place, lists kept (see nudgeMaxMove)
+	replacedRelink                 // written; the caller relinks it (relinkShared)
+	replacedDone                   // inserted under the write lock (freed meanwhile)
+)
+
+// replace writes the vectors of the ids that already hold one (live or
+// deleted: a deleted id comes back to life) with every other operation
+// stopped, all in one hold of the write lock, and reports for each id what
+// it did; ids[i] with skip[i] set are left alone. With skip nil (one
+// upsert) an id freed meanwhile is inserted here; AddBatch passes its skip
+// list and inserts such ids itself.
+//
+// Searches read vectors without locks of their own, so a vector cannot
+// change under them; but only the write needs them stopped. Relinking
+// (a search at EfConstruction and the neighbours' pruning, about 50 times
+// longer than the write) runs afterwards under the shared lock like an
+// insert, and taking the write lock once per batch instead of once per
+// vector keeps the queue of searches behind it short: while a stream
+// updated 1,000 ids/s, one write lock per update held the search p99 at
+// 3–5× the idle one (issue #18). Between the write and the relink a
+// search may walk the node's old lists with its new vector — a stale
+// route, not a broken one; Tessera's collection keeps such slots pending
+// (scanned exactly) until the batch is linked. The write lock is taken
+// between searches, not in front of them (rwgate).
+func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced {
+	out := make([]replaced, len(ids))
+	// Byte codes are computed before the lock (the write only copies).
+	var codes []int8
+	var scales []float32
+	coded := make([]bool, len(ids))
+	if g.quantized() {
+		codes = make([]int8, len(ids)*g.dim)
+		scales = make([]float32, len(ids))
+	}
+	existing := false
+	g.mu.RLock()
+	for i, id := range ids {
+		if (skip != nil && skip[i]) || int(id) >= len(g.state) {
+			continue
+		}
+		// A pending id is being inserted by a concurrent Add (under the
+		// shared lock): by the time the write lock is ours it is live.
+		if st := g.stateOf(id); st != slotEmpty {
+			existing = true
+			if codes != nil {
+				scales[i] = vec.QuantizeInt8(codes[i*g.dim:(i+1)*g.dim], vecs[i])
+				coded[i] = true
+			}
+		}
+	}
+	g.mu.RUnlock()
+	if !existing {
+		return out
+	}
+	rwgate.LockBetween(&g.mu, writerPatience)
+	defer g.mu.Unlock()
+	var b *searchBuf
+	for i, id := range ids {
+		if (skip != nil && skip[i]) || int(id) >= len(g.state) {
+			continue
+		}
+		v := vecs[i]
+		switch g.state[id] {
+		case slotEmpty: // freed (Compact) since the caller looked
+			if skip != nil {
+				continue // AddBatch's workers insert it under the shared lock
+			}
+			if b == nil {
+				b = g.pool.Get().(*searchBuf)
+				defer g.pool.Put(b)
+			}
+			g.state[id] = slotPending
+			g.insert(b, id, v)
+			out[i] = replacedDone
+			continue
+		case slotDeleted:
+			g.deleted.Add(-1)
+			g.live.Add(1)
+			g.state[id] = slotLive
+			out[i] = replacedRelink
+		case slotLive:
+			out[i] = replacedRelink
+			if nudgeable(g.vec(id), v) {
+				out[i] = replacedNudged // its lists still fit
+			}
+		default:
+			continue // pending: not while the write lock is held (inserts hold the shared one)
+		}
+		copy(g.vec(id), v)
+		if codes != nil {
+			if !coded[i] { // it was not there a moment ago
+				scales[i] = vec.QuantizeInt8(codes[i*g.dim:(i+1)*g.dim], v)
+			}
+			copy(g.code(id), codes[i*g.dim:(i+1)*g.dim])
+			g.scales[id] = scales[i]
+		}
+	}
+	return out
+}
+
+// writerPatience bounds how long replace waits for a moment with no
+// search in the graph before it queues for the write lock (and new
+// searches queue behind it): see rwgate. Searches take about a
+// millisecond, so gaps come long before; the builder can afford the wait.
+const writerPatience = 10 * time.Millisecond
+
+// relinkShared relinks id (see replace) alongside searches and inserts.
+func (g *Graph) relinkShared(id uint32) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	g.wmu.RLock()
+	defer g.wmu.RUnlock()
+	if g.stateOf(id) != slotLive {
+		return // deleted meanwhile: its old lists route well enough
+	}
+	b := g.pool.Get().(*searchBuf)
+	defer g.pool.Put(b)
+	g.relink(b, id)
 }

@@ -3,7 +3,10 @@ package hnsw
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestNudgeSpansKeepsLinksAndCodes: a small change to a few dimensions is
@@ -78,5 +81,103 @@ func TestNudgeSpansKeepsLinksAndCodes(t *testing.T) {
 	}
 	if !slices.Equal(g.Vector(200), prev) {
 		t.Fatal("a refused nudge changed the vector")
+	}
+}
+
+// TestAddBatchUpsertsRelinkAlongsideSearches re-adds existing ids with
+// vectors from elsewhere in the space (so they must be relinked, not
+// nudged), revives deleted ids and inserts new ones in one AddBatch while
+// searches run (under -race this checks the shared-lock relink): every id
+// ends with its last vector, each moved id is found first by its new
+// vector, its own lists now lead to its new neighbourhood, and recall
+// holds.
+func TestAddBatchUpsertsRelinkAlongsideSearches(t *testing.T) {
+	n := 6000
+	if raceEnabled {
+		n = 2000
+	}
+	const dim = 32
+	data := clustered(31, 2*n, dim, 20)
+	g := New(dim, DefaultConfig())
+	if err := g.AddBatch(seqIDs(n), data[:n], 2); err != nil {
+		t.Fatal(err)
+	}
+	for id := range uint32(50) {
+		g.Delete(uint32(n/2) + id)
+	}
+	// ids 0..n/4 move to vectors of the second half; 50 deleted ids come
+	// back with theirs; n/4 new ids follow; id 0 appears twice.
+	var ids []uint32
+	var vecs [][]float32
+	moved := n / 4
+	for i := range moved {
+		ids, vecs = append(ids, uint32(i)), append(vecs, data[n+i])
+	}
+	for id := range uint32(50) {
+		ids, vecs = append(ids, uint32(n/2)+id), append(vecs, data[n/2+int(id)])
+	}
+	for i := n; i < n+n/4; i++ {
+		ids, vecs = append(ids, uint32(i)), append(vecs, data[n+moved+i-n])
+	}
+	last := data[n+moved+n/4]
+	ids, vecs = append(ids, 0), append(vecs, last)
+	want := map[uint32][]float32{}
+	for i, id := range ids {
+		want[id] = vecs[i]
+	}
+	before := slices.Clone(g.links(1, 0))
+
+	var (
+		wg       sync.WaitGroup
+		stop     atomic.Bool
+		searches atomic.Int64
+	)
+	for w := range 2 {
+		wg.Go(func() {
+			for i := 0; !stop.Load(); i++ {
+				res := g.Search(data[(i*7+w)%len(data)], 10, SearchOptions{})
+				searches.Add(1)
+				for j := 1; j < len(res); j++ {
+					if res[j].Score > res[j-1].Score {
+						t.Errorf("results not sorted: %v", res)
+						return
+					}
+				}
+			}
+		})
+	}
+	if err := g.AddBatch(ids, vecs, 2); err != nil {
+		t.Fatal(err)
+	}
+	for searches.Load() < 20 && !t.Failed() {
+		time.Sleep(time.Millisecond)
+	}
+	stop.Store(true)
+	wg.Wait()
+
+	if wantLen := n + n/4; g.Len() != wantLen {
+		t.Fatalf("Len = %d, want %d", g.Len(), wantLen)
+	}
+	for id, v := range want {
+		if !slices.Equal(g.Vector(id), v) {
+			t.Fatalf("id %d does not hold its last vector", id)
+		}
+	}
+	checkLinks(t, g)
+	misses := 0
+	for i := 1; i < moved; i++ {
+		if res := g.Search(data[n+i], 1, SearchOptions{Ef: 64}); len(res) == 0 || res[0].ID != uint32(i) {
+			misses++
+		}
+	}
+	if misses > moved/100 {
+		t.Fatalf("%d of %d moved ids not found first by their new vectors", misses, moved-1)
+	}
+	// Relinked, not just rewritten: id 1's layer-0 list was rebuilt.
+	if slices.Equal(before, g.links(1, 0)) {
+		t.Fatal("a moved node kept its old neighbour list")
+	}
+	if rc := recall(g, data[n:n+100], 10, SearchOptions{Ef: 64}); rc < 0.95 {
+		t.Fatalf("recall after batch upserts = %.4f", rc)
 	}
 }

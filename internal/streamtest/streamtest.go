@@ -5,6 +5,8 @@
 package streamtest
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -39,15 +41,26 @@ func NATS(t testing.TB) *natsserver.Server {
 // under store; a restart passes the same two.
 func NATSAt(t testing.TB, port int, store string) *natsserver.Server {
 	t.Helper()
-	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: port, JetStream: true,
-		StoreDir: store, NoLog: true, NoSigs: true})
+	srv, err := StartNATS(port, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
 	return srv
+}
+
+// StartNATS is NATSAt outside a test (tessera-bench's nats://embedded/…):
+// the caller shuts the server down.
+func StartNATS(port int, store string) (*natsserver.Server, error) {
+	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: port, JetStream: true,
+		StoreDir: store, NoLog: true, NoSigs: true})
+	if err != nil {
+		return nil, fmt.Errorf("nats-server: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		return nil, errors.New("nats-server did not start within 10s")
+	}
+	return srv, nil
 }
