@@ -72,6 +72,9 @@ type SearchOptions struct {
 	// from uniform, the wider the graph search, so reweighted queries keep
 	// their recall on a graph built for unit weights.
 	Weights []float64
+	// Exact scores every row the search may return at full precision: the
+	// reference that recall is measured against (tessera-bench scale).
+	Exact bool
 }
 
 type tombstone struct {
@@ -585,6 +588,9 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if len(opt.Weights) > 1 {
 		ef = hnsw.EfForWeights(ef, opt.Weights)
 	}
+	if opt.Exact {
+		return c.exactLocked(q, k, plan)
+	}
 	rows := plan.passing
 	if rows < 0 {
 		rows = len(c.slots)
@@ -602,6 +608,20 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	}
 	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing, Exact: exact})
 	return mergeTop(res, c.scanPending(q, k, plan.pass), k)
+}
+
+// exactLocked scores every row plan passes in float, pending rows
+// included; c.mu must be held.
+func (c *Collection) exactLocked(q []float32, k int, plan filterPlan) []hnsw.Result {
+	inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && plan.pass(s) }
+	return mergeTop(c.graph.SearchExact(q, k, inGraph), c.scanPending(q, k, plan.pass), k)
+}
+
+// CountPassing is how many live rows opt's filter (and exclusion) passes.
+func (c *Collection) CountPassing(opt SearchOptions) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.planLocked(opt).passing
 }
 
 // Each calls fn for every live document until fn returns false. It holds a
