@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -59,12 +62,25 @@ type scaleSet struct {
 	Queries int     `json:"queries"`
 	Recall  float64 `json:"recall_at_10"` // index search against exact, ties counted
 	Worst   float64 `json:"min_recall_at_10"`
+	// ByKind is the recall of each kind of request in the set.
+	ByKind map[string]float64 `json:"recall_by_kind"`
 	// IndexP50/P99 time Collection.Search alone, one query at a time.
 	IndexP50 float64   `json:"index_p50_ms"`
 	IndexP99 float64   `json:"index_p99_ms"`
 	HTTP     latencies `json:"http"` // POST /v1/search, one client
 	Meets    bool      `json:"meets_targets"`
 	reqs     []query.Request
+	// Worst are the requests of the lowest recall, for --worst.
+	WorstQueries []scaleMiss `json:"worst_queries,omitempty"`
+}
+
+// scaleMiss is one request's recall, with the scores that explain it.
+type scaleMiss struct {
+	Request query.Request `json:"request"`
+	Recall  float64       `json:"recall"`
+	Ef      int           `json:"-"`
+	Got     []float32     `json:"got_scores"`
+	Want    []float32     `json:"exact_scores"`
 }
 
 func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -79,6 +95,7 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	buildOnly := fs.Bool("build-only", false, "build the directory and stop")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	worst := fs.Int("worst", 0, "print each set's N requests of the lowest recall with their scores")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -117,7 +134,7 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "built %s (%d rows) in %.1f s\n", *dir, *rows, rep.BuildS)
 		return nil
 	}
-	if err := measureScale(ctx, &rep, emb, *nq, *dur, *seed, *cpuProfile); err != nil {
+	if err := measureScale(ctx, &rep, emb, *nq, *dur, *seed, *worst, *cpuProfile); err != nil {
 		return fmt.Errorf("bench scale: %w", err)
 	}
 	if *asJSON {
@@ -185,7 +202,7 @@ func crc(b []byte) uint32 {
 	return h
 }
 
-func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq int, dur time.Duration, seed uint64, cpuProfile string) error {
+func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq int, dur time.Duration, seed uint64, worst int, cpuProfile string) error {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -207,7 +224,7 @@ func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq
 	rep.HeapPerRow = float64(after.HeapInuse-min(after.HeapInuse, before.HeapInuse)) / float64(rep.Rows)
 	rep.IndexPerRow = float64(db.Collection.MemoryBytes()) / float64(rep.Rows)
 	for _, f := range []string{"snapshot.bin", "graph.bin"} {
-		if st, err := os.Stat(filepath.Join(rep.Dir, "data", f)); err == nil {
+		if st, err := os.Stat(filepath.Join(rep.Dir, "data", "index", f)); err == nil {
 			rep.DiskPerRow += float64(st.Size()) / float64(rep.Rows)
 		}
 	}
@@ -222,7 +239,7 @@ func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq
 	}
 	defer stop()
 	for i := range sets {
-		if err := scaleRecall(ctx, db, &sets[i]); err != nil {
+		if err := scaleRecall(ctx, db, &sets[i], worst); err != nil {
 			return fmt.Errorf("%s: %w", sets[i].Name, err)
 		}
 	}
@@ -349,9 +366,11 @@ func scaleSets(db *tessera.DB, nq int, seed uint64) ([]scaleSet, error) {
 // engine prepares it, against an exact scan of the rows its filter passes,
 // and times the index search. A returned row counts when its score reaches
 // the exact 10th best (replicated rows tie; any of them will do).
-func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet) error {
+func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet, worst int) error {
 	const k = 10
 	s.Worst = 1
+	s.ByKind = map[string]float64{}
+	perKind := map[string]int{}
 	lat := make([]time.Duration, 0, len(s.reqs))
 	rows := float64(db.Collection.Len())
 	for _, r := range s.reqs {
@@ -391,10 +410,27 @@ func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet) error {
 		}
 		s.Recall += rec
 		s.Worst = min(s.Worst, rec)
+		s.ByKind[requestKind(r)] += rec
+		perKind[requestKind(r)]++
+		if worst > 0 {
+			m := scaleMiss{Request: r, Recall: rec}
+			for _, h := range hits {
+				m.Got = append(m.Got, h.Score)
+			}
+			for _, h := range want {
+				m.Want = append(m.Want, h.Score)
+			}
+			s.WorstQueries = append(s.WorstQueries, m)
+			slices.SortStableFunc(s.WorstQueries, func(a, b scaleMiss) int { return cmp.Compare(a.Recall, b.Recall) })
+			s.WorstQueries = s.WorstQueries[:min(len(s.WorstQueries), worst)]
+		}
 		s.Queries++
 	}
 	if s.Queries > 0 {
 		n := float64(s.Queries)
+		for k, c := range perKind {
+			s.ByKind[k] /= float64(c)
+		}
 		s.Recall /= n
 		s.Passing /= n
 		slices.Sort(lat)
@@ -402,6 +438,24 @@ func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet) error {
 		s.IndexP50, s.IndexP99 = ms(lat[len(lat)/2]), ms(lat[min(len(lat)-1, len(lat)*99/100)])
 	}
 	return nil
+}
+
+// requestKind names a request's shape: what parts it sets.
+func requestKind(r query.Request) string {
+	var parts []string
+	if r.Text != "" {
+		parts = append(parts, "text")
+	}
+	if len(r.Weights) > 0 {
+		parts = append(parts, "weights")
+	}
+	if len(r.Similar) > 0 {
+		parts = append(parts, "similar")
+	}
+	if r.LikeID != "" {
+		parts = append(parts, "like_id")
+	}
+	return strings.Join(parts, "+")
 }
 
 func (r scaleReport) writeText(w io.Writer) error {
@@ -428,6 +482,20 @@ func (r scaleReport) writeText(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, s := range r.Sets {
+		kinds := slices.Sorted(maps.Keys(s.ByKind))
+		fmt.Fprintf(w, "%s recall@10 by kind:", s.Name)
+		for _, k := range kinds {
+			fmt.Fprintf(w, "  %s %.3f", k, s.ByKind[k])
+		}
+		fmt.Fprintln(w)
+	}
+	for _, s := range r.Sets {
+		for _, m := range s.WorstQueries {
+			b, _ := json.Marshal(m.Request)
+			fmt.Fprintf(w, "%s: recall %.2f for %s\n    got   %v\n    exact %v\n", s.Name, m.Recall, b, m.Got, m.Want)
+		}
 	}
 	verdict := "all targets met"
 	if !r.Meets {
