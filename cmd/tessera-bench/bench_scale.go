@@ -94,7 +94,8 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed for jitter and queries")
 	buildOnly := fs.Bool("build-only", false, "build the directory and stop")
 	asJSON := fs.Bool("json", false, "print JSON")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the HTTP phase to this file")
+	ef := fs.Int("ef", 0, "graph search breadth of the recall measurement's index searches (0: the schema's, widened per query as the engine does)")
 	worst := fs.Int("worst", 0, "print each set's N requests of the lowest recall with their scores")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -134,7 +135,7 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "built %s (%d rows) in %.1f s\n", *dir, *rows, rep.BuildS)
 		return nil
 	}
-	if err := measureScale(ctx, &rep, emb, *nq, *dur, *seed, *worst, *cpuProfile); err != nil {
+	if err := measureScale(ctx, &rep, emb, *nq, *dur, *seed, *ef, *worst, *cpuProfile); err != nil {
 		return fmt.Errorf("bench scale: %w", err)
 	}
 	if *asJSON {
@@ -202,7 +203,7 @@ func crc(b []byte) uint32 {
 	return h
 }
 
-func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq int, dur time.Duration, seed uint64, worst int, cpuProfile string) error {
+func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq int, dur time.Duration, seed uint64, ef, worst int, cpuProfile string) error {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -233,16 +234,18 @@ func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq
 	if err != nil {
 		return err
 	}
+	for i := range sets {
+		if err := scaleRecall(ctx, db, &sets[i], ef, worst); err != nil {
+			return fmt.Errorf("%s: %w", sets[i].Name, err)
+		}
+	}
+	// The profile covers the HTTP phase: the recall's exact scans would
+	// swamp it.
 	stop, err := startCPUProfile(cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	for i := range sets {
-		if err := scaleRecall(ctx, db, &sets[i], worst); err != nil {
-			return fmt.Errorf("%s: %w", sets[i].Name, err)
-		}
-	}
 	bodies := make([][]query.Request, len(sets))
 	for i, s := range sets {
 		bodies[i] = s.reqs
@@ -366,7 +369,7 @@ func scaleSets(db *tessera.DB, nq int, seed uint64) ([]scaleSet, error) {
 // engine prepares it, against an exact scan of the rows its filter passes,
 // and times the index search. A returned row counts when its score reaches
 // the exact 10th best (replicated rows tie; any of them will do).
-func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet, worst int) error {
+func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet, ef, worst int) error {
 	const k = 10
 	s.Worst = 1
 	s.ByKind = map[string]float64{}
@@ -379,6 +382,7 @@ func scaleRecall(ctx context.Context, db *tessera.DB, s *scaleSet, worst int) er
 			return fmt.Errorf("%+v: %w", r, err)
 		}
 		opt := p.IndexOptions()
+		opt.Ef = ef
 		t := time.Now()
 		hits, err := db.Collection.Search(ctx, p.Vector.Vector, k, opt)
 		lat = append(lat, time.Since(t))

@@ -43,7 +43,10 @@ func (g *Graph) filterSeeds(b *searchBuf, q []float32, sv sieve) []cand {
 	last := uint(0)
 	for i := range uint(seedSample) {
 		from := max(last, (2*i+1)*n/(2*seedSample))
-		id, ok := sv.allow.NextSet(from)
+		id, ok := from, from < n
+		if sv.allow != nil {
+			id, ok = sv.allow.NextSet(from)
+		}
 		if !ok || id >= n {
 			break
 		}
