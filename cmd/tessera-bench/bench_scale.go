@@ -95,7 +95,7 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	buildOnly := fs.Bool("build-only", false, "build the directory and stop")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the HTTP phase to this file")
-	ef := fs.Int("ef", 0, "graph search breadth of the recall measurement's index searches (0: the schema's, widened per query as the engine does)")
+	ef := fs.Int("ef", 0, "base graph search breadth of the recall measurement's index searches, widened per query for its weights as always (0: the schema's ef_search)")
 	worst := fs.Int("worst", 0, "print each set's N requests of the lowest recall with their scores")
 	if err := fs.Parse(args); err != nil {
 		return err
