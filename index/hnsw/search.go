@@ -56,9 +56,9 @@ const (
 	exactFilterFrac = 0.15
 	// scanFilterMax caps the rows a filter's scan visits: above it the
 	// walk over passing rows (searchLayer0From) is cheaper, where it
-	// applies (seededWalk). Measured at
-	// 1M×476 (tessera-bench scale, busy 2-core machine): a filter passing
-	// 11 % (110k rows) took 33 ms p50 scanned.
+	// applies (seededWalk). Measured at 1M×476 (tessera-bench scale,
+	// busy 2-core machine, back to back): filters passing 11 % (110k
+	// rows) took 47 ms p50 scanned, 5.8 ms walked.
 	scanFilterMax = 32 << 10
 	// filterSamples is how many slots are probed to estimate selectivity.
 	filterSamples = 512
@@ -110,8 +110,8 @@ func (g *Graph) Search(q []float32, k int, opt SearchOptions) []Result {
 		// Twice the breadth: the walk over passing rows visits a few
 		// times fewer nodes than the plain one, and at ef 64 it found
 		// 0.96 of the filtered top 10 (TestSeededWalkFindsAFarFilter),
-		// at 128 0.98–0.99 for 1.4× the nodes (1,154 against 8,205 for
-		// the plain walk at 10 %).
+		// at 128 0.98–0.99 for 1.6× the nodes (723 → 1,154 at 10 %,
+		// where the plain walk visits 8,205).
 		g.searchLayer0From(b, q, append(g.filterSeeds(b, q, sv), ep), 2*ef, filter)
 	} else {
 		g.searchLayer(b, q, ep, ef, 0, filter, filtered, noID)

@@ -2,14 +2,17 @@ package hnsw
 
 import "sync/atomic"
 
-// A filtered walk starts where the filter's rows are, not only where the
-// query points. The greedy descent ends at the node best for the query
-// among all rows; when the filter passes a region of the graph far from it
-// (a category the query's text does not lean to), the walk must cross the
-// graph from there, visiting nodes the filter rejects, before it finds
-// ef passing ones. Scoring a sample of the passing rows and entering the
-// bottom layer at the best of them as well puts the walk inside the
-// filter's region from the first step.
+// A filtered walk over passing rows. The plain walk (searchLayer) lets
+// rejected nodes into its frontier; when they outscore the passing ones (a
+// category the query's text does not lean to) it expands nearly all of
+// them before it holds ef passing rows. This walk keeps only passing rows
+// in its frontier and looks through rejected neighbours to their own
+// neighbours, and it enters the bottom layer at the best of a sample of
+// passing rows as well as at the query's entry point: where the filter's
+// rows lie beyond two hops of that entry (a product's thousands of copies,
+// all of one category), the walk would otherwise find none and fall back
+// to a scan. On TestSeededWalkFindsAFarFilter's graph, where every entry
+// has passing rows near it, the seeds change nothing measurable.
 const (
 	// seedSample is how many passing rows are sampled, evenly over the
 	// slot range.
@@ -18,8 +21,8 @@ const (
 	seedKeep = 8
 )
 
-// seedFilteredWalks turns the seeded entry on; tests compare against the
-// plain walk by clearing it.
+// seedFilteredWalks turns the walk over passing rows on; tests compare it
+// with the plain walk by clearing it.
 var seedFilteredWalks = true
 
 // seededWalkFrac is the least share of live rows a filter must pass for
