@@ -585,6 +585,9 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if ef <= 0 {
 		ef = c.graph.Config().EfSearch
 	}
+	if opt.Ef <= 0 {
+		ef = efForRows(ef, len(c.slots))
+	}
 	if len(opt.Weights) > 1 {
 		ef = hnsw.EfForWeights(ef, opt.Weights)
 	}
