@@ -151,7 +151,7 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // reused (a 1M-row build takes 6–10 minutes).
 func buildScaleDir(ctx context.Context, dir string, src, schema []byte, emb spaces.Embedder, rows int, seed uint64) (time.Duration, error) {
 	marker := filepath.Join(dir, "bench-shape")
-	shape := fmt.Sprintf("rows=%d seed=%d source=%08x", rows, seed, crc(src))
+	shape := fmt.Sprintf("rows=%d seed=%d source=%08x", rows, seed, fingerprint(src))
 	if b, err := os.ReadFile(marker); err == nil && string(b) == shape {
 		return 0, nil
 	}
@@ -193,9 +193,9 @@ func buildScaleDir(ctx context.Context, dir string, src, schema []byte, emb spac
 	return time.Since(start), os.WriteFile(marker, []byte(shape), 0o644)
 }
 
-// crc is a cheap fingerprint of the source, so a directory built from
-// another file is not reused.
-func crc(b []byte) uint32 {
+// fingerprint is a cheap hash of the source (FNV-1a), so a directory
+// built from another file is not reused.
+func fingerprint(b []byte) uint32 {
 	h := uint32(2166136261)
 	for _, x := range b {
 		h = (h ^ uint32(x)) * 16777619
@@ -317,6 +317,12 @@ func scaleSets(db *tessera.DB, nq int, seed uint64) ([]scaleSet, error) {
 		return true
 	})
 	slices.Sort(nums)
+	if len(nums) == 0 {
+		numField = "" // no row has a number there
+	}
+	if numField == "" && len(counts) == 0 {
+		return nil, errors.New("no row has a value in the schema's number or category filters")
+	}
 	values := make([]string, 0, len(counts))
 	for v := range counts {
 		values = append(values, v)
@@ -329,24 +335,24 @@ func scaleSets(db *tessera.DB, nq int, seed uint64) ([]scaleSet, error) {
 		s := scaleSet{Name: fmt.Sprintf("filter ~%.0f%%", share*100), Target: share}
 		for i := range nq {
 			r := texts[i%len(texts)]
-			useCat := catField != "" && (numField == "" || i%2 == 1)
+			useCat := len(values) > 0 && (numField == "" || i%2 == 1)
 			if useCat {
 				// Categories in random order, kept while the total stays
 				// near the share.
 				order := rng.Perm(len(values))
-				var in []any
+				in := []any{}
 				total := 0
 				for _, j := range order {
-					c := counts[values[order[j]]]
+					c := counts[values[j]]
 					if float64(total+c) <= share*rows*1.2 {
-						in = append(in, values[order[j]])
+						in = append(in, values[j])
 						total += c
 					}
 					if float64(total) >= share*rows*0.8 {
 						break
 					}
 				}
-				if len(in) == 0 || float64(total) < share*rows*0.5 {
+				if numField != "" && (len(in) == 0 || float64(total) < share*rows*0.5) {
 					useCat = false // no combination comes close: a price range instead
 				} else {
 					r.Filter = map[string]any{catField: map[string]any{"in": in}}
