@@ -131,3 +131,16 @@ func valuesWhere(field string, keep func(any) bool) func(Columns, *bitset.BitSet
 		}
 	}
 }
+
+// The configured ef widens with the collection (efForRows), and only
+// when the caller did not choose one.
+func TestEfForRows(t *testing.T) {
+	for _, c := range []struct{ ef, rows, want int }{
+		{64, 0, 64}, {64, efRowsDouble - 1, 64}, {64, efRowsDouble, 128},
+		{64, efRowsQuadruple - 1, 128}, {64, efRowsQuadruple, 256}, {16, 2_000_000, 64},
+	} {
+		if got := efForRows(c.ef, c.rows); got != c.want {
+			t.Errorf("efForRows(%d, %d) = %d, want %d", c.ef, c.rows, got, c.want)
+		}
+	}
+}

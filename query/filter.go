@@ -145,6 +145,30 @@ func (l leaf) selectInto(cols index.Columns, field string, sel *bitset.BitSet) {
 			}
 		}
 		covered = len(nums)
+	} else if codes, dict := cols.Strings(field); l.str != nil && codes != nil && cols.ValueSets(field) != nil {
+		// A small dictionary keeps each value's rows as a bitset: OR the
+		// passing values' (a word at a time), test only the rows without
+		// a single string value.
+		sets := cols.ValueSets(field)
+		words := sel.Words()
+		for c := 1; c < len(dict) && c < len(sets); c++ {
+			if l.str(dict[c]) {
+				w := sets[c].Words()
+				for i := range min(len(w), len(words)) {
+					words[i] |= w[i]
+				}
+			}
+		}
+		for s, ok := sets[0].NextSet(0); ok && s < uint(n); s, ok = sets[0].NextSet(s + 1) {
+			var v any
+			if int(s) < len(vals) {
+				v = vals[s]
+			}
+			if l.test(v) {
+				sel.Set(s)
+			}
+		}
+		covered = len(codes)
 	} else if codes, dict := cols.Strings(field); l.str != nil && codes != nil {
 		// Each distinct value is tested once.
 		memo := make([]int8, len(dict)) // 0 unknown, 1 passes, -1 fails

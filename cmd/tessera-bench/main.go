@@ -3,7 +3,7 @@
 // a binary of its own so that the tessera server links none of the
 // benchmarks' baselines and dataset readers.
 //
-//	tessera-bench index|ingest|query|stream|load|relevance|startup [flags]
+//	tessera-bench index|ingest|query|stream|load|relevance|startup|scale [flags]
 //
 // "tessera-bench help NAME" or "tessera-bench NAME -h" prints a
 // benchmark's flags and examples.
@@ -26,12 +26,12 @@ import (
 func main() { cli.Main("tessera-bench", run) }
 
 // benchmarks lists the benchmarks in the order the usage shows them.
-var benchmarks = []string{"index", "ingest", "query", "stream", "load", "relevance", "startup"}
+var benchmarks = []string{"index", "ingest", "query", "stream", "load", "relevance", "startup", "scale"}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		writeUsage(stderr)
-		return errors.New("no benchmark (want index, ingest, query, stream, load, relevance or startup)")
+		return errors.New("no benchmark (want index, ingest, query, stream, load, relevance, startup or scale)")
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
@@ -57,9 +57,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return benchRelevanceCmd(ctx, args[1:], stdout)
 	case "startup":
 		return benchStartupCmd(ctx, args[1:], stdout)
+	case "scale":
+		return benchScaleCmd(ctx, args[1:], stdout)
 	}
 	writeUsage(stderr)
-	return fmt.Errorf("unknown benchmark %q (want index, ingest, query, stream, load, relevance or startup)", args[0])
+	return fmt.Errorf("unknown benchmark %q (want index, ingest, query, stream, load, relevance, startup or scale)", args[0])
 }
 
 func writeUsage(w io.Writer) {
@@ -72,6 +74,12 @@ func newFlags(name string, out io.Writer) *cli.Flags {
 }
 
 var helps = map[string]cli.Help{
+	"scale": {
+		Usage:    "scale --dir DIR [--rows 1000000] [--base-file CSV --schema YAML] [--queries 200] [--duration 10s] [--build-only] [flags]",
+		Summary:  "the 1M-row targets: recall, HTTP p99, filtered p99, bytes/row",
+		About:    `Builds DIR once (the demo catalogue or --base-file replicated to --rows rows with jittered numbers; reused while the shape matches) and reports, on one report: recall@10 of the index search against exact, index and HTTP latency with one client for the plain query mix and for filters passing about 10, 25 and 50 % of the rows, and memory per row, each against issue #14's targets.`,
+		Examples: "tessera-bench scale --dir /tmp/tessera-1m --build-only\ntessera-bench scale --dir /tmp/tessera-1m",
+	},
 	"index": {
 		Usage:    "index [--n N] [--dim D] [--ef 16,32,64] [--base FILE --queries-file FILE --truth FILE] [flags]",
 		Summary:  "HNSW recall and speed",
