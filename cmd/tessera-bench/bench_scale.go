@@ -21,9 +21,9 @@ import (
 	"time"
 
 	tessera "github.com/tessera-search/tessera"
-	"github.com/tessera-search/tessera/datasets"
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/datasets"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/spaces"
 )
