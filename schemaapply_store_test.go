@@ -153,25 +153,13 @@ func TestStoreApplyReplicaFollows(t *testing.T) {
 	stopB := follow(t, b)
 
 	// B answers throughout, from the old vectors and then the new.
-	var searches, failures atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			resp, err := b.Engine.Search(ctx, query.Request{Text: "oak lamp", Limit: 5})
-			searches.Add(1)
-			if err != nil || len(resp.Results) == 0 {
-				failures.Add(1)
-			}
+	var failures atomic.Int64
+	stopSearches := untilStopped(func() {
+		resp, err := b.Engine.Search(ctx, query.Request{Text: "oak lamp", Limit: 5})
+		if err != nil || len(resp.Results) == 0 {
+			failures.Add(1)
 		}
-	}()
+	})
 	// Each call builds new events: the apply path may keep their maps.
 	writeA := func() []ingest.Event {
 		return []ingest.Event{
@@ -223,8 +211,7 @@ func TestStoreApplyReplicaFollows(t *testing.T) {
 	})
 	checkAllEncodedBy(t, b)
 
-	close(stop)
-	wg.Wait()
+	searches := stopSearches()
 	fresh := openDB(t, t.TempDir(), next)
 	defer fresh.Close()
 	ingestFile(t, fresh, csv)
@@ -276,8 +263,8 @@ func TestStoreApplyReplicaFollows(t *testing.T) {
 	if d := vectorsDiffer(vectors(a), want); d != "" {
 		t.Fatalf("a weight change changed vectors: %s", d)
 	}
-	if failures.Load() > 0 || searches.Load() == 0 {
-		t.Fatalf("%d of %d replica searches failed during the changes", failures.Load(), searches.Load())
+	if failures.Load() > 0 || searches == 0 {
+		t.Fatalf("%d of %d replica searches failed during the changes", failures.Load(), searches)
 	}
 
 	// A write on the replica after the switch reaches A with new vectors.

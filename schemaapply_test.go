@@ -344,49 +344,27 @@ func TestApplyOnlineAmazonProducts(t *testing.T) {
 	ingestFile(t, db, csv)
 	n := db.Applier.Collection().Len()
 	next := strings.Replace(string(raw), "min: 0, max: 100000, mode: minimum, scale: log", "min: 0, max: 20000, mode: minimum, scale: log", 1)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var searches, writes int
 	var bad error
 	var mu sync.Mutex
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_, err := db.Engine.Search(ctx, query.Request{Text: "usb cable", Weights: query.Weights{"price": 1}})
-			mu.Lock()
-			searches++
-			if err != nil && bad == nil {
-				bad = err
-			}
-			mu.Unlock()
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && bad == nil {
+			bad = err
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			_, err := db.Applier.Apply(ctx, []ingest.Event{{Op: ingest.OpUpsert, ID: fmt.Sprintf("w%d", i%50), Fields: map[string]any{"title": fmt.Sprintf("cable %d", i), "price": "₹" + fmt.Sprint(100+i), "type": "Electronics"}}})
-			mu.Lock()
-			writes++
-			if err != nil && bad == nil {
-				bad = err
-			}
-			mu.Unlock()
-		}
-	}()
+	}
+	stopSearches := untilStopped(func() {
+		_, err := db.Engine.Search(ctx, query.Request{Text: "usb cable", Weights: query.Weights{"price": 1}})
+		fail(err)
+	})
+	var i int
+	stopWrites := untilStopped(func() {
+		_, err := db.Applier.Apply(ctx, []ingest.Event{{Op: ingest.OpUpsert, ID: fmt.Sprintf("w%d", i%50), Fields: map[string]any{"title": fmt.Sprintf("cable %d", i), "price": "₹" + fmt.Sprint(100+i), "type": "Electronics"}}})
+		i++
+		fail(err)
+	})
 	plan, err := db.ApplySchema(ctx, []byte(next), tessera.ApplyOptions{})
-	close(stop)
-	wg.Wait()
+	searches, writes := stopSearches(), stopWrites()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,6 +376,31 @@ func TestApplyOnlineAmazonProducts(t *testing.T) {
 	}
 	t.Logf("%d documents, %d searches and %d writes during apply", n, searches, writes)
 	checkAllEncodedBy(t, db)
+}
+
+// untilStopped calls fn over and over on a goroutine of its own until the
+// returned stop is called; stop waits for the last call and says how many
+// there were.
+func untilStopped(fn func()) (stop func() int) {
+	done := make(chan struct{})
+	calls := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				calls <- n
+				return
+			default:
+			}
+			fn()
+			n++
+		}
+	}()
+	return func() int {
+		close(done)
+		return <-calls
+	}
 }
 
 // checkAllEncodedBy fails unless every stored vector is the current

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,20 +42,11 @@ func TestStoreApplyKill9IsAllOldOrAllNew(t *testing.T) {
 		uri := sharedtest.MongoURI(t, "tessera_kill")
 		data := filepath.Join(t.TempDir(), fmt.Sprint("round", round))
 		runBinary(t, "ingest", "--data", data, "--schema", schema, "--store", uri, csv)
-		cmd := exec.Command(tesseraBinary(t), "apply", "--data", data, "--store", uri, "--schema", next, "--yes")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		started := waitForBuild(data, exited)
 		delay := time.Duration(0)
 		if round > 0 {
 			delay = time.Duration(rng.IntN(2500)) * time.Millisecond
 		}
-		time.Sleep(delay)
-		cmd.Process.Kill() // SIGKILL; a no-op when it already exited
-		<-exited
+		started := killApplyAfter(t, data, delay, "apply", "--data", data, "--store", uri, "--schema", next, "--yes")
 		got := checkStoreOldOrNew(t, uri, data, oldRaw, newRaw)
 		outcomes[got]++
 		t.Logf("round %d: build started %v, killed %v after: %s", round, started, delay, got)

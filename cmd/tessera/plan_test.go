@@ -146,20 +146,11 @@ func TestApplyKill9IsAllOldOrAllNew(t *testing.T) {
 	for round := range 6 {
 		data := filepath.Join(t.TempDir(), fmt.Sprint("round", round))
 		copyDir(t, base, data)
-		cmd := exec.Command(tesseraBinary(t), "apply", "--data", data, "--schema", next, "--yes")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		started := waitForBuild(data, exited)
 		delay := time.Duration(0)
 		if round > 0 {
 			delay = time.Duration(rng.IntN(900)) * time.Millisecond
 		}
-		time.Sleep(delay)
-		cmd.Process.Kill() // SIGKILL; a no-op when it already exited
-		<-exited
+		started := killApplyAfter(t, data, delay, "apply", "--data", data, "--schema", next, "--yes")
 		got := checkOldOrNew(t, data, oldRaw, newRaw)
 		outcomes[got]++
 		t.Logf("round %d: build started %v, killed %v after: %s", round, started, delay, got)
@@ -168,6 +159,24 @@ func TestApplyKill9IsAllOldOrAllNew(t *testing.T) {
 		t.Fatal("no kill landed before the switch: the rollback was not exercised")
 	}
 	t.Logf("outcomes: %v", outcomes)
+}
+
+// killApplyAfter starts tessera with args, waits until its build begins
+// in data (or it exits), lets it run for delay and kills it with SIGKILL
+// (a no-op when it already exited). It reports whether the build began.
+func killApplyAfter(t *testing.T, data string, delay time.Duration, args ...string) bool {
+	t.Helper()
+	cmd := exec.Command(tesseraBinary(t), args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	started := waitForBuild(data, exited)
+	time.Sleep(delay)
+	cmd.Process.Kill()
+	<-exited
+	return started
 }
 
 // waitForBuild waits until an index-<n> build directory appears or the
