@@ -44,8 +44,8 @@ func FuzzTerms(f *testing.F) {
 		x := New([]string{"t"})
 		x.Set(0, map[string]any{"t": text})
 		q := x.Prepare(text)
-		if s := x.Score(q, "t", 0); s < 0 || s > 1 || q.Empty() != (s == 0) {
-			t.Fatalf("%q scores itself %v (empty query %v)", text, s, q.Empty())
+		if s := x.Score(q, "t", 0); s < 0 || s > 1 || q.empty() != (s == 0) {
+			t.Fatalf("%q scores itself %v (empty query %v)", text, s, q.empty())
 		}
 		for _, w := range x.Matched(q, 0) {
 			if w != strings.ToLower(w) && !strings.Contains(strings.ToLower(text), w) {

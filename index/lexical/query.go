@@ -103,15 +103,15 @@ func prepare(text string) *Query {
 	return q
 }
 
-// Empty says whether the query has no terms (it was empty or only stop
+// empty says whether the query has no terms (it was empty or only stop
 // words): it scores 0 everywhere.
-func (q *Query) Empty() bool { return q == nil || len(q.groups) == 0 }
+func (q *Query) empty() bool { return q == nil || len(q.groups) == 0 }
 
 // Matched returns the query's words, as typed but lowercased, found in any
 // field of slot: a word matches when its joined form or all its parts are
 // in one field.
 func (x *Index) Matched(q *Query, slot uint32) []string {
-	if q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
+	if q.empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return nil
 	}
 	found := make([]bool, len(q.words))
@@ -137,7 +137,7 @@ func (x *Index) Matched(q *Query, slot uint32) []string {
 // ranker asks it of a hundred candidates per search.
 func (x *Index) HeldCore(q *Query, slot uint32, field string) int {
 	fi, ok := x.byName[field]
-	if !ok || q.Empty() || int(slot) >= len(x.live) || !x.live[slot] {
+	if !ok || q.empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return 0
 	}
 	var seen uint64 // by word index; words past 64 are counted per group

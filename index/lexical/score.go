@@ -44,7 +44,7 @@ type resolved struct {
 func (x *Index) resolve(q *Query, fi int, buf scorer) (s scorer, ok bool) {
 	f := &x.fields[fi]
 	s = scorer{f: f, groups: buf.groups[:0], ids: buf.ids[:0], idfs: buf.idfs[:0]}
-	if q.Empty() || f.docs == 0 {
+	if q.empty() || f.docs == 0 {
 		return s, false
 	}
 	n := float64(f.docs)
