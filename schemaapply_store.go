@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -208,12 +209,8 @@ func (g *storeGeneration) built(ctx context.Context, coll *index.Collection) err
 func (g *storeGeneration) commit(ctx context.Context, coll *index.Collection, enc *spaces.Encoder, raw []byte) error {
 	g.stop()
 	g.mu.Lock()
-	ids := make([]string, 0, len(g.dirty))
-	for id := range g.dirty {
-		ids = append(ids, id)
-	}
+	ids := slices.Sorted(maps.Keys(g.dirty))
 	g.mu.Unlock()
-	sort.Strings(ids)
 	docs := make([]mongo.Doc, 0, len(ids))
 	for _, id := range ids {
 		if r, ok := coll.Get(id); ok {
@@ -333,6 +330,16 @@ func (a *DB) followStoreSchema(ctx context.Context, _ mongo.Meta) error {
 	// Writes made here from now on go to the new generation, without
 	// vectors until the switch below (mongo.Sink).
 	a.Store.Bind(m)
+	followed := false
+	defer func() {
+		if !followed {
+			// Still behind the store: bound to its generation as no
+			// schema, so the follower's next poll sees the change again
+			// and retries (bound to m, it would see none and never
+			// rebuild).
+			a.Store.Bind(mongo.Meta{Recorded: true, Generation: m.Generation})
+		}
+	}()
 	name := fmt.Sprintf("index-%d", time.Now().UnixNano())
 	dir := filepath.Join(a.DataDir, name)
 	pending := dir + pendingSuffix
@@ -379,6 +386,7 @@ func (a *DB) followStoreSchema(ctx context.Context, _ mongo.Meta) error {
 	if err != nil {
 		return err
 	}
+	followed = true
 	a.switched(next, raw, enc, coll, name, app)
 	a.retireIndex(old, oldDir)
 	os.Remove(pending)

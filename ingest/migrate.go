@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -128,12 +129,8 @@ func (m *Migration) Finish(ctx context.Context, commit func() error) (*Applier, 
 	defer m.Stop()
 	return m.from.Switch(ctx, func(ctx context.Context) (*Applier, error) {
 		m.mu.Lock()
-		ids := make([]string, 0, len(m.dirty))
-		for id := range m.dirty {
-			ids = append(ids, id)
-		}
+		ids := slices.Sorted(maps.Keys(m.dirty))
 		m.mu.Unlock()
-		sort.Strings(ids)
 		for start := 0; start < len(ids); start += migrateBatch {
 			if err := m.carry(ctx, ids[start:min(start+migrateBatch, len(ids))]); err != nil {
 				return nil, err
