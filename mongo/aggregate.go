@@ -9,28 +9,28 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// ScoredDoc is a document returned by a search pipeline with its score.
-type ScoredDoc struct {
+// scoredDoc is a document returned by a search pipeline with its score.
+type scoredDoc struct {
 	Doc
 	Score float64
 }
 
-// Aggregate runs a search pipeline (for example Atlas $vectorSearch built by
+// aggregate runs a search pipeline (for example Atlas $vectorSearch built by
 // mongo/atlas) on the collection and decodes each result, reading its score
 // from scoreField.
-func (s *Store) Aggregate(ctx context.Context, pipeline []bson.D, scoreField string) ([]ScoredDoc, error) {
+func (s *Store) aggregate(ctx context.Context, pipeline []bson.D, scoreField string) ([]scoredDoc, error) {
 	cur, err := s.collection().Aggregate(ctx, pipeline)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: aggregate: %w", err)
 	}
 	defer cur.Close(ctx)
-	var out []ScoredDoc
+	var out []scoredDoc
 	for cur.Next(ctx) {
 		d, err := decodeDocument(cur.Current)
 		if err != nil {
 			return nil, fmt.Errorf("mongo: aggregate result: %w", err)
 		}
-		sd := ScoredDoc{Doc: d}
+		sd := scoredDoc{Doc: d}
 		if v, err := cur.Current.LookupErr(scoreField); err == nil {
 			sd.Score, _ = v.AsFloat64OK()
 		}

@@ -31,7 +31,7 @@ func (a AtlasSearcher) SearchVector(ctx context.Context, q []float32, k int, fil
 	if err != nil {
 		return nil, err
 	}
-	docs, err := a.Store.Aggregate(ctx, pipe, atlas.ScoreField)
+	docs, err := a.Store.aggregate(ctx, pipe, atlas.ScoreField)
 	if err != nil {
 		return nil, err
 	}

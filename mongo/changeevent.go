@@ -13,7 +13,7 @@ import (
 // dropped). Consumers must rebuild from Scan.
 var ErrStreamInvalidated = errors.New("mongo: change stream invalidated")
 
-// DecodeChangeEvent decodes one change stream event of the documented shape
+// decodeChangeEvent decodes one change stream event of the documented shape
 //
 //	{_id: <resume token>, operationType: "insert"|"update"|"replace"|"delete"|...,
 //	 fullDocument: {...}, documentKey: {_id: ...}, wallTime: <date>, ...}
@@ -24,7 +24,7 @@ var ErrStreamInvalidated = errors.New("mongo: change stream invalidated")
 // not change documents. A delete yields a Doc with Deleted set, its ID and,
 // when the event has a wallTime, UpdatedAt. Events that end the stream
 // (invalidate, drop, rename, dropDatabase) return ErrStreamInvalidated.
-func DecodeChangeEvent(event bson.Raw) (doc Doc, ok bool, err error) {
+func decodeChangeEvent(event bson.Raw) (doc Doc, ok bool, err error) {
 	if err := event.Validate(); err != nil {
 		return Doc{}, false, fmt.Errorf("malformed change event: %w", err)
 	}

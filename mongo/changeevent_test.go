@@ -71,7 +71,7 @@ func TestDecodeChangeEvent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok, err := DecodeChangeEvent(tt.event)
+			got, ok, err := decodeChangeEvent(tt.event)
 			switch {
 			case tt.is != nil:
 				if !errors.Is(err, tt.is) {

@@ -155,7 +155,7 @@ func (s *Store) followStream(ctx context.Context, cs *mongo.ChangeStream, cp Che
 		}
 		var docs []Doc
 		for {
-			d, ok, err := DecodeChangeEvent(cs.Current)
+			d, ok, err := decodeChangeEvent(cs.Current)
 			switch {
 			case errors.Is(err, ErrStreamInvalidated):
 				return fmt.Errorf("mongo: follow %s: %w", s.name(), err)

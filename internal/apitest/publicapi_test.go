@@ -85,9 +85,9 @@ var publicAPI = map[string][]string{
 	},
 	// The MongoDB backend: used by the root and cmd.
 	"mongo": {
-		"AtlasIndexDefinition", "AtlasSearcher", "AtlasSearcher.SearchVector", "Checkpoint", "DecodeChangeEvent",
+		"AtlasIndexDefinition", "AtlasSearcher", "AtlasSearcher.SearchVector", "Checkpoint",
 		"DefaultAtlasIndex", "Doc", "ErrSchemaMismatch", "ErrStreamInvalidated", "Follower", "Follower.Rebuild",
-		"Follower.Run", "Open", "OpenURI", "ScoredDoc", "Sink", "Sink.Write", "Store", "Store.Aggregate",
+		"Follower.Run", "Open", "OpenURI", "Sink", "Sink.Write", "Store",
 		"Store.Close", "Store.Count", "Store.CreateSearchIndex", "Store.Follow", "Store.Scan", "Store.Upsert",
 		// Schema apply in store mode (schemaapply_store.go).
 		"DialURI", "ErrMetaChanged", "Follower.CheckpointGeneration", "Follower.ResumeAt", "Generation",
