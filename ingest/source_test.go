@@ -82,7 +82,7 @@ func TestEnqueueWaitsWhenFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-emb.entered // the loop holds "a" in the embedder; the queue is empty
+	<-emb.Entered // the loop holds "a" in the embedder; the queue is empty
 	if _, err := s.Enqueue(ctx, ingest.SourceBatch{Events: ev("b")}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestEnqueueWaitsWhenFull(t *testing.T) {
 		}
 		queued <- w
 	}()
-	close(emb.gate)
+	emb.Open()
 	if _, err := first(); err != nil {
 		t.Fatal(err)
 	}

@@ -10,31 +10,10 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
-	"github.com/tessera-search/tessera/spaces/wordvec"
+	"github.com/tessera-search/tessera/internal/streamtest"
 )
 
-// gateEmbedder blocks every Embed call until the gate opens, to hold the
-// apply loop busy.
-type gateEmbedder struct {
-	*wordvec.Embedder
-	gate    chan struct{}
-	entered chan struct{} // receives once per Embed call that waits
-}
-
-func (g gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	select {
-	case g.entered <- struct{}{}:
-	default:
-	}
-	select {
-	case <-g.gate:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return g.Embedder.Embed(ctx, texts)
-}
-
-func openDemo(t *testing.T, emb *gateEmbedder) *tessera.DB {
+func openDemo(t *testing.T, emb *streamtest.GateEmbedder) *tessera.DB {
 	t.Helper()
 	opts := tessera.Options{DataDir: t.TempDir(), NoSync: true}
 	if emb != nil {
@@ -49,14 +28,10 @@ func openDemo(t *testing.T, emb *gateEmbedder) *tessera.DB {
 }
 
 // openGated opens the demo database with the built-in embedder behind a
-// closed gate: every Embed call waits until the test closes emb.gate.
-func openGated(t *testing.T) (*tessera.DB, *gateEmbedder) {
+// closed gate: every Embed call waits until the test opens it.
+func openGated(t *testing.T) (*tessera.DB, *streamtest.GateEmbedder) {
 	t.Helper()
-	base, err := wordvec.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb := &gateEmbedder{Embedder: base, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	emb := streamtest.NewGateEmbedder(t)
 	return openDemo(t, emb), emb
 }
 
@@ -79,7 +54,7 @@ func TestStreamBackpressure(t *testing.T) {
 			results <- err
 		}()
 		if i == 0 {
-			<-emb.entered // the loop is now busy with "a"
+			<-emb.Entered // the loop is now busy with "a"
 		}
 	}
 	for s.QueueDepth() < 2 {
@@ -88,7 +63,7 @@ func TestStreamBackpressure(t *testing.T) {
 	if _, err := s.Submit(ctx, ev("d")); !errors.Is(err, ingest.ErrQueueFull) {
 		t.Fatalf("a full queue must refuse at once with ErrQueueFull, got %v", err)
 	}
-	close(emb.gate)
+	emb.Open()
 	wg.Wait()
 	close(results)
 	for err := range results {

@@ -7,41 +7,16 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/streamtest"
 	"github.com/tessera-search/tessera/source/kafka"
-	"github.com/tessera-search/tessera/spaces/wordvec"
 )
-
-// gateEmbedder holds every Embed call until the gate opens, keeping the
-// apply loop busy so the queue fills.
-type gateEmbedder struct {
-	*wordvec.Embedder
-	gate    chan struct{}
-	entered chan struct{}
-}
-
-func (g gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	select {
-	case g.entered <- struct{}{}:
-	default:
-	}
-	select {
-	case <-g.gate:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return g.Embedder.Embed(ctx, texts)
-}
 
 // TestFullQueuePausesTheConsumer: while the apply queue is full the source
 // reports itself paused and reads no further than the batch it holds
 // (nothing buffered without bound, no retry loop); once the queue drains it
 // resumes and every event is applied.
 func TestFullQueuePausesTheConsumer(t *testing.T) {
-	base, err := wordvec.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	emb := gateEmbedder{Embedder: base, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	emb := streamtest.NewGateEmbedder(t)
 	db := openDB(t, tessera.Options{Embedder: emb})
 	c := cluster(t, map[string]int32{"products": 1})
 	const n, batch = 500, 25
@@ -62,7 +37,7 @@ func TestFullQueuePausesTheConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-emb.entered
+	<-emb.Entered
 	if _, err := stream.Enqueue(ctx, ev("other-2")); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +48,7 @@ func TestFullQueuePausesTheConsumer(t *testing.T) {
 		t.Fatalf("paused source read %d messages (applied %d), want at most one batch of %d", st.Consumed, st.Applied, batch)
 	}
 
-	close(emb.gate)
+	emb.Open()
 	if _, err := held(); err != nil {
 		t.Fatal(err)
 	}

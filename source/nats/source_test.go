@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/internal/streamtest"
 	natssource "github.com/tessera-search/tessera/source/nats"
-	"github.com/tessera-search/tessera/spaces/wordvec"
 )
 
 // TestDeliversExactlyOnceAcrossRestarts: events published before, during
@@ -225,45 +223,13 @@ func TestDeadLetterInsideOwnStreamRefused(t *testing.T) {
 	}
 }
 
-// gateEmbedder holds every Embed call until the gate opens, to keep the
-// apply loop busy while messages wait.
-type gateEmbedder struct {
-	*wordvec.Embedder
-	gate chan struct{}
-	once *sync.Once
-}
-
-// newGateEmbedder returns a closed gate's embedder; the gate opens at the
-// latest when the test ends, so a failing test does not hold the apply
-// loop (which embeds without a deadline) forever.
-func newGateEmbedder(t *testing.T) gateEmbedder {
-	base, err := wordvec.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gateEmbedder{Embedder: base, gate: make(chan struct{}), once: &sync.Once{}}
-	t.Cleanup(g.open)
-	return g
-}
-
-func (g gateEmbedder) open() { g.once.Do(func() { close(g.gate) }) }
-
-func (g gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	select {
-	case <-g.gate:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return g.Embedder.Embed(ctx, texts)
-}
-
 // TestBackpressureStopsFetching: with the apply loop held and its queue
 // full, the source reports Paused and stops fetching — what it has read
 // stays within its batches in flight, and the rest waits on the broker —
 // then resumes and applies everything once the loop moves.
 func TestBackpressureStopsFetching(t *testing.T) {
 	b := newBroker(t)
-	emb := newGateEmbedder(t)
+	emb := streamtest.NewGateEmbedder(t)
 	ts := openTessera(t, t.TempDir(), tessera.Options{NoSync: true, Embedder: emb}, ingest.StreamOptions{QueueSize: 1})
 	const total, batch, inFlight = 400, 10, 1
 	for i := 0; i < total; i++ {
@@ -291,7 +257,7 @@ func TestBackpressureStopsFetching(t *testing.T) {
 	if again := check(); again != first || !r.src.Stats().Paused {
 		t.Fatalf("consumed %d then %d while paused", first, again)
 	}
-	emb.open()
+	emb.Open()
 	eventually(t, "everything applied", func() bool { return ts.position("tessera").Seq == total })
 	if st := r.src.Stats(); st.Applied != total || st.Paused {
 		t.Errorf("after release: %+v", st)
@@ -329,7 +295,7 @@ func TestRowMappingKeyFromSubject(t *testing.T) {
 // something already applied.
 func TestStolenDeliveryComesBack(t *testing.T) {
 	b := newBroker(t)
-	emb := newGateEmbedder(t)
+	emb := streamtest.NewGateEmbedder(t)
 	ts := openTessera(t, t.TempDir(), tessera.Options{NoSync: true, Embedder: emb}, ingest.StreamOptions{QueueSize: 1})
 	const total = 100
 	for i := 0; i < total; i++ {
@@ -355,7 +321,7 @@ func TestStolenDeliveryComesBack(t *testing.T) {
 	if stolen == 0 {
 		t.Fatal("nothing to steal: the source read everything while paused")
 	}
-	emb.open()
+	emb.Open()
 	eventually(t, "everything committed", func() bool { return ts.position("tessera").Seq == total })
 	if p := ts.position("tessera"); p.Messages != total {
 		t.Errorf("position %+v: want %d messages, each once", p, total)
