@@ -86,6 +86,11 @@ func (sw *snapWriter) record(slot uint32, id string, fields map[string]any, vec 
 		return err
 	}
 	sw.w.Write(floatBytes(vec))
+	return sw.fields(fields)
+}
+
+// fields writes a document's field map: its size, then each name and value.
+func (sw *snapWriter) fields(fields map[string]any) error {
 	sw.uvarint(uint64(len(fields)))
 	for k, v := range fields {
 		sw.str(k)
@@ -251,37 +256,56 @@ func (sr *snapReader) record(vec []float32) (slotRecord, error) {
 	if r.TS, err = sr.time(); err != nil {
 		return r, err
 	}
-	if len(vec) > 0 {
-		if _, err := io.ReadFull(sr.r, unsafe.Slice((*byte)(unsafe.Pointer(&vec[0])), 4*len(vec))); err != nil {
-			return r, err
-		}
-		if !littleEndian {
-			for i := range vec {
-				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Pointer(&vec[i])), 4)))
-			}
-		}
-	}
-	r.Vector = vec
-	n, err := sr.uvarint()
-	if err != nil {
+	if err := sr.floats(vec); err != nil {
 		return r, err
 	}
-	if n > 1<<20 {
-		return r, fmt.Errorf("%d fields", n)
+	r.Vector = vec
+	r.Fields, err = sr.fields(false)
+	return r, err
+}
+
+// floats reads len(vec) little-endian floats into vec.
+func (sr *snapReader) floats(vec []float32) error {
+	if len(vec) == 0 {
+		return nil
 	}
-	r.Fields = make(map[string]any, n)
+	if _, err := io.ReadFull(sr.r, unsafe.Slice((*byte)(unsafe.Pointer(&vec[0])), 4*len(vec))); err != nil {
+		return err
+	}
+	if !littleEndian {
+		for i := range vec {
+			vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Pointer(&vec[i])), 4)))
+		}
+	}
+	return nil
+}
+
+// fields reads what snapWriter.fields wrote. An empty map comes back
+// empty, or nil with nilIfEmpty (as gob gives it back, for WAL records).
+func (sr *snapReader) fields(nilIfEmpty bool) (map[string]any, error) {
+	n, err := sr.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	if n > 1<<20 {
+		return nil, fmt.Errorf("%d fields", n)
+	}
+	if n == 0 && nilIfEmpty {
+		return nil, nil
+	}
+	fields := make(map[string]any, n)
 	for range n {
 		k, err := sr.key()
 		if err != nil {
-			return r, err
+			return nil, err
 		}
 		v, err := sr.value()
 		if err != nil {
-			return r, fmt.Errorf("field %s: %w", k, err)
+			return nil, fmt.Errorf("field %s: %w", k, err)
 		}
-		r.Fields[k] = v
+		fields[k] = v
 	}
-	return r, nil
+	return fields, nil
 }
 
 func (sr *snapReader) value() (any, error) {

@@ -4,12 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
-	"math"
 	"sync"
-	"unsafe"
-
-	"encoding/binary"
 )
 
 // A WAL batch's records are written in the snapshot's field encoding
@@ -54,12 +49,8 @@ func packRecords(buf *bytes.Buffer, recs []Record) ([]byte, error) {
 		}
 		sw.uvarint(uint64(len(r.Vector)))
 		bw.Write(floatBytes(r.Vector))
-		sw.uvarint(uint64(len(r.Fields)))
-		for k, v := range r.Fields {
-			sw.str(k)
-			if err := sw.value(v); err != nil {
-				return nil, fmt.Errorf("record %q: field %s: %w", r.ID, k, err)
-			}
+		if err := sw.fields(r.Fields); err != nil {
+			return nil, fmt.Errorf("record %q: %w", r.ID, err)
 		}
 	}
 	return buf.Bytes(), nil
@@ -101,35 +92,12 @@ func unpackRecords(b []byte) ([]Record, error) {
 		}
 		if dim > 0 {
 			r.Vector = make([]float32, dim)
-			if _, err := io.ReadFull(sr.r, unsafe.Slice((*byte)(unsafe.Pointer(&r.Vector[0])), 4*dim)); err != nil {
+			if err := sr.floats(r.Vector); err != nil {
 				return nil, err
 			}
-			if !littleEndian {
-				for j := range r.Vector {
-					r.Vector[j] = math.Float32frombits(binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Pointer(&r.Vector[j])), 4)))
-				}
-			}
 		}
-		nf, err := sr.uvarint()
-		if err != nil {
-			return nil, err
-		}
-		if nf > 1<<20 {
-			return nil, fmt.Errorf("record %q: %d fields", r.ID, nf)
-		}
-		if nf > 0 {
-			r.Fields = make(map[string]any, nf)
-		}
-		for range nf {
-			k, err := sr.key()
-			if err != nil {
-				return nil, err
-			}
-			v, err := sr.value()
-			if err != nil {
-				return nil, fmt.Errorf("record %q: field %s: %w", r.ID, k, err)
-			}
-			r.Fields[k] = v
+		if r.Fields, err = sr.fields(true); err != nil {
+			return nil, fmt.Errorf("record %q: %w", r.ID, err)
 		}
 	}
 	return recs, nil

@@ -7,9 +7,10 @@ import (
 	"unsafe"
 )
 
-// wireRecord is a Record as the WAL and snapshots store it: the vector as
-// raw little-endian bytes, which gob writes as one block instead of one
-// variable-length number per float.
+// wireRecord is a Record as gob-era WAL batches and format-3 snapshots
+// stored it: the vector as raw little-endian bytes, which gob writes as one
+// block instead of one variable-length number per float. Both are still
+// read; nothing writes them any more (walcodec.go, snapcodec.go).
 type wireRecord struct {
 	ID      string
 	Fields  map[string]any
@@ -25,22 +26,6 @@ var littleEndian = func() bool {
 	x := uint16(1)
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
-
-func toWire(r Record) wireRecord {
-	w := wireRecord{ID: r.ID, Fields: r.Fields, Version: r.Version, TS: r.TS, Deleted: r.Deleted}
-	if len(r.Vector) == 0 {
-		return w
-	}
-	if littleEndian {
-		w.Vec = unsafe.Slice((*byte)(unsafe.Pointer(&r.Vector[0])), 4*len(r.Vector))
-		return w
-	}
-	w.Vec = make([]byte, 4*len(r.Vector))
-	for i, f := range r.Vector {
-		binary.LittleEndian.PutUint32(w.Vec[4*i:], math.Float32bits(f))
-	}
-	return w
-}
 
 func fromWire(w wireRecord) Record {
 	r := Record{ID: w.ID, Fields: w.Fields, Version: w.Version, TS: w.TS, Deleted: w.Deleted}
