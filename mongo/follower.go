@@ -93,7 +93,11 @@ func (f *Follower) followUntilChange(ctx context.Context, poll time.Duration) (m
 					}
 					continue
 				}
-				if got.Generation != bound.Generation || got.Schema != bound.Schema || got.Fingerprint != bound.Fingerprint {
+				// Compared with the binding followed and with the binding
+				// now: an apply whose local switch failed rebinds the
+				// Store as behind after this loop may already have taken
+				// the new binding as its own (seen in CI).
+				if !sameMeta(got, bound) || !sameMeta(got, f.Store.Meta()) {
 					metac <- got
 					return
 				}
@@ -132,6 +136,12 @@ func (f *Follower) followUntilChange(ctx context.Context, poll time.Duration) (m
 		}
 		return m, false, err
 	}
+}
+
+// sameMeta reports whether two meta documents name the same generation,
+// schema and fingerprint (Recorded aside).
+func sameMeta(a, b Meta) bool {
+	return a.Generation == b.Generation && a.Schema == b.Schema && a.Fingerprint == b.Fingerprint
 }
 
 // errRebound stops following a generation the Store is no longer bound to.

@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/ingest"
 )
 
 // scanIDs reads the bound generation's live documents by ID.
@@ -206,5 +208,77 @@ func TestUpsertUnversionedReplaces(t *testing.T) {
 	}
 	if _, ok := scanIDs(t, s)["a"]; ok {
 		t.Fatal("an unversioned delete did not reach the store")
+	}
+}
+
+// recordingApplier is the follower's applier in these tests: it records
+// the IDs it was given.
+type recordingApplier struct{ ids chan string }
+
+func (r recordingApplier) ApplyStored(_ context.Context, _ string, docs []ingest.StoredDoc) ([]ingest.Result, error) {
+	for _, d := range docs {
+		r.ids <- d.ID
+	}
+	return nil, nil
+}
+
+// TestFollowerSeesItselfMarkedBehind: an instance's own commit moves its
+// follower to the new generation; when the instance then fails its local
+// switch and marks itself behind (bound to the generation without its
+// schema), the follower must still call OnSchemaChange. It used to compare
+// the meta document only with the binding it started following, which
+// already matched, and never rebuilt (a CI failure of
+// TestStoreApplyLocalSwitchFailureHeals).
+func TestFollowerSeesItselfMarkedBehind(t *testing.T) {
+	s, _, _ := openTestStore(t)
+	ctx := testCtx(t, 60*time.Second)
+	applied := recordingApplier{ids: make(chan string, 16)}
+	changes := make(chan Meta, 4)
+	f := &Follower{Applier: applied, Store: s, Checkpoint: filepath.Join(t.TempDir(), "checkpoint"), Poll: 20 * time.Millisecond,
+		OnSchemaChange: func(_ context.Context, m Meta) error {
+			s.Bind(m)
+			changes <- m
+			return nil
+		}}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	gen, err := s.NewGeneration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := Meta{Generation: gen.Generation(), Fingerprint: "fp-2", Schema: "schema two"}
+	if err := s.CommitGeneration(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	// A write to the new generation reaching the applier shows the
+	// follower now follows it.
+	if err := s.Upsert(ctx, []Doc{{ID: "after-commit", Fields: map[string]any{"n": 1.0}}}); err != nil {
+		t.Fatal(err)
+	}
+	for id := ""; id != "after-commit"; {
+		select {
+		case id = <-applied.ids:
+		case m := <-changes:
+			t.Fatalf("OnSchemaChange(%+v) for the instance's own commit", m)
+		case <-ctx.Done():
+			t.Fatal("the follower never applied the write made after the commit")
+		}
+	}
+	s.Bind(Meta{Recorded: true, Generation: gen.Generation()}) // the local switch failed
+	select {
+	case m := <-changes:
+		if m.Schema != "schema two" || m.Generation != gen.Generation() {
+			t.Fatalf("OnSchemaChange(%+v), want the committed generation and schema", m)
+		}
+	case <-ctx.Done():
+		t.Fatal("the follower never called OnSchemaChange for an instance marked behind")
 	}
 }
