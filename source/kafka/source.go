@@ -103,6 +103,7 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 
 	run, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
+	go s.watchBrokers(run, cl, brokerProbe)
 	// Queued here plus the one the commit side waits on.
 	inflight := make(chan batchInFlight, pipelineDepth-1)
 	committed := make(chan struct{})
@@ -133,6 +134,45 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 			inflight <- *b
 		}
 		cl.AllowRebalance()
+	}
+}
+
+// brokerProbe is how often a running source asks the brokers for metadata
+// to keep its connected flag true: the fetch loop alone does not notice
+// brokers that vanish (the client retries quietly), so without a probe
+// tessera_source_connected stayed 1 with every broker gone.
+const brokerProbe = 2 * time.Second
+
+// watchBrokers pings the brokers every interval until ctx ends, and
+// records whether they answer (with the error when they do not).
+func (s *Source) watchBrokers(ctx context.Context, cl *kgo.Client, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	up := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, interval)
+		err := cl.Ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil && up:
+			up = false
+			s.meter.SetConnected(false)
+			s.meter.SetError(fmt.Errorf("kafka brokers unreachable: %w", err))
+			s.logger.Warn("kafka brokers unreachable", "err", err)
+		case err == nil && !up:
+			up = true
+			s.meter.SetConnected(true)
+			s.meter.SetError(nil)
+			s.logger.Info("kafka brokers reachable again")
+		}
 	}
 }
 

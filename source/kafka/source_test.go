@@ -3,11 +3,14 @@ package kafka_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	tessera "github.com/tessera-search/tessera"
@@ -277,5 +280,41 @@ func TestParseURL(t *testing.T) {
 		if _, err := kafka.ParseURL(u); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", raw, err, want)
 		}
+	}
+}
+
+// TestConnectedFollowsTheBrokers: the source's connected flag (the
+// tessera_source_connected metric) drops when the brokers go away
+// mid-run, with the reason in last_error, and comes back when a broker
+// listens again on the same address; the fetch loop alone never noticed.
+func TestConnectedFollowsTheBrokers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the client to give up on a vanished broker")
+	}
+	c := cluster(t, map[string]int32{"products": 1})
+	addr := c.ListenAddrs()[0]
+	db := openDB(t, tessera.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := start(t, ingest.NewStream(ctx, db.Applier, ingest.StreamOptions{}), kafka.Options{Brokers: []string{addr}, Topic: "products"})
+	eventually(t, "connected", func() bool { return r.src.Stats().Connected })
+	c.Close()
+	eventually(t, "connected to clear with the brokers gone", func() bool { return !r.src.Stats().Connected })
+	if st := r.src.Stats(); !strings.Contains(st.LastError, "unreachable") {
+		t.Fatalf("last_error %q, want it to say the brokers are unreachable", st.LastError)
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	again, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(p), kfake.SeedTopics(1, "products"))
+	if err != nil {
+		t.Fatalf("restart the broker on %s: %v", addr, err)
+	}
+	defer again.Close()
+	eventually(t, "connected again", func() bool { return r.src.Stats().Connected })
+	if st := r.src.Stats(); st.LastError != "" {
+		t.Fatalf("last_error %q after reconnecting, want it cleared", st.LastError)
 	}
 }
