@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -85,14 +86,14 @@ func (l *lagMeter) refresh(ctx context.Context, s jetstream.Stream, c jetstream.
 	if err != nil {
 		return
 	}
-	si, err := s.Info(ctx)
+	newest, err := newestMatching(ctx, s, ci.Config.FilterSubject)
 	if err != nil {
 		return
 	}
 	l.mu.Lock()
 	l.undelivered = ci.NumPending
-	if si.State.LastTime.After(l.newest) {
-		l.newest = si.State.LastTime
+	if newest.After(l.newest) {
+		l.newest = newest
 	}
 	l.refreshed = time.Now()
 	l.mu.Unlock()
@@ -114,4 +115,26 @@ func (l *lagMeter) report() {
 	}
 	l.mu.Unlock()
 	l.meter.SetLag(ingest.PartitionLag{Partition: l.name, Messages: msgs, Seconds: secs})
+}
+
+// newestMatching is the time of the newest message the consumer's filter
+// matches: the stream's last message when it has no filter, else the last
+// one on the filter's subjects. The stream's last message alone overstated
+// lag_seconds whenever other subjects of a shared stream were newer.
+func newestMatching(ctx context.Context, s jetstream.Stream, filter string) (time.Time, error) {
+	if filter == "" {
+		si, err := s.Info(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return si.State.LastTime, nil
+	}
+	m, err := s.GetLastMsgForSubject(ctx, filter)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, err
+	}
+	return m.Time, nil
 }
