@@ -199,14 +199,12 @@ var intentNames = map[fieldHint]map[bool]string{
 }
 
 // priceCeiling reads a lone upper bound on the price ("under 2000", "₹800
-// earbuds") as the cheap intent too, unless a word already set the price
-// weight ("premium phones under 50000") or the price also has a floor (a
-// range says where to look, not which end to prefer).
+// earbuds") as the cheap intent too, unless a word already set an order
+// ("premium phones under 50000"; "best rated power bank under 1500" wants
+// the best rated within the budget, not a cheapness mixed in) or the price
+// also has a floor (a range says where to look, not which end to prefer).
 func (s *state) priceCeiling() {
-	if s.ceil < 0 || s.v.PriceSpace == "" {
-		return
-	}
-	if _, set := s.weights[s.v.PriceSpace]; set {
+	if s.ceil < 0 || s.v.PriceSpace == "" || len(s.weights) > 0 {
 		return
 	}
 	for _, c := range s.fb.conds {

@@ -95,6 +95,12 @@ func TestIntents(t *testing.T) {
 		{"earbuds between 500 and 1500", "earbuds", nil},
 		// A word's intent wins over a ceiling's.
 		{"premium phone under 50000", "phone", w{"price": -1}},
+		// A ceiling with another order asked for only filters: the best
+		// rated within the budget, no cheapness mixed in.
+		{"best rated power bank under 1500", "power bank", w{"rating": 1}},
+		{"newest earbuds under 900", "earbuds", w{"recency": 1}},
+		// Alone, a ceiling also prefers the cheaper end.
+		{"power bank under 1500", "power bank", w{"price": 1}},
 	}
 	for _, tc := range cases {
 		got, _ := p.Parse(context.Background(), tc.q)
