@@ -364,3 +364,51 @@ func TestPartialMatchesLeaveTheTopBand(t *testing.T) {
 		t.Errorf("\"room heater for winter\" with price 3: #1 is %s; want the cheapest heater ht-6, which does not say \"winter\": %v", resp.Results[0].ID, resultIDs(resp.Results))
 	}
 }
+
+// TestCompleteBandOrderedByAttributes: when every item of the top band
+// holds every word of the query in its title, the attribute weights order
+// the band and text only breaks near ties (completeTextShare): at equal
+// weights the best-rated kettle comes first though its longer title
+// matches the text less closely (with text's whole say, 4.1★ against
+// 3.9★ was not enough). The descaler, rated higher still, stays below
+// every kettle.
+func TestCompleteBandOrderedByAttributes(t *testing.T) {
+	ctx := context.Background()
+	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(shopSchema), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rows := []map[string]any{
+		{"id": "k-1", "title": "Prestige Electric Kettle 1.5 L", "rating": 3.6},
+		{"id": "k-2", "title": "Pigeon Electric Kettle 1.7 L", "rating": 3.7},
+		{"id": "k-3", "title": "Kent Electric Kettle 1.8 L", "rating": 3.8},
+		{"id": "k-4", "title": "Usha Electric Kettle, Steel", "rating": 3.9},
+		{"id": "k-5", "title": "Borosil Rio Electric Kettle, Cordless, 1.5 L", "rating": 4.1},
+		{"id": "d-1", "title": "Descaler for Kettles and Coffee Machines", "rating": 4.9},
+	}
+	for i, thing := range []string{"Toaster", "Blender", "Iron", "Heater", "Fan", "Chopper", "Grinder", "Cooker"} {
+		rows = append(rows, map[string]any{"id": fmt.Sprintf("other-%d", i), "title": "Bajaj Electric " + thing, "rating": 4.0})
+	}
+	events := make([]ingest.Event, len(rows))
+	for i, r := range rows {
+		r["price"] = 30.0
+		events[i] = ingest.Event{Op: "upsert", ID: r["id"].(string), Fields: r}
+	}
+	if _, err := db.Applier.Apply(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	text := search(t, db, query.Request{Text: "electric kettle", Weights: query.Weights{"price": 0, "rating": 0}})
+	if text.Results[0].ID == "k-5" {
+		t.Fatalf("with text alone the long-titled kettle already ranks first: %v; the test needs it lower", resultIDs(text.Results))
+	}
+	resp := search(t, db, query.Request{Text: "electric kettle", Weights: query.Weights{"price": 0, "rating": 1}})
+	if ids := resultIDs(resp.Results); ids[0] != "k-5" || !onTopic(resp.Results[0]) {
+		t.Fatalf("\"electric kettle\" with rating 1: %v; want the best-rated kettle k-5 first", ids)
+	}
+	for i, r := range resp.Results[:5] {
+		if !strings.HasPrefix(r.ID, "k-") {
+			t.Fatalf("#%d is %s: want the five kettles first: %v", i+1, r.ID, resultIDs(resp.Results))
+		}
+	}
+}

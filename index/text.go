@@ -251,21 +251,22 @@ func (c *Collection) Matched(ids []string, texts []string) [][]string {
 }
 
 // HeldCore returns, for each id, how many of text's core words its field
-// holds (lexical.Index.HeldCore; 0 for an id not stored).
-func (c *Collection) HeldCore(ids []string, text, field string) []int {
-	out := make([]int, len(ids))
+// holds (lexical.Index.HeldCore; 0 for an id not stored), and how many
+// core words text has.
+func (c *Collection) HeldCore(ids []string, text, field string) (held []int, core int) {
+	held = make([]int, len(ids))
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.lex == nil {
-		return out
+		return held, 0
 	}
 	q := c.lex.Prepare(text)
 	for i, id := range ids {
 		if s, ok := c.slots[id]; ok {
-			out[i] = c.lex.HeldCore(q, s, field)
+			held[i] = c.lex.HeldCore(q, s, field)
 		}
 	}
-	return out
+	return held, q.Core()
 }
 
 // SearchHybrid gathers a candidate pool: the k nearest rows to each dense

@@ -115,7 +115,7 @@ func TestCalibrateDividesBySpread(t *testing.T) {
 		prices = append(prices, 0.5+0.02*float64(i))
 		cands = append(cands, candidate{sims: []float64{titles[i], prices[i]}})
 	}
-	eff := calibrate([]float64{1, 1}, segs, cands)
+	eff := calibrate([]float64{1, 1}, segs, cands, 1)
 	if math.Abs(math.Abs(eff[0])+math.Abs(eff[1])-1) > 1e-12 {
 		t.Fatalf("Σ|w| = %v, want 1", math.Abs(eff[0])+math.Abs(eff[1]))
 	}
@@ -128,7 +128,7 @@ func TestCalibrateDividesBySpread(t *testing.T) {
 	for i := range cands {
 		cands[i].sims[1] = 0.5
 	}
-	eff = calibrate([]float64{1, 1}, segs, cands)
+	eff = calibrate([]float64{1, 1}, segs, cands, 1)
 	if eff[1] > 0.9 {
 		t.Errorf("a flat space took %v of the ranking", eff[1])
 	}

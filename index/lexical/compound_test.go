@@ -98,6 +98,12 @@ func TestHeldCore(t *testing.T) {
 			t.Errorf("HeldCore(%q, %d, %s) = %d, want %d", tc.query, tc.slot, tc.field, got, tc.want)
 		}
 	}
+	// Core is what a field holding every core word counts.
+	for query, want := range map[string]int{"redmi note": 2, "redmi note for winter": 2, "redmi redmi": 1, "for winter": 0, "": 0} {
+		if got := x.Prepare(query).Core(); got != want {
+			t.Errorf("Core(%q) = %d, want %d", query, got, want)
+		}
+	}
 	q := x.Prepare("redmi note")
 	if n := testing.AllocsPerRun(100, func() { x.HeldCore(q, 0, "title") }); n != 0 {
 		t.Errorf("HeldCore allocates %v times per call", n)

@@ -157,6 +157,29 @@ func (x *Index) HeldCore(q *Query, slot uint32, field string) int {
 	return n
 }
 
+// Core is the number of the query's core words: HeldCore's count for a
+// field that holds them all.
+func (q *Query) Core() int {
+	if q.empty() {
+		return 0
+	}
+	var seen uint64 // as in HeldCore
+	n := 0
+	for _, g := range q.groups {
+		if g.accessory {
+			continue
+		}
+		if g.word < 64 {
+			if seen&(1<<g.word) != 0 {
+				continue
+			}
+			seen |= 1 << g.word
+		}
+		n++
+	}
+	return n
+}
+
 // has says whether field fi of slot holds group g.
 func (x *Index) has(fi int, slot uint32, g group) bool {
 	f := &x.fields[fi]

@@ -58,7 +58,7 @@ var publicAPI = map[string][]string{
 		"Analyzed", "ErrMismatch", "HeadWeight", "Hit", "Index", "Index.Analyze", "Index.Bytes", "Index.Delete",
 		"Index.Fields", "Index.HeldCore", "IsHead",
 		"Index.Len", "Index.Matched", "Index.Prepare", "Index.ReadFrom", "Index.Score", "Index.ScoreMany",
-		"Index.Set", "Index.SetAnalyzed", "Index.Top", "Index.WriteTo", "New", "Query", "Terms",
+		"Index.Set", "Index.SetAnalyzed", "Index.Top", "Index.WriteTo", "New", "Query", "Query.Core", "Terms",
 	},
 	// The apply path: used by the root, web, cmd, mongo and the sources.
 	"ingest": {
