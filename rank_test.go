@@ -47,11 +47,12 @@ var shopRows = []map[string]any{
 
 func openShop(t *testing.T) *tessera.DB {
 	t.Helper()
-	return openShopWith(t, shopSchema)
+	return openShopWith(t, shopSchema, shopRows)
 }
 
-// openShopWith stores shopRows under schema.
-func openShopWith(t *testing.T, schema string) *tessera.DB {
+// openShopWith stores rows (each with an "id") under schema; every row
+// must land.
+func openShopWith(t *testing.T, schema string, rows []map[string]any) *tessera.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(schema), NoSync: true})
@@ -59,8 +60,8 @@ func openShopWith(t *testing.T, schema string) *tessera.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	events := make([]ingest.Event, len(shopRows))
-	for i, r := range shopRows {
+	events := make([]ingest.Event, len(rows))
+	for i, r := range rows {
 		events[i] = ingest.Event{Op: "upsert", ID: r["id"].(string), Fields: r}
 	}
 	res, err := db.Applier.Apply(ctx, events)
@@ -246,7 +247,7 @@ func TestLexicalShareFromSchema(t *testing.T) {
 	if off == shopSchema {
 		t.Fatal("the test's schema edit did not apply")
 	}
-	db2 := openShopWith(t, off)
+	db2 := openShopWith(t, off, shopRows)
 	if db2.Encoder.Fingerprint() != db.Encoder.Fingerprint() {
 		t.Error("the lexical share changed the encoder's fingerprint")
 	}
@@ -310,12 +311,6 @@ func BenchmarkRelevanceSearch(b *testing.B) {
 // leaves the band that weights reorder, however cheap it is; words of a
 // "for …" phrase are context and not required.
 func TestPartialMatchesLeaveTheTopBand(t *testing.T) {
-	ctx := context.Background()
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(shopSchema), NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	rows := []map[string]any{
 		{"id": "wl-1", "title": "Logitech M185 Wireless Mouse, 2.4GHz", "price": 19.0},
 		{"id": "wl-2", "title": "HP X200 Wireless Mouse with USB Receiver", "price": 15.0},
@@ -342,13 +337,7 @@ func TestPartialMatchesLeaveTheTopBand(t *testing.T) {
 			r["category"] = "Mice"
 		}
 	}
-	events := make([]ingest.Event, len(rows))
-	for i, r := range rows {
-		events[i] = ingest.Event{Op: "upsert", ID: r["id"].(string), Fields: r}
-	}
-	if _, err := db.Applier.Apply(ctx, events); err != nil {
-		t.Fatal(err)
-	}
+	db := openShopWith(t, shopSchema, rows)
 	resp := search(t, db, query.Request{Text: "wireless mouse", Weights: query.Weights{"price": 3}})
 	ids := resultIDs(resp.Results)
 	for i, id := range ids[:6] {
@@ -373,12 +362,6 @@ func TestPartialMatchesLeaveTheTopBand(t *testing.T) {
 // 3.9★ was not enough). The descaler, rated higher still, stays below
 // every kettle.
 func TestCompleteBandOrderedByAttributes(t *testing.T) {
-	ctx := context.Background()
-	db, err := tessera.Open(ctx, tessera.Options{DataDir: t.TempDir(), Schema: []byte(shopSchema), NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	rows := []map[string]any{
 		{"id": "k-1", "title": "Prestige Electric Kettle 1.5 L", "rating": 3.6},
 		{"id": "k-2", "title": "Pigeon Electric Kettle 1.7 L", "rating": 3.7},
@@ -390,14 +373,10 @@ func TestCompleteBandOrderedByAttributes(t *testing.T) {
 	for i, thing := range []string{"Toaster", "Blender", "Iron", "Heater", "Fan", "Chopper", "Grinder", "Cooker"} {
 		rows = append(rows, map[string]any{"id": fmt.Sprintf("other-%d", i), "title": "Bajaj Electric " + thing, "rating": 4.0})
 	}
-	events := make([]ingest.Event, len(rows))
-	for i, r := range rows {
+	for _, r := range rows {
 		r["price"] = 30.0
-		events[i] = ingest.Event{Op: "upsert", ID: r["id"].(string), Fields: r}
 	}
-	if _, err := db.Applier.Apply(ctx, events); err != nil {
-		t.Fatal(err)
-	}
+	db := openShopWith(t, shopSchema, rows)
 	text := search(t, db, query.Request{Text: "electric kettle", Weights: query.Weights{"price": 0, "rating": 0}})
 	if text.Results[0].ID == "k-5" {
 		t.Fatalf("with text alone the long-titled kettle already ranks first: %v; the test needs it lower", resultIDs(text.Results))

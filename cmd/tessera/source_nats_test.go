@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	tessera "github.com/tessera-search/tessera"
@@ -60,15 +59,7 @@ func TestKill9NATSSourceExactlyOnce(t *testing.T) {
 		t.Skip("starts and kills real processes")
 	}
 	srv := streamtest.NATS(t)
-	nc, err := natsgo.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := streamtest.JetStream(t, srv)
 	ctx := context.Background()
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "PRODUCTS", Subjects: []string{"products.>"}}); err != nil {
 		t.Fatal(err)

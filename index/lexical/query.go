@@ -140,21 +140,7 @@ func (x *Index) HeldCore(q *Query, slot uint32, field string) int {
 	if !ok || q.empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return 0
 	}
-	var seen uint64 // by word index; words past 64 are counted per group
-	n := 0
-	for _, g := range q.groups {
-		if g.accessory || !x.has(fi, slot, g) {
-			continue
-		}
-		if g.word < 64 {
-			if seen&(1<<g.word) != 0 {
-				continue
-			}
-			seen |= 1 << g.word
-		}
-		n++
-	}
-	return n
+	return q.countCore(func(g group) bool { return x.has(fi, slot, g) })
 }
 
 // Core is the number of the query's core words: HeldCore's count for a
@@ -163,10 +149,15 @@ func (q *Query) Core() int {
 	if q.empty() {
 		return 0
 	}
-	var seen uint64 // as in HeldCore
+	return q.countCore(func(group) bool { return true })
+}
+
+// countCore counts the distinct core words whose group held says is held.
+func (q *Query) countCore(held func(group) bool) int {
+	var seen uint64 // by word index; words past 64 are counted per group
 	n := 0
 	for _, g := range q.groups {
-		if g.accessory {
+		if g.accessory || !held(g) {
 			continue
 		}
 		if g.word < 64 {

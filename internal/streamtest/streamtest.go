@@ -11,6 +11,8 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -63,4 +65,21 @@ func StartNATS(port int, store string) (*natsserver.Server, error) {
 		return nil, errors.New("nats-server did not start within 10s")
 	}
 	return srv, nil
+}
+
+// JetStream connects a client to srv, reconnecting for ever (a test may
+// restart the server), and returns the connection and its JetStream
+// context; the connection closes when the test ends.
+func JetStream(t testing.TB, srv *natsserver.Server) (*natsgo.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := natsgo.Connect(srv.ClientURL(), natsgo.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
 }

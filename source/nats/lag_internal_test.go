@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tessera-search/tessera/ingest"
@@ -20,15 +19,7 @@ import (
 func TestLagSecondsCountsOnlyMatchingMessages(t *testing.T) {
 	srv := streamtest.NATS(t)
 	ctx := context.Background()
-	nc, err := natsgo.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := streamtest.JetStream(t, srv)
 	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "SHOP", Subjects: []string{"shop.>"}})
 	if err != nil {
 		t.Fatal(err)

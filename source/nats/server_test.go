@@ -36,15 +36,7 @@ func newBroker(t testing.TB) *broker {
 
 func newBrokerOn(t testing.TB, srv *natsserver.Server) *broker {
 	t.Helper()
-	nc, err := natsgo.Connect(srv.ClientURL(), natsgo.MaxReconnects(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := streamtest.JetStream(t, srv)
 	st, err := js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{Name: "PRODUCTS", Subjects: []string{"products.>"}})
 	if err != nil {
 		t.Fatal(err)

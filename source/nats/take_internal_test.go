@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	tessera "github.com/tessera-search/tessera"
@@ -20,15 +19,7 @@ import (
 func TestSchemaRejectDeadLetteredBeforeHandOver(t *testing.T) {
 	srv := streamtest.NATS(t)
 	ctx := context.Background()
-	nc, err := natsgo.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := streamtest.JetStream(t, srv)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "PRODUCTS", Subjects: []string{"products.>"}}); err != nil {
 		t.Fatal(err)
 	}
