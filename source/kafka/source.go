@@ -103,7 +103,17 @@ func (s *Source) Run(ctx context.Context, to *ingest.Stream) error {
 
 	run, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	go s.watchBrokers(run, cl, brokerProbe)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.watchBrokers(run, cl, brokerProbe)
+	}()
+	// Stopped and waited for before the deferred SetConnected(false), so
+	// it cannot set the flag again after Run returns.
+	defer func() {
+		fail(nil)
+		<-watched
+	}()
 	// Queued here plus the one the commit side waits on.
 	inflight := make(chan batchInFlight, pipelineDepth-1)
 	committed := make(chan struct{})
