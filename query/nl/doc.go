@@ -56,8 +56,10 @@
 //     toward a category the query names without dropping products filed
 //     elsewhere (see catalog.match for the measurement).
 //  5. Leftover text: unconsumed words in their original spelling, with
-//     stand-alone stop-words ("show me", "i want", "with", "and", "for")
-//     dropped; words written together ("wi-fi", "3-in-1") stay together.
+//     stand-alone stop-words ("show me", "i want", "with", "and") dropped,
+//     except a "for" between kept words ("heater for winter"), which
+//     tells the ranking what the item is for; words written together
+//     ("wi-fi", "3-in-1") stay together.
 //
 // Filters use the search API's JSON shape: one key per field, or
 // {"and": [...]} holding every condition when a field has two (a range).

@@ -240,7 +240,8 @@ func (s *state) spaceFor(h fieldHint, dir float64) (space, kind string, w float6
 // ("wi-fi", "3-in-1", "on-ear") stay together; symbols at the edge of such a
 // group and stop-words standing alone are dropped.
 func (s *state) leftover() string {
-	var b strings.Builder
+	var parts []string
+	var stop []bool // parts[i] is a lone stop word
 	for i := 0; i < len(s.toks); {
 		if !s.free(i) {
 			i++
@@ -258,13 +259,25 @@ func (s *state) leftover() string {
 			to--
 		}
 		i = j
-		if from == to || (to-from == 1 && stopWords[s.toks[from].low]) {
+		if from == to {
+			continue
+		}
+		parts = append(parts, s.q[s.toks[from].start:s.toks[to-1].end])
+		stop = append(stop, to-from == 1 && stopWords[s.toks[from].low])
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		// A "for" between kept words stays: it marks the words after it as
+		// what the item is for ("heater for winter", "case for iphone"),
+		// which the ranking weighs as context, not as the item itself.
+		keep := !stop[i] || strings.EqualFold(p, "for") && i > 0 && !stop[i-1] && slices.Contains(stop[i+1:], false)
+		if !keep {
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(s.q[s.toks[from].start:s.toks[to-1].end])
+		b.WriteString(p)
 	}
 	return b.String()
 }

@@ -76,7 +76,7 @@ func TestOfflinePhrasings(t *testing.T) {
 		{"office products", "office", nil, ""},
 		{"musical instrument", "musical instrument", nil, ""},
 		{"toysgames", "toysgames", nil, ""},
-		{"newest toys for kids", "toys kids", w{"recency": 1}, ""},
+		{"newest toys for kids", "toys for kids", w{"recency": 1}, ""}, // "for" marks what the toys are for
 		{"kitchen", "kitchen", nil, ""},
 		// A category word that modifies another noun is only text.
 		{"car charger under 1.5k", "car charger", w{"price": 1}, `{"price":{"lte":1500}}`},
@@ -87,7 +87,7 @@ func TestOfflinePhrasings(t *testing.T) {
 		// Numbers that are not prices or ratings stay text.
 		{"power bank above 10000 mah", "power bank above 10000 mah", nil, ""},
 		{"iphone 15 plus", "iphone 15 plus", nil, ""},
-		{"toys for ages 4 and up", "toys ages 4 up", nil, ""},
+		{"toys for ages 4 and up", "toys for ages 4 up", nil, ""},
 		{"1-2 years warranty", "1-2 years warranty", nil, ""},
 		{"3-in-1 charger 500gb", "3-in-1 charger 500gb", nil, ""},
 		{"4k tv", "4k tv", nil, ""},
@@ -243,4 +243,24 @@ func wantFilter(t testing.TB, s string) any {
 		t.Fatalf("bad expected filter %s: %v", s, err)
 	}
 	return out
+}
+
+// TestForPhraseSurvives: a "for" between kept words stays in the text, so
+// the ranking still reads the words after it as what the item is for
+// ("case for iphone" is a case); at either end it is dropped like any
+// lone stop word.
+func TestForPhraseSurvives(t *testing.T) {
+	p := NewOffline(amazonVocab())
+	for q, want := range map[string]string{
+		"top rated heater for winter": "heater for winter",
+		"cheap case for iphone 13":    "case for iphone 13",
+		"for kids cheap toys":         "kids toys",
+		"cheap toys for":              "toys",
+		"best for":                    "",
+	} {
+		got, _ := p.Parse(context.Background(), q)
+		if got.Text != want {
+			t.Errorf("%q: text %q, want %q", q, got.Text, want)
+		}
+	}
 }
