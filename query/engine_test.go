@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -290,5 +291,45 @@ func BenchmarkSearch(b *testing.B) {
 		if _, err := e.Search(ctx, req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestIntentSilencesOtherAttributeDefaults: a parsed query that states an
+// attribute intent ("best rated") orders by it alone: the other attribute
+// spaces' schema defaults are off, so the schema's price weight no longer
+// mixes cheapness in; a query without an intent keeps the defaults, and a
+// request's own weights still win.
+func TestIntentSilencesOtherAttributeDefaults(t *testing.T) {
+	parser := nl.NewOffline(nl.Vocab{PriceField: "price", PriceSpace: "price", RatingField: "rating", RatingSpace: "rating",
+		Categories: map[string][]string{"cat": {"Books", "Garden", "Toys"}}})
+	e, _ := newEngine(t, 90, parser)
+	ctx := context.Background()
+	r, err := e.Search(ctx, query.Request{Q: "best rated", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Weights["price"] != 0 || r.Weights["rating"] <= 0 {
+		t.Fatalf("\"best rated\": weights %v, want rating alone", r.Weights)
+	}
+	ratings := make([]float64, len(r.Results))
+	for i, res := range r.Results {
+		ratings[i] = res.Fields["rating"].(float64)
+	}
+	if !slices.IsSortedFunc(ratings, func(a, b float64) int { return cmp.Compare(b, a) }) {
+		t.Errorf("\"best rated\" is not in rating order: %v", ratings)
+	}
+	r, err = e.Search(ctx, query.Request{Q: "toys", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Weights["rating"] == 0 {
+		t.Errorf("a query stating no order dropped the schema's rating weight: %v", r.Weights)
+	}
+	r, err = e.Search(ctx, query.Request{Q: "best rated", Weights: query.Weights{"price": 0.5}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Weights["price"] != 0.5 {
+		t.Errorf("an explicit price weight with \"best rated\": weights %v, want price 0.5", r.Weights)
 	}
 }
