@@ -81,8 +81,13 @@ func (r *csvReader) Next(ctx context.Context) (Record, error) {
 						pe.Line, pe.Column, pe.Err, pe.StartLine, pe.Line, n)}
 			}
 			r.row++
-			return Record{}, &RowError{Row: first, Line: pe.StartLine,
-				Err: fmt.Errorf("line %d, column %d: %w", pe.Line, pe.Column, pe.Err)}
+			// The caller names the row's first line: the position says
+			// its line only when the error is on a later one.
+			at := fmt.Sprintf("column %d", pe.Column)
+			if pe.Line != pe.StartLine {
+				at = fmt.Sprintf("line %d, column %d", pe.Line, pe.Column)
+			}
+			return Record{}, &RowError{Row: first, Line: pe.StartLine, Err: fmt.Errorf("%s: %w", at, pe.Err)}
 		}
 		if errors.Is(err, io.EOF) {
 			r.err = io.EOF

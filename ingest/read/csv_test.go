@@ -94,6 +94,16 @@ func TestCSVUnterminatedQuote(t *testing.T) {
 	if err != nil || len(recs) != 1 || len(rowErrs) != 1 || rowErrs[0].Line != 3 {
 		t.Fatalf("records %v, row errors %v, err %v", recs, rowErrs, err)
 	}
+	// On the last line the quote runs to the end of the file: the caller
+	// prints the line, the reason adds the column, not the line again
+	// ("line 3: line 3, column 13" before).
+	_, rowErrs, err = readAll(t, newString(t, "id,name\n1,ok\n2,\"never closed", "u.csv", Options{}))
+	if err != nil || len(rowErrs) != 1 || rowErrs[0].Line != 3 {
+		t.Fatalf("row errors %v, err %v", rowErrs, err)
+	}
+	if msg := rowErrs[0].Err.Error(); strings.Contains(msg, "line") || !strings.Contains(msg, "column") {
+		t.Errorf("reason %q: want the column without the line again", msg)
+	}
 }
 
 // An opened quote that a later line's quote "closes" turns the lines in
