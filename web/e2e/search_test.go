@@ -283,17 +283,22 @@ func TestAPIErrorShownInline(t *testing.T) {
 	}
 }
 
+// TestNaturalLanguageShowsInterpretation: natural language is on by
+// default (no nl in the address); what the server understood is shown and
+// applied; unticked, the box sends plain text (nl=0) and the
+// interpretation goes.
 func TestNaturalLanguageShowsInterpretation(t *testing.T) {
 	e := setup(t)
 	tb := newTab(t, e)
 	tb.open("/")
+	if !eval[bool](tb, `document.querySelector('[data-testid="nl-toggle"]').checked`) {
+		t.Fatal("natural language is off on a fresh page, want it on by default")
+	}
 	q := "wireless earbuds under 50"
-	tb.do("switch to natural language and type",
-		chromedp.Click(testID("nl-toggle")),
-		chromedp.SendKeys(testID("search-input"), q))
+	tb.do("type a query", chromedp.SendKeys(testID("search-input"), q+"\n"))
 	tb.waitSearch("q", q)
-	if nl := eval[string](tb, `new URLSearchParams(location.search).get("nl")`); nl != "1" {
-		t.Errorf("URL nl = %q, want 1", nl)
+	if has := eval[bool](tb, `new URLSearchParams(location.search).has("nl")`); has {
+		t.Errorf("URL %q carries nl, want the default left out", eval[string](tb, `location.search`))
 	}
 	tb.waitFor("the interpretation", `!document.querySelector('[data-testid="interpreted"]').hidden`, 5*time.Second)
 	text := eval[string](tb, `document.querySelector('[data-testid="interpreted"]').textContent`)
@@ -307,6 +312,10 @@ func TestNaturalLanguageShowsInterpretation(t *testing.T) {
 		}
 	}
 	tb.screenshot("natural-language.png", false)
+
+	tb.do("switch natural language off", chromedp.Click(testID("nl-toggle")))
+	tb.waitSearch("nl", "0")
+	tb.waitFor("the interpretation to go", `document.querySelector('[data-testid="interpreted"]').hidden`, 5*time.Second)
 }
 
 func TestStatusStrip(t *testing.T) {

@@ -1,9 +1,11 @@
 // The whole search state lives in the URL, so a copied address reloads the
-// same search:  ?q=text&nl=1&w.<space>=0.5&s.<space>=value&f.<field>=A
+// same search:  ?q=text&nl=0&w.<space>=0.5&s.<space>=value&f.<field>=A
 // &f.<field>=B&f.<field>_min=10&f.<field>_max=100&sort=<field>:asc. Defaults (the schema's weight, no
-// filter) are left out to keep addresses short, and are not sent either, so
-// the server applies its own defaults and a natural-language query may
-// change them.
+// filter, natural language on) are left out to keep addresses short, and
+// are not sent either, so the server applies its own defaults and a
+// natural-language query may change them. Natural language is on by
+// default: "cheap wireless earbuds" then means cheap earbuds, where as
+// plain text "cheap" was a word no title holds; nl=0 sends plain text.
 
 export const DEFAULT_WEIGHT = 1;
 export const WEIGHT_MIN = -1;
@@ -11,7 +13,7 @@ export const WEIGHT_MAX = 3;
 
 /** A fresh state with every weight at its default and no filter. */
 export function emptyState() {
-  return { text: "", nl: false, weights: {}, similar: {}, filter: {}, sort: null };
+  return { text: "", nl: true, weights: {}, similar: {}, filter: {}, sort: null };
 }
 
 /**
@@ -35,7 +37,7 @@ const num = (s) => {
 export function parseState(params, schema) {
   const st = emptyState();
   st.text = params.get("q") || "";
-  st.nl = params.get("nl") === "1";
+  st.nl = params.get("nl") !== "0";
   for (const [key, value] of params) {
     if (!key.startsWith("w.")) continue;
     const n = num(value);
@@ -99,7 +101,7 @@ export function parseState(params, schema) {
 export function stateToParams(st, schema) {
   const p = new URLSearchParams();
   if (st.text) p.set("q", st.text);
-  if (st.nl) p.set("nl", "1");
+  if (!st.nl) p.set("nl", "0");
   for (const [name, w] of Object.entries(changedWeights(st, schema))) p.set(`w.${name}`, String(w));
   for (const [name, v] of Object.entries(st.similar)) p.set(`s.${name}`, String(v));
   for (const c of schema.filters) {
