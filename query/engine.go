@@ -221,11 +221,15 @@ func (e *Engine) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		if err != nil {
 			return nil, fmt.Errorf("interpret q: %w", err)
 		}
+		// The interpretation shows the weights the query sets, the
+		// attribute defaults it turns off included (the UI's sliders
+		// follow them).
+		in.Weights = e.intentWeights(in.Weights)
 		p.Interpreted = &in
 		if q.Text == "" {
 			q.Text = in.Text
 		}
-		q.Weights = MergeWeights(e.intentWeights(in.Weights), req.Weights)
+		q.Weights = MergeWeights(in.Weights, req.Weights)
 		filter = AndFilters(filter, in.Filter)
 	}
 	if req.LikeID != "" {
@@ -417,15 +421,20 @@ func (e *Engine) runLinear(ctx context.Context, p *Prepared) (*Response, error) 
 // are off, so the order is the one asked for ("top rated 4k television"
 // kept the schema's price weight and ranked cheap sets first). On the
 // judged queries the q run went 0.886 → 0.907 (Amazon), 0.834 → 0.842
-// (demo), 0.887 → 0.909 (the untuned raw-file run). Text spaces keep
-// their defaults; a request's own weights still override.
+// (demo), 0.887 → 0.909 (the untuned raw-file run). Text spaces, and
+// spaces that match a value (category, similar-mode number), keep their
+// defaults; a request's own weights still override.
 func (e *Engine) intentWeights(in map[string]float64) map[string]float64 {
 	if len(in) == 0 {
 		return in
 	}
 	w := make(map[string]float64, len(e.enc.Segments()))
-	for _, seg := range e.enc.Segments() {
-		if seg.Kind != spaces.KindText {
+	sch := e.enc.Schema()
+	for si, seg := range e.enc.Segments() {
+		// Orders only: a category space, or a number space in similar
+		// mode, matches a value the request gives and keeps its weight.
+		order := seg.Kind == spaces.KindRecency || seg.Kind == spaces.KindNumber && sch.Spaces[si].Mode != "similar"
+		if order {
 			w[seg.Name] = 0
 		}
 	}

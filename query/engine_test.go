@@ -325,6 +325,14 @@ func TestIntentSilencesOtherAttributeDefaults(t *testing.T) {
 	if r.Weights["rating"] == 0 {
 		t.Errorf("a query stating no order dropped the schema's rating weight: %v", r.Weights)
 	}
+	// A space that matches a value the request gives keeps its weight.
+	r, err = e.Search(ctx, query.Request{Q: "best rated", Similar: map[string]any{"cat": "Toys"}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Weights["cat"] == 0 || r.Interpreted.Weights["price"] != 0 {
+		t.Errorf("\"best rated\" with a category to match: weights %v, interpreted %v; want the category kept, price off", r.Weights, r.Interpreted.Weights)
+	}
 	r, err = e.Search(ctx, query.Request{Q: "best rated", Weights: query.Weights{"price": 0.5}, Limit: 10})
 	if err != nil {
 		t.Fatal(err)

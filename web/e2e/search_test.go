@@ -285,10 +285,12 @@ func TestAPIErrorShownInline(t *testing.T) {
 
 // TestNaturalLanguageShowsInterpretation: natural language is on by
 // default (no nl in the address); what the server understood is shown and
-// applied; unticked, the box sends plain text (nl=0) and the
-// interpretation goes.
+// applied, and the price slider shows the weight the query set ("under 50"
+// prefers the cheaper end); unticked, the box sends plain text (nl=0), the
+// interpretation goes and the slider returns to the schema's weight.
 func TestNaturalLanguageShowsInterpretation(t *testing.T) {
 	e := setup(t)
+	price := e.schema(t).priceSpace(t)
 	tb := newTab(t, e)
 	tb.open("/")
 	if !eval[bool](tb, `document.querySelector('[data-testid="nl-toggle"]').checked`) {
@@ -311,11 +313,21 @@ func TestNaturalLanguageShowsInterpretation(t *testing.T) {
 			t.Errorf("%s costs %.2f, above the 50 the query asked for", r.ID, r.Price)
 		}
 	}
+	sliderReads := func() (value, from string) {
+		return eval[string](tb, `document.querySelector('[data-testid="slider-`+price+`-value"]').textContent`),
+			eval[string](tb, `document.querySelector('[data-testid="space-`+price+`"]').dataset.from || ""`)
+	}
+	if v, from := sliderReads(); v != "1.0" || from != "query" {
+		t.Errorf("price slider reads %q (from %q) after %q, want 1.0 set by the query", v, from, q)
+	}
 	tb.screenshot("natural-language.png", false)
 
 	tb.do("switch natural language off", chromedp.Click(testID("nl-toggle")))
 	tb.waitSearch("nl", "0")
 	tb.waitFor("the interpretation to go", `document.querySelector('[data-testid="interpreted"]').hidden`, 5*time.Second)
+	if v, from := sliderReads(); v == "1.0" || from != "schema" {
+		t.Errorf("price slider reads %q (from %q) with plain text, want the schema's weight", v, from)
+	}
 }
 
 func TestStatusStrip(t *testing.T) {

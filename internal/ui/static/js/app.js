@@ -4,7 +4,7 @@
 import { ApiError, getSchema, search } from "./api.js";
 import { readSchema, expectedColumns } from "./schema.js";
 import { emptyState, parseState, searchRequest, stateToParams } from "./state.js";
-import { buildFilters, buildSliders, h, paintShares, syncFilters, syncNeeds, syncSliders } from "./controls.js";
+import { buildFilters, buildSliders, h, paintQueryWeights, paintShares, syncFilters, syncNeeds, syncSliders } from "./controls.js";
 import { renderInterpreted, renderResults } from "./results.js";
 import { startStatus } from "./status.js";
 import { startIngest, showExpectedColumns } from "./ingest.js";
@@ -114,6 +114,7 @@ async function runSearch(append) {
     els.count.textContent = `${words}${shown.length && Number.isFinite(took) ? ` in ${took.toFixed(1)} ms` : ""}`;
     els.count.dataset.total = String(total);
     paintShares(els.sliders, res.shares || res.weights);
+    paintQueryWeights(els.sliders, st, schema, res.interpreted && res.interpreted.weights);
     renderInterpreted(els.interpreted, els.interpretedBody, res.interpreted);
     els.more.hidden = !more || page.length === 0;
     els.list.dataset.state = "done";
@@ -123,6 +124,7 @@ async function runSearch(append) {
     els.list.replaceChildren();
     els.count.textContent = "Search failed";
     paintShares(els.sliders, null);
+    paintQueryWeights(els.sliders, st, schema, null);
     els.more.hidden = true;
     renderInterpreted(els.interpreted, els.interpretedBody, null);
     showError(err);

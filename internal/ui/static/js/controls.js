@@ -2,7 +2,7 @@
 // copies values between them and the search state.
 
 import { pretty } from "./schema.js";
-import { WEIGHT_MIN, WEIGHT_MAX, needsValue, weightOf } from "./state.js";
+import { WEIGHT_MIN, WEIGHT_MAX, defaultWeight, needsValue, weightOf } from "./state.js";
 
 /** Creates an element with attributes and children. */
 export function h(tag, attrs = {}, ...children) {
@@ -147,6 +147,26 @@ export function syncSliders(container, st, schema) {
       field.value = v;
     }
     paintNeeds(row, Boolean(space) && needsValue(st, space));
+  }
+}
+
+/**
+ * Moves the sliders the user has not moved to the weights the last query
+ * set (a natural-language intent: "cheap" sets price, and turns the other
+ * attribute defaults off), or back to the schema's where it set none, and
+ * marks those set by the query. A slider the user moves is theirs again.
+ */
+export function paintQueryWeights(container, st, schema, queryWeights) {
+  for (const input of container.querySelectorAll("input[type=range]")) {
+    const name = input.dataset.space;
+    if (Object.hasOwn(st.weights, name)) continue;
+    const fromQuery = Boolean(queryWeights) && Number.isFinite(queryWeights[name]);
+    const w = fromQuery ? queryWeights[name] : defaultWeight(schema, name);
+    input.value = String(w);
+    const row = input.closest(".slider");
+    paintSlider(row, input, container.querySelector(`#${input.id}-out`), w);
+    row.dataset.from = fromQuery ? "query" : "schema";
+    input.title = fromQuery ? "Set by the query; move it to set your own" : "";
   }
 }
 
