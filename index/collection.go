@@ -93,18 +93,21 @@ type Collection struct {
 	log  *slog.Logger
 
 	writeMu sync.Mutex // serialises Apply and Snapshot
-	mu      sync.RWMutex
-	ids     []string
-	alive   *bitset.BitSet // slots holding a document (ids[s] != "")
-	slots   map[string]uint32
-	docs    []map[string]any
-	vers    []int64
-	times   []time.Time
-	tombs   map[string]tombstone
-	free    []uint32
-	graph   *hnsw.Graph
-	meta    map[string][]byte
-	cols    map[string]*column // field values by slot, for filters
+	// afterDocs, a test hook, runs in Apply between the documents' change
+	// and the graph's, where the builder may run.
+	afterDocs func()
+	mu        sync.RWMutex
+	ids       []string
+	alive     *bitset.BitSet // slots holding a document (ids[s] != "")
+	slots     map[string]uint32
+	docs      []map[string]any
+	vers      []int64
+	times     []time.Time
+	tombs     map[string]tombstone
+	free      []uint32
+	graph     *hnsw.Graph
+	meta      map[string][]byte
+	cols      map[string]*column // field values by slot, for filters
 	// filterFields get typed columns (Options.FilterFields).
 	filterFields map[string]bool
 	lex          *lexical.Index // nil without TextFields or LabelFields
@@ -447,8 +450,20 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	}
 	c.updated = time.Now()
 	c.mu.Unlock()
+	if c.afterDocs != nil {
+		c.afterDocs()
+	}
+	var freed []uint32
 	for _, op := range ops {
 		op.run(c.graph)
+		if op.delete {
+			freed = append(freed, op.slot)
+		}
+	}
+	if len(freed) > 0 {
+		c.lockForWrite()
+		c.free = append(c.free, freed...)
+		c.mu.Unlock()
 	}
 	c.lastApply.Store(time.Now().UnixNano())
 	c.wakeBuilder()
@@ -487,6 +502,9 @@ func (op graphOp) run(g *hnsw.Graph) {
 func (c *Collection) applyLocked(r Record) Outcome {
 	out, op := c.applyDocLocked(r, nil)
 	op.run(c.graph)
+	if op.delete {
+		c.free = append(c.free, op.slot)
+	}
 	return out
 }
 
@@ -506,7 +524,10 @@ func (c *Collection) applyDocLocked(r Record, lex *lexical.Analyzed) (Outcome, g
 			c.alive.Clear(uint(s))
 			delete(c.slots, r.ID)
 			delete(c.pending, s)
-			c.free = append(c.free, s)
+			// The slot is freed by the caller once the graph has dropped
+			// it (graphOp.run): reused before that, in the same batch,
+			// the builder could insert the new row's vector and the
+			// late delete then remove it from the graph.
 			c.tombs[r.ID] = t
 			return Deleted, graphOp{slot: s, delete: true}
 		}

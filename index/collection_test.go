@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bits-and-blooms/bitset"
 )
@@ -142,5 +143,58 @@ func TestEfForRows(t *testing.T) {
 		if got := efForRows(c.ef, c.rows); got != c.want {
 			t.Errorf("efForRows(%d, %d) = %d, want %d", c.ef, c.rows, got, c.want)
 		}
+	}
+}
+
+// TestSlotReusedAfterItsGraphDelete: a batch that deletes a row and adds
+// another frees the deleted row's slot only after the graph has dropped
+// it. Reused at once, the builder could insert the new row's vector into
+// the slot before the batch's late graph delete, which then removed the
+// new row from the graph for good (a search missed it; seen as a failure
+// of query's TestSelectAgreesWithMatch under load).
+func TestSlotReusedAfterItsGraphDelete(t *testing.T) {
+	ctx := context.Background()
+	c, err := Open(t.TempDir(), 3, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Apply(ctx, []Record{{ID: "old", Vector: vec3(1, 0, 0)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitBuilt(t, c)
+	// The hook lets the builder insert whatever is pending before the
+	// batch's graph delete runs, as a busy machine may.
+	c.afterDocs = func() { waitBuilt(t, c) }
+	if _, err := c.Apply(ctx, []Record{{ID: "old", Deleted: true}, {ID: "new", Vector: vec3(0, 1, 0)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.afterDocs = nil
+	waitBuilt(t, c)
+	hits, err := c.Search(ctx, vec3(0, 1, 0), 10, SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0].ID != "new" {
+		t.Fatalf("search after the batch: %v, want the new row", hits)
+	}
+}
+
+// waitBuilt waits until the builder has inserted every pending vector.
+func waitBuilt(t *testing.T, c *Collection) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c.mu.RLock()
+		n := len(c.pending)
+		c.mu.RUnlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d vectors still pending after 30s", n)
+		}
+		c.wakeBuilder()
+		time.Sleep(time.Millisecond)
 	}
 }
