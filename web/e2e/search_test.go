@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -328,6 +329,26 @@ func TestNaturalLanguageShowsInterpretation(t *testing.T) {
 	if v, from := sliderReads(); v == "1.0" || from != "schema" {
 		t.Errorf("price slider reads %q (from %q) with plain text, want the schema's weight", v, from)
 	}
+	schemaValue, _ := sliderReads()
+
+	// Back to natural language, the user moves the price slider to the
+	// schema's own weight: it is theirs and is sent, over the query's 1.
+	tb.do("switch natural language on", chromedp.Click(testID("nl-toggle")))
+	tb.waitFor("the query's price weight", `document.querySelector('[data-testid="space-`+price+`"]').dataset.from === "query"`, 10*time.Second)
+	tb.setSlider(price, mustFloat(t, schemaValue))
+	tb.waitSearch("w."+price, schemaValue)
+	if v, from := sliderReads(); v != schemaValue || from != "user" {
+		t.Errorf("price slider reads %q (from %q) after the user set it to %s, want theirs", v, from, schemaValue)
+	}
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("%q is not a number: %v", s, err)
+	}
+	return f
 }
 
 func TestStatusStrip(t *testing.T) {

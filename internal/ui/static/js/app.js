@@ -114,7 +114,8 @@ async function runSearch(append) {
     els.count.textContent = `${words}${shown.length && Number.isFinite(took) ? ` in ${took.toFixed(1)} ms` : ""}`;
     els.count.dataset.total = String(total);
     paintShares(els.sliders, res.shares || res.weights);
-    paintQueryWeights(els.sliders, st, schema, res.interpreted && res.interpreted.weights);
+    st.queryWeights = (res.interpreted && res.interpreted.weights) || null;
+    paintQueryWeights(els.sliders, st, schema, st.queryWeights);
     renderInterpreted(els.interpreted, els.interpretedBody, res.interpreted);
     els.more.hidden = !more || page.length === 0;
     els.list.dataset.state = "done";
@@ -124,6 +125,7 @@ async function runSearch(append) {
     els.list.replaceChildren();
     els.count.textContent = "Search failed";
     paintShares(els.sliders, null);
+    st.queryWeights = null;
     paintQueryWeights(els.sliders, st, schema, null);
     els.more.hidden = true;
     renderInterpreted(els.interpreted, els.interpretedBody, null);

@@ -159,11 +159,15 @@ export function syncSliders(container, st, schema) {
 export function paintQueryWeights(container, st, schema, queryWeights) {
   for (const input of container.querySelectorAll("input[type=range]")) {
     const name = input.dataset.space;
-    if (Object.hasOwn(st.weights, name)) continue;
+    const row = input.closest(".slider");
+    if (Object.hasOwn(st.weights, name)) {
+      row.dataset.from = "user";
+      input.title = "";
+      continue;
+    }
     const fromQuery = Boolean(queryWeights) && Number.isFinite(queryWeights[name]);
     const w = fromQuery ? queryWeights[name] : defaultWeight(schema, name);
     input.value = String(w);
-    const row = input.closest(".slider");
     paintSlider(row, input, container.querySelector(`#${input.id}-out`), w);
     row.dataset.from = fromQuery ? "query" : "schema";
     input.title = fromQuery ? "Set by the query; move it to set your own" : "";

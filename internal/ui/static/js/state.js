@@ -13,7 +13,9 @@ export const WEIGHT_MAX = 3;
 
 /** A fresh state with every weight at its default and no filter. */
 export function emptyState() {
-  return { text: "", nl: true, weights: {}, similar: {}, filter: {}, sort: null };
+  // queryWeights: the weights the last natural-language query set (from
+  // the response, not the URL).
+  return { text: "", nl: true, weights: {}, similar: {}, filter: {}, sort: null, queryWeights: null };
 }
 
 /**
@@ -128,11 +130,16 @@ export function defaultWeight(schema, name) {
 export const weightOf = (st, schema, name) =>
   (Object.hasOwn(st.weights, name) ? st.weights[name] : defaultWeight(schema, name));
 
-/** The weights in st that differ from their defaults, unknown spaces included. */
+/**
+ * The weights in st that differ from their defaults, unknown spaces
+ * included, and any the user set on a space the last query set (a slider
+ * moved back to the schema's weight must still override the query's).
+ */
 export function changedWeights(st, schema) {
   const out = {};
+  const fromQuery = st.queryWeights || {};
   for (const [name, w] of Object.entries(st.weights)) {
-    if (w !== defaultWeight(schema, name)) out[name] = w;
+    if (w !== defaultWeight(schema, name) || Object.hasOwn(fromQuery, name)) out[name] = w;
   }
   return out;
 }
