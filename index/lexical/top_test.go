@@ -1,0 +1,195 @@
+package lexical
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// duplicated builds a title index shaped like the 1M-row scale set: base
+// titles each copied many times. Copies are placed as a bulk load places
+// them (copy after copy, postings in slot order) unless shuffled: then at
+// shuffled slots, and a share of them deleted and set again (Delete moves
+// postings, so no list is in slot order). It returns the index and the
+// words its titles use.
+func duplicated(t testing.TB, bases, copies int, shuffled bool, seed uint64) (*Index, []string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	vocab := []string{
+		"usb", "cable", "charger", "fast", "type-c", "wi-fi", "iPhone13", "case", "cover", "leather",
+		"denim", "wireless", "mouse", "keyboard", "bluetooth", "speaker", "led", "tv", "43", "inch",
+		"power", "bank", "10000mAh", "black", "blue", "men's", "women's", "shoes", "running", "steel",
+		"bottle", "kitchen", "knife", "set", "tempered", "glass", "screen", "guard", "for", "laptop",
+	}
+	titles := make([]string, bases)
+	for i := range titles {
+		n := 1 + rng.IntN(9)
+		words := make([]string, n)
+		for j := range words {
+			words[j] = vocab[rng.IntN(len(vocab))]
+		}
+		titles[i] = strings.Join(words, " ")
+	}
+	x := New([]string{"title"})
+	slots := rng.Perm(bases * copies)
+	if !shuffled {
+		for i := range slots {
+			x.Set(uint32(i), map[string]any{"title": titles[i%bases]})
+		}
+		return x, vocab
+	}
+	for i, s := range slots {
+		x.Set(uint32(s), map[string]any{"title": titles[i%bases]})
+	}
+	for _, s := range slots[:len(slots)/5] {
+		x.Delete(uint32(s))
+	}
+	for i, s := range slots[:len(slots)/5] {
+		if i%3 != 0 { // the rest stay deleted
+			x.Set(uint32(s), map[string]any{"title": titles[(i+1)%bases]})
+		}
+	}
+	return x, vocab
+}
+
+// randomQueries draws n queries of one to five words from vocab.
+func randomQueries(rng *rand.Rand, vocab []string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		words := make([]string, 1+rng.IntN(5))
+		for j := range words {
+			words[j] = vocab[rng.IntN(len(vocab))]
+		}
+		out[i] = strings.Join(words, " ")
+	}
+	return out
+}
+
+// checkSameTop fails t where Top and the exhaustive top-k differ in any
+// slot or score bit, for several k and with and without a filter.
+func checkSameTop(t *testing.T, x *Index, field string, queries []string) {
+	t.Helper()
+	allows := map[string]func(uint32) bool{
+		"all":       nil,
+		"one in 3":  func(s uint32) bool { return s%3 == 0 },
+		"one in 97": func(s uint32) bool { return s%97 == 5 },
+	}
+	for _, text := range queries {
+		q := x.Prepare(text)
+		for name, allow := range allows {
+			for _, k := range []int{1, 3, 10, 50, 400} {
+				got, want := x.Top(q, field, k, allow), x.topExhaustive(q, field, k, allow)
+				if !slices.Equal(got, want) {
+					t.Fatalf("Top(%q, k %d, %s) differs from the exhaustive top-k:\n got  %v\n want %v", text, k, name, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestTopMatchesExhaustiveOnDuplicates(t *testing.T) {
+	for _, shuffled := range []bool{false, true} {
+		x, vocab := duplicated(t, 60, 150, shuffled, 1)
+		queries := randomQueries(rand.New(rand.NewPCG(2, 3)), vocab, 300)
+		queries = append(queries, "usb cable for laptop", "iphone 13 case", "wifi", "wi fi speaker", "xyzzy", "")
+		checkSameTop(t, x, "title", queries)
+	}
+}
+
+func TestTopMatchesExhaustiveOnAmazonTitles(t *testing.T) {
+	ps := products(t)
+	x := New([]string{"title", "category"}, "category")
+	// Three copies of each row, interleaved, so that ties between copies
+	// are resolved by slot as on the replicated sets.
+	for c := range 3 {
+		for i, p := range ps {
+			x.Set(uint32(c*len(ps)+i), map[string]any{"title": p.title, "category": p.category})
+		}
+	}
+	rng := rand.New(rand.NewPCG(4, 5))
+	var queries []string
+	for range 150 {
+		words := strings.Fields(ps[rng.IntN(len(ps))].title)
+		lo := rng.IntN(len(words))
+		hi := min(len(words), lo+1+rng.IntN(4))
+		queries = append(queries, strings.Join(words[lo:hi], " "))
+	}
+	queries = append(queries, "usb type-c cable", "boAt earbuds", "iPhone13 tempered glass", "led tv 43 inch", "case for iphone")
+	checkSameTop(t, x, "title", queries)
+	checkSameTop(t, x, "category", []string{"phones", "smartphones", "kitchen knife", "cases & covers"})
+}
+
+// TestTopPrunes checks that on a duplicate-heavy index Top reads a small
+// share of the postings the exhaustive top-k reads, for a query whose
+// rarest word settles the top 10.
+func TestTopPrunes(t *testing.T) {
+	x := New([]string{"title"})
+	slot := uint32(0)
+	for range 1000 {
+		for _, title := range []string{"harrow denim leather jacket", "denim jeans", "leather belt", "leather shoes"} {
+			x.Set(slot, map[string]any{"title": title})
+			slot++
+		}
+	}
+	q := x.Prepare("harrow leather jacket")
+	got, read := x.top(q, "title", 10, nil)
+	if want := x.topExhaustive(q, "title", 10, nil); !slices.Equal(got, want) {
+		t.Fatalf("Top = %v, want %v", got, want)
+	}
+	total := 3000 + 1000 + 1000 // leather, harrow, jacket
+	if read > total/3 {
+		t.Fatalf("Top read %d of the %d postings; pruning should stop after the rarest word's", read, total)
+	}
+	t.Logf("read %d of %d postings", read, total)
+}
+
+// BenchmarkTopDuplicates compares Top with the exhaustive top-k (k 50, as
+// the ranking's candidate pool) on an index of 40 titles copied 2,500
+// times each (100k slots), like the replicated 1M-row scale set: copied
+// in bulk-load order, and shuffled with deletes.
+func BenchmarkTopDuplicates(b *testing.B) {
+	for _, shuffled := range []bool{false, true} {
+		x, vocab := duplicated(b, 40, 2500, shuffled, 11)
+		queries := randomQueries(rand.New(rand.NewPCG(12, 13)), vocab, 64)
+		qs := make([]*Query, len(queries))
+		for i, text := range queries {
+			qs[i] = x.Prepare(text)
+		}
+		layout := map[bool]string{false: "bulk", true: "shuffled"}[shuffled]
+		for _, run := range []struct {
+			name string
+			top  func(*Query, string, int, func(uint32) bool) []Hit
+		}{{"pruned", x.Top}, {"exhaustive", x.topExhaustive}} {
+			b.Run(fmt.Sprintf("%s/%s", layout, run.name), func(b *testing.B) {
+				b.ReportAllocs()
+				start := cpuTime()
+				for i := 0; b.Loop(); i++ {
+					run.top(qs[i%len(qs)], "title", 50, nil)
+				}
+				reportCPU(b, start)
+			})
+		}
+	}
+}
+
+// TestTopTiesAcrossWords: slots matching only a word Top scans later can
+// tie with the k-th best held and win by their lower slot, so Top goes on
+// scanning while the words left could reach a tie, not only a better score.
+func TestTopTiesAcrossWords(t *testing.T) {
+	x := New([]string{"title"})
+	for i := range 40 {
+		x.Set(uint32(i), map[string]any{"title": "blue"})     // scanned last, lowest slots
+		x.Set(uint32(100+i), map[string]any{"title": "red"})  // as heavy, scanned before
+		x.Set(uint32(200+i), map[string]any{"title": "case"}) // the head word, scanned first
+		// Long titles raise the mean length, so that the one-word titles
+		// saturate at exactly 1 and red and blue tie.
+		x.Set(uint32(300+i), map[string]any{"title": "a long title of many other words"})
+	}
+	q := x.Prepare("red blue case")
+	got, want := x.Top(q, "title", 50, nil), x.topExhaustive(q, "title", 50, nil)
+	if !slices.Equal(got, want) || got[40].Slot != 0 || got[40].Score != got[49].Score {
+		t.Fatalf("Top = %v,\nwant %v (the case slots, then blue ones tying with red by lower slot)", got, want)
+	}
+}
