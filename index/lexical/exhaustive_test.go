@@ -25,7 +25,7 @@ func (x *Index) topExhaustive(q *Query, field string, k int, allow func(slot uin
 				if acc[p.slot] == 0 {
 					hit = append(hit, p.slot)
 				}
-				acc[p.slot] += idf * s.sat(p.tf, f.lens[p.slot])
+				acc[p.slot] += float64(idf * s.sat(p.tf, f.lens[p.slot]))
 			}
 			continue
 		}
@@ -36,11 +36,11 @@ func (x *Index) topExhaustive(q *Query, field string, k int, allow func(slot uin
 				if grp[p.slot] == 0 {
 					in = append(in, p.slot)
 				}
-				grp[p.slot] += idf * s.sat(p.tf, f.lens[p.slot])
+				grp[p.slot] += float64(idf * s.sat(p.tf, f.lens[p.slot]))
 			}
 		}
 		for _, p := range f.postings(r.joined) {
-			j := r.weight * s.sat(p.tf, f.lens[p.slot])
+			j := float64(r.weight * s.sat(p.tf, f.lens[p.slot]))
 			if grp[p.slot] == 0 {
 				in = append(in, p.slot)
 			}

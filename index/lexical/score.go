@@ -73,8 +73,16 @@ func (x *Index) resolve(q *Query, fi int, buf scorer) (s scorer, ok bool) {
 
 // sat is the saturated, length-normalised term frequency, at most 1.
 func (s *scorer) sat(tf float32, length uint32) float64 {
-	t := float64(tf)
-	return min(1, t*(k1+1)/(t+s.c0+s.c1*float64(length)))
+	return s.satOf(tf, tf, length)
+}
+
+// satOf is sat with tf over the numerator and den in the denominator,
+// for bounds (satBound). The conversions round each product on its own:
+// they forbid fused multiply-adds, so that a bound and a score computed
+// at different places round alike (Top's bounds rely on it).
+func (s *scorer) satOf(tf, den float32, length uint32) float64 {
+	num := float64(float64(tf) * (k1 + 1))
+	return min(1, num/(float64(float64(den)+s.c0)+float64(s.c1*float64(length))))
 }
 
 // Score returns q's score for slot's field, in [0, 1]: the idf-weighted
@@ -119,11 +127,11 @@ func (s *scorer) score(slot uint32) float64 {
 		part := 0.0
 		for i := r.lo; i < r.hi; i++ {
 			if tf := f.tf(slot, s.ids[i]); tf > 0 {
-				part += s.idfs[i] * s.sat(tf, length)
+				part += float64(s.idfs[i] * s.sat(tf, length))
 			}
 		}
 		if tf := f.tf(slot, r.joined); tf > 0 {
-			part = max(part, r.weight*s.sat(tf, length))
+			part = max(part, float64(r.weight*s.sat(tf, length)))
 		}
 		num += part
 	}

@@ -8,28 +8,28 @@ import (
 // Top finds the k best slots with dynamic pruning that keeps the result
 // exact (MaxScore over posting lists in no slot order).
 //
-// Every group of a query scores at most its weight (each term's saturation
-// is capped at 1), so a slot that appears only in the postings of groups
-// R scores at most the sum of R's weights. Top scans whole groups, the
-// heaviest (rarest) first; a slot met in a scanned group's postings is
-// scored in full from the forward index, once. Before each group it
-// stops when the groups left could not lift an unseen slot to the k-th
-// best score held. Within a list it skips, before any forward lookup, the
-// slots whose bound (their exact share of this group plus the weights of
-// the other groups left) cannot beat the k-th best, a tie included when
-// the slot is higher: the copies of a product that tie with the kept ones
-// cost one bound each.
+// A group of a query adds at most what its terms' bounds allow (termBound:
+// the greatest tf and, for an unseen slot, the shortest field among the
+// term's postings). Top scans whole groups, the heaviest (rarest) first,
+// and before each stops when the groups left could not lift an unseen
+// slot to the k-th best score held. A slot met in a scanned group's
+// postings is bounded first, from its own length: its exact share of this
+// group (a one-word group) and the bounds of the groups left. Only a slot
+// whose bound beats the k-th best, a tie included when the slot is lower,
+// is scored in full from the forward index, once. On replicated rows the
+// copies of a kept row tie with it at their bound and cost no lookup.
 //
-// At a million rows every query word matches thousands of copies of the
-// same titles, and the exhaustive accumulation over whole lists was 46 %
-// of the CPU of tessera-bench scale's HTTP phase; BenchmarkTopDuplicates
-// measures the two side by side.
+// At a million rows (the demo catalogue copied 3,236 times) every query
+// word matches thousands of copies, and the exhaustive accumulation over
+// whole lists was 46 % of the CPU of tessera-bench scale's HTTP phase;
+// BenchmarkTopDuplicates measures the two side by side.
 //
-// The bounds are exact in floating point, not only in real numbers: a
-// bound adds the same terms in the same group order as score does, each
-// term at least the slot's, and rounded addition, multiplication and
-// division are monotone, so a slot's score never exceeds its bound.
-// TestTopMatchesExhaustive compares the results bit for bit.
+// The bounds hold in floating point, not only in real numbers: a bound
+// adds the same terms in the same group order as score does, each term at
+// least the slot's, and rounded addition, multiplication and division are
+// monotone (satOf forbids fused multiply-adds), so a slot's score never
+// exceeds its bound. TestTopMatchesExhaustive* compare the results bit
+// for bit.
 
 // scratch is Top's per-call memory, pooled.
 type scratch struct {
@@ -37,8 +37,17 @@ type scratch struct {
 	seen  []uint64 // bitset by slot: visited in a scanned group's postings
 	order []int    // groups in scan order
 	left  []bool   // by group: not scanned yet
+	rest  []float64
+	memo  []float64 // by field length: slotBound for postings of tf memoTF
 	heap  []Hit
 }
+
+// memoLengths bounds the field lengths whose slot bounds Top memoises
+// within a group's scan: a bound depends only on the posting's tf and the
+// slot's length, and most postings of a term share one tf. Computing each
+// (a division per term of the groups left) was a third of Top's time on
+// the replicated demo catalogue.
+const memoLengths = 256
 
 // Top returns the k best slots for q in field, best first (ties by slot),
 // with Score > 0 and allow(slot) true (allow nil allows all). It reads
@@ -49,11 +58,15 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 	return out
 }
 
-// top is Top, also returning how many postings it read.
-func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool) ([]Hit, int) {
+// topWork is what one Top call did: postings read, slots scored in full.
+type topWork struct{ read, scored int }
+
+// top is Top, also returning its work.
+func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool) ([]Hit, topWork) {
+	var work topWork
 	fi, ok := x.byName[field]
 	if !ok || k <= 0 {
-		return nil, 0
+		return nil, work
 	}
 	sc, _ := x.pool.Get().(*scratch)
 	if sc == nil {
@@ -62,7 +75,7 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 	defer x.pool.Put(sc)
 	sc.s, ok = x.resolve(q, fi, sc.s)
 	if !ok {
-		return nil, 0
+		return nil, work
 	}
 	s := &sc.s
 	f := s.f
@@ -74,18 +87,19 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 	defer clear(seen)
 
 	ng := len(s.groups)
-	order, left := sc.order[:0], sc.left[:0]
-	for g := range s.groups {
+	order, left, rest := sc.order[:0], sc.left[:0], sc.rest[:0]
+	for g, r := range s.groups {
 		order = append(order, g)
 		left = append(left, true)
+		// rest[g] bounds g's share of any slot.
+		rest = append(rest, s.groupBound(r, s.shortest(r)))
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.groups[b].weight, s.groups[a].weight) })
-	sc.order, sc.left = order, left
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rest[b], rest[a]) })
+	sc.order, sc.left, sc.rest = order, left, rest
 
 	h := sc.heap[:0]
-	read := 0
 	for n, g := range order {
-		if len(h) == k && s.bound(left, -1, 0)/s.den < h[0].Score {
+		if len(h) == k && s.sumLeft(left, rest)/s.den < h[0].Score {
 			break // no unseen slot can reach the k-th best
 		}
 		r := s.groups[g]
@@ -93,10 +107,17 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 		// With no other group left, an unseen slot's score is its share
 		// of this group alone: the bound is the score.
 		exact := plain && n == ng-1
-		groupBound := s.bound(left, g, r.weight) / s.den
+		if sc.memo == nil {
+			sc.memo = make([]float64, memoLengths)
+		}
+		memo := sc.memo
+		for i := range memo {
+			memo[i] = -1
+		}
+		memoTF := float32(-1)
 		visit := func(term uint32) {
 			post := f.postings(term)
-			read += len(post)
+			work.read += len(post)
 			for _, p := range post {
 				w, bit := p.slot>>6, uint64(1)<<(p.slot&63)
 				if seen[w]&bit != 0 {
@@ -106,15 +127,25 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 				if allow != nil && !allow(p.slot) {
 					continue
 				}
-				c := Hit{Slot: p.slot, Score: groupBound}
-				if plain {
-					c.Score = s.bound(left, g, s.idfs[r.lo]*s.sat(p.tf, f.lens[p.slot])) / s.den
+				var bound float64
+				if length := f.lens[p.slot]; length < memoLengths && (p.tf == memoTF || memoTF < 0) {
+					if memoTF < 0 {
+						memoTF = p.tf
+					}
+					if memo[length] < 0 {
+						memo[length] = s.slotBound(left, g, p) / s.den
+					}
+					bound = memo[length]
+				} else {
+					bound = s.slotBound(left, g, p) / s.den
 				}
+				c := Hit{Slot: p.slot, Score: bound}
 				if len(h) == k && !worse(h[0], c) {
 					continue // its score is at most c.Score
 				}
 				if !exact {
 					c.Score = s.score(p.slot)
+					work.scored++
 				}
 				if len(h) < k {
 					h = append(h, c)
@@ -134,20 +165,34 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 	sc.heap = h
 	out := slices.Clone(h)
 	slices.SortFunc(out, byRank)
-	return out, read
+	return out, work
 }
 
-// bound is the most an unseen slot can score before dividing by den: the
-// weights of the groups left, with c standing for group g's share (g -1:
-// none), added in group order as score adds the shares.
-func (s *scorer) bound(left []bool, g int, c float64) float64 {
+// sumLeft bounds an unseen slot's score before dividing by den: the
+// bounds of the groups left, added in group order as score adds shares.
+func (s *scorer) sumLeft(left []bool, rest []float64) float64 {
+	num := 0.0
+	for g := range s.groups {
+		if left[g] {
+			num += rest[g]
+		}
+	}
+	return num
+}
+
+// slotBound bounds the score, before dividing by den, of p's slot, met in
+// group g's postings and in none of a scanned group: g's share (exact for
+// a one-word group) and the groups left bounded at the slot's length,
+// added in group order as score adds shares.
+func (s *scorer) slotBound(left []bool, g int, p posting) float64 {
+	length := s.f.lens[p.slot]
 	num := 0.0
 	for i, r := range s.groups {
 		switch {
-		case i == g:
-			num += c
-		case left[i]:
-			num += r.weight
+		case i == g && r.joined == noTerm && r.hi-r.lo == 1:
+			num += float64(s.idfs[r.lo] * s.sat(p.tf, length))
+		case i == g || left[i]:
+			num += s.groupBound(r, length)
 		}
 	}
 	return num
