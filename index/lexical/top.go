@@ -33,21 +33,31 @@ import (
 
 // scratch is Top's per-call memory, pooled.
 type scratch struct {
-	s     scorer
-	seen  []uint64 // bitset by slot: visited in a scanned group's postings
-	order []int    // groups in scan order
-	left  []bool   // by group: not scanned yet
-	rest  []float64
-	memo  []float64 // by field length: slotBound for postings of tf memoTF
-	heap  []Hit
+	s      scorer
+	seen   []uint64 // bitset by slot: visited in a scanned group's postings
+	order  []int    // groups in scan order
+	left   []bool   // by group: not scanned yet
+	rest   []float64
+	bounds []float64  // by group and field length: groupBound, -1 until computed
+	member [][]uint64 // by group: bitset of the slots in its postings, once built
+	pool   [][]uint64 // member bitsets to reuse
+	heap   []Hit
 }
 
-// memoLengths bounds the field lengths whose slot bounds Top memoises
-// within a group's scan: a bound depends only on the posting's tf and the
-// slot's length, and most postings of a term share one tf. Computing each
-// (a division per term of the groups left) was a third of Top's time on
-// the replicated demo catalogue.
+// memoLengths bounds the field lengths whose group bounds Top keeps for
+// the rest of a call: a slot's bound depends only on its tf in the group
+// scanned and on its length, and computing each (a division per term of
+// the groups left) was a third of Top's time on the replicated demo
+// catalogue.
 const memoLengths = 256
+
+// memberAfter is how many slots Top scores in full before it marks the
+// slots of each group left in a bitset. A slot that lacks a word then
+// gets no bound for it: on replicated rows, where the copies of every
+// row with the rarest word but not the others were each scored in full
+// ("Kitchara 6": 1,150 of 2,400 postings at 92,700 rows), marking costs
+// a bit per posting instead.
+const memberAfter = 32
 
 // Top returns the k best slots for q in field, best first (ties by slot),
 // with Score > 0 and allow(slot) true (allow nil allows all). It reads
@@ -88,14 +98,22 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 
 	ng := len(s.groups)
 	order, left, rest := sc.order[:0], sc.left[:0], sc.rest[:0]
+	member := sc.member[:0]
 	for g, r := range s.groups {
 		order = append(order, g)
 		left = append(left, true)
 		// rest[g] bounds g's share of any slot.
 		rest = append(rest, s.groupBound(r, s.shortest(r)))
+		member = append(member, nil)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rest[b], rest[a]) })
-	sc.order, sc.left, sc.rest = order, left, rest
+	sc.order, sc.left, sc.rest, sc.member = order, left, rest, member
+	sc.bounds = slices.Grow(sc.bounds[:0], ng*memoLengths)[:ng*memoLengths]
+	for i := range sc.bounds {
+		sc.bounds[i] = -1
+	}
+	defer sc.release()
+	b := bounder{s: s, left: left, member: member, memo: sc.bounds}
 
 	h := sc.heap[:0]
 	for n, g := range order {
@@ -107,14 +125,6 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 		// With no other group left, an unseen slot's score is its share
 		// of this group alone: the bound is the score.
 		exact := plain && n == ng-1
-		if sc.memo == nil {
-			sc.memo = make([]float64, memoLengths)
-		}
-		memo := sc.memo
-		for i := range memo {
-			memo[i] = -1
-		}
-		memoTF := float32(-1)
 		visit := func(term uint32) {
 			post := f.postings(term)
 			work.read += len(post)
@@ -127,23 +137,14 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 				if allow != nil && !allow(p.slot) {
 					continue
 				}
-				var bound float64
-				if length := f.lens[p.slot]; length < memoLengths && (p.tf == memoTF || memoTF < 0) {
-					if memoTF < 0 {
-						memoTF = p.tf
-					}
-					if memo[length] < 0 {
-						memo[length] = s.slotBound(left, g, p) / s.den
-					}
-					bound = memo[length]
-				} else {
-					bound = s.slotBound(left, g, p) / s.den
-				}
-				c := Hit{Slot: p.slot, Score: bound}
+				c := Hit{Slot: p.slot, Score: b.slot(g, p) / s.den}
 				if len(h) == k && !worse(h[0], c) {
 					continue // its score is at most c.Score
 				}
 				if !exact {
+					if work.scored == memberAfter {
+						sc.mark(g)
+					}
 					c.Score = s.score(p.slot)
 					work.scored++
 				}
@@ -180,20 +181,83 @@ func (s *scorer) sumLeft(left []bool, rest []float64) float64 {
 	return num
 }
 
-// slotBound bounds the score, before dividing by den, of p's slot, met in
+// bounder bounds the scores of slots met in a group's postings.
+type bounder struct {
+	s      *scorer
+	left   []bool
+	member [][]uint64
+	memo   []float64 // by group and length
+}
+
+// slot bounds the score, before dividing by den, of p's slot, met in
 // group g's postings and in none of a scanned group: g's share (exact for
-// a one-word group) and the groups left bounded at the slot's length,
-// added in group order as score adds shares.
-func (s *scorer) slotBound(left []bool, g int, p posting) float64 {
+// a one-word group) and the groups left bounded at the slot's length
+// (none for a group whose slots are marked and lack it), added in group
+// order as score adds shares.
+func (b *bounder) slot(g int, p posting) float64 {
+	s := b.s
 	length := s.f.lens[p.slot]
+	w, bit := p.slot>>6, uint64(1)<<(p.slot&63)
 	num := 0.0
 	for i, r := range s.groups {
 		switch {
 		case i == g && r.joined == noTerm && r.hi-r.lo == 1:
 			num += float64(s.idfs[r.lo] * s.sat(p.tf, length))
-		case i == g || left[i]:
-			num += s.groupBound(r, length)
+		case i == g || b.left[i] && (b.member[i] == nil || b.member[i][w]&bit != 0):
+			num += b.group(i, length)
 		}
 	}
 	return num
+}
+
+// group is groupBound of group i at length, memoised.
+func (b *bounder) group(i int, length uint32) float64 {
+	if length >= memoLengths {
+		return b.s.groupBound(b.s.groups[i], length)
+	}
+	m := &b.memo[i*memoLengths+int(length)]
+	if *m < 0 {
+		*m = b.s.groupBound(b.s.groups[i], length)
+	}
+	return *m
+}
+
+// mark builds the member bitsets of the groups left but g.
+func (sc *scratch) mark(g int) {
+	s := &sc.s
+	words := (len(s.f.fwd) + 63) / 64
+	for i, r := range s.groups {
+		if i == g || !sc.left[i] || sc.member[i] != nil {
+			continue
+		}
+		var m []uint64
+		if n := len(sc.pool); n > 0 {
+			m, sc.pool = sc.pool[n-1], sc.pool[:n-1]
+		}
+		if len(m) < words {
+			m = make([]uint64, words)
+		}
+		m = m[:words]
+		for j := r.lo; j <= r.hi; j++ {
+			term := r.joined
+			if j < r.hi {
+				term = s.ids[j]
+			}
+			for _, p := range s.f.postings(term) {
+				m[p.slot>>6] |= 1 << (p.slot & 63)
+			}
+		}
+		sc.member[i] = m
+	}
+}
+
+// release clears the member bitsets built and keeps them for reuse.
+func (sc *scratch) release() {
+	for i, m := range sc.member {
+		if m != nil {
+			clear(m)
+			sc.pool = append(sc.pool, m)
+			sc.member[i] = nil
+		}
+	}
 }
