@@ -68,8 +68,9 @@ func (x *Index) Top(q *Query, field string, k int, allow func(slot uint32) bool)
 	return out
 }
 
-// topWork is what one Top call did: postings read, slots scored in full.
-type topWork struct{ read, scored int }
+// topWork is what one Top call did: postings read, slot lengths read,
+// slots scored in full.
+type topWork struct{ read, lengths, scored int }
 
 // top is Top, also returning its work.
 func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool) ([]Hit, topWork) {
@@ -125,6 +126,7 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 		// With no other group left, an unseen slot's score is its share
 		// of this group alone: the bound is the score.
 		exact := plain && n == ng-1
+		shortest := s.shortest(r) // no slot in g's postings is shorter
 		visit := func(term uint32) {
 			post := f.postings(term)
 			work.read += len(post)
@@ -137,9 +139,18 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool)
 				if allow != nil && !allow(p.slot) {
 					continue
 				}
-				c := Hit{Slot: p.slot, Score: b.slot(g, p) / s.den}
+				// Bounded first at the group's shortest field, which
+				// reads nothing by slot: the slots' lengths (4 MB at 1M
+				// rows) missed the cache on most postings and took 40 %
+				// of Top's time at 1M rows.
+				c := Hit{Slot: p.slot, Score: b.slot(g, p, shortest) / s.den}
 				if len(h) == k && !worse(h[0], c) {
 					continue // its score is at most c.Score
+				}
+				c.Score = b.slot(g, p, f.lens[p.slot]) / s.den
+				work.lengths++
+				if len(h) == k && !worse(h[0], c) {
+					continue
 				}
 				if !exact {
 					if work.scored == memberAfter {
@@ -190,13 +201,13 @@ type bounder struct {
 }
 
 // slot bounds the score, before dividing by den, of p's slot, met in
-// group g's postings and in none of a scanned group: g's share (exact for
-// a one-word group) and the groups left bounded at the slot's length
-// (none for a group whose slots are marked and lack it), added in group
-// order as score adds shares.
-func (b *bounder) slot(g int, p posting) float64 {
+// group g's postings and in none of a scanned group, whose field is at
+// least length words long: g's share (exact for a one-word group at the
+// slot's own length) and the groups left bounded at length (none for a
+// group whose slots are marked and lack it), added in group order as
+// score adds shares. Shares only fall as the field grows.
+func (b *bounder) slot(g int, p posting, length uint32) float64 {
 	s := b.s
-	length := s.f.lens[p.slot]
 	w, bit := p.slot>>6, uint64(1)<<(p.slot&63)
 	num := 0.0
 	for i, r := range s.groups {

@@ -201,7 +201,8 @@ func TestTopTiesAcrossWords(t *testing.T) {
 // title's first two to four words) on the demo catalogue copied 300 times
 // in bulk-load order (92,700 slots), seeking the title and label fields
 // with k 50 as the ranking does, pruned and exhaustive. It reports the
-// postings read and the slots scored in full per query.
+// postings read, the slot lengths read (cache misses at 1M rows) and the
+// slots scored in full per query.
 func BenchmarkTopDemoCopies(b *testing.B) {
 	rows, err := csv.NewReader(bytes.NewReader(datasets.DemoCatalogue())).ReadAll()
 	if err != nil {
@@ -239,10 +240,12 @@ func BenchmarkTopDemoCopies(b *testing.B) {
 					for _, f := range []string{"title", "labels"} {
 						_, w := x.top(q, f, 50, nil)
 						work.read += w.read
+						work.lengths += w.lengths
 						work.scored += w.scored
 					}
 				}
 				b.ReportMetric(float64(work.read)/float64(len(qs)), "postings/query")
+				b.ReportMetric(float64(work.lengths)/float64(len(qs)), "lengths/query")
 				b.ReportMetric(float64(work.scored)/float64(len(qs)), "scored/query")
 			}
 		})
