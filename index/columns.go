@@ -210,13 +210,13 @@ func (v columnView) NumberRange(field string, lo, hi float64, sel *bitset.BitSet
 	n := int(sel.Len())
 	words := sel.Words()[:(n+63)/64]
 	if n%64 == 0 {
-		col.ranges.selectRange(col.nums, lo, hi, words)
+		col.ranges.selectRange(lo, hi, words)
 		return true
 	}
 	// The last word's rows past n stay clear: select them into a copy.
 	last := len(words) - 1
 	keep := words[last]
-	col.ranges.selectRange(col.nums, lo, hi, words)
+	col.ranges.selectRange(lo, hi, words)
 	words[last] = keep | words[last]&(1<<(n%64)-1)
 	return true
 }
