@@ -2,22 +2,31 @@ package lexical
 
 import "slices"
 
-// topExhaustive is Top without pruning, as it was before it: it adds every
-// posting of every query term into per-slot accumulators and keeps the k
-// best. Tests and benchmarks hold Top to it.
-func (x *Index) topExhaustive(q *Query, field string, k int, allow func(slot uint32) bool) []Hit {
+// topAll is Top without pruning, as Top was before it pruned: it adds
+// every posting of every query term into per-slot accumulators and keeps
+// the k best. Top runs it on fields of fewer than pruneFrom slots, and
+// tests hold the pruned top-k to it.
+func (x *Index) topAll(q *Query, field string, k int, allow func(slot uint32) bool) []Hit {
 	fi, ok := x.byName[field]
 	if !ok || k <= 0 {
 		return nil
 	}
-	s, ok := x.resolve(q, fi, scorer{})
+	bufs, _ := x.pool.Get().(*scratch)
+	if bufs == nil {
+		bufs = new(scratch)
+	}
+	defer x.pool.Put(bufs)
+	bufs.s, ok = x.resolve(q, fi, bufs.s)
 	if !ok {
 		return nil
 	}
+	s := &bufs.s
 	f := s.f
-	acc := make([]float64, len(f.fwd))
-	grp := make([]float64, len(f.fwd))
-	var hit []uint32
+	if len(bufs.acc) < len(f.fwd) {
+		bufs.acc, bufs.grp = make([]float64, len(f.fwd)), make([]float64, len(f.fwd))
+	}
+	acc, grp := bufs.acc, bufs.grp
+	hit := bufs.hit[:0]
 	for _, r := range s.groups {
 		if r.joined == noTerm && r.hi-r.lo == 1 {
 			idf := s.idfs[r.lo]
@@ -29,7 +38,7 @@ func (x *Index) topExhaustive(q *Query, field string, k int, allow func(slot uin
 			}
 			continue
 		}
-		var in []uint32
+		in := bufs.in[:0]
 		for i := r.lo; i < r.hi; i++ {
 			idf := s.idfs[i]
 			for _, p := range f.postings(s.ids[i]) {
@@ -53,10 +62,13 @@ func (x *Index) topExhaustive(q *Query, field string, k int, allow func(slot uin
 			acc[slot] += grp[slot]
 			grp[slot] = 0
 		}
+		bufs.in = in
 	}
-	var h []Hit
+	bufs.hit = hit
+	h := bufs.heap[:0]
 	for _, slot := range hit {
 		score := acc[slot] / s.den
+		acc[slot] = 0
 		if allow != nil && !allow(slot) {
 			continue
 		}
@@ -69,6 +81,8 @@ func (x *Index) topExhaustive(q *Query, field string, k int, allow func(slot uin
 			down(h, 0)
 		}
 	}
-	slices.SortFunc(h, byRank)
-	return h
+	bufs.heap = h
+	out := slices.Clone(h)
+	slices.SortFunc(out, byRank)
+	return out
 }
