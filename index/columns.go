@@ -213,7 +213,8 @@ func (v columnView) NumberRange(field string, lo, hi float64, sel *bitset.BitSet
 		col.ranges.selectRange(lo, hi, words)
 		return true
 	}
-	// The last word's rows past n stay clear: select them into a copy.
+	// Rows past n share the last word and must stay clear: keep its bits
+	// and take the new ones below n only.
 	last := len(words) - 1
 	keep := words[last]
 	col.ranges.selectRange(lo, hi, words)
