@@ -256,6 +256,7 @@ func (x *Index) Delete(slot uint32) {
 				mf := f.fwd[moved.slot]
 				i, _ := slices.BinarySearchFunc(mf, e.term, func(m entry, t uint32) int { return cmp.Compare(m.term, t) })
 				mf[i].pos = e.pos
+				f.bounds[e.term].unordered = true
 			}
 			if last == 0 {
 				f.post[e.term] = nil

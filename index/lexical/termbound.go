@@ -10,6 +10,10 @@ import "slices"
 type termBound struct {
 	tfLo, tfHi float32
 	lenLo      uint32
+	// unordered is set once the term's postings may not ascend by slot
+	// (an append below the last slot, a Delete moving a posting); a bulk
+	// load appends in slot order, and Top may stop early in such a list.
+	unordered bool
 }
 
 // addPosting appends slot's posting to term's list, widening the term's
@@ -22,10 +26,11 @@ func (f *field) addPosting(term, slot uint32, tf float32, length uint32) uint32 
 		f.bounds = slices.Grow(f.bounds, int(term)+1-len(f.bounds))[:int(term)+1]
 	}
 	b := &f.bounds[term]
-	if len(f.post[term]) == 0 {
-		*b = termBound{tf, tf, length}
+	if post := f.post[term]; len(post) == 0 {
+		*b = termBound{tfLo: tf, tfHi: tf, lenLo: length}
 	} else {
 		b.tfLo, b.tfHi, b.lenLo = min(b.tfLo, tf), max(b.tfHi, tf), min(b.lenLo, length)
+		b.unordered = b.unordered || post[len(post)-1].slot >= slot
 	}
 	pos := uint32(len(f.post[term]))
 	f.post[term] = append(f.post[term], posting{slot, tf})
