@@ -6,25 +6,28 @@ import (
 )
 
 // Top finds the k best slots with dynamic pruning that keeps the result
-// exact (MaxScore over posting lists in no slot order).
+// exact (MaxScore over posting lists in no particular slot order).
 //
 // A group of a query adds at most what its terms' bounds allow (termBound:
-// the greatest tf and, for an unseen slot, the shortest field among the
-// term's postings). Top scans whole groups, the heaviest (rarest) first,
-// and before each stops when the groups left could not lift an unseen
-// slot to the k-th best score held. A slot met in a scanned group's
-// postings is bounded first, from its own length: its exact share of this
-// group (a one-word group) and the bounds of the groups left. Only a slot
-// whose bound beats the k-th best, a tie included when the slot is lower,
-// is scored in full from the forward index, once. On replicated rows the
-// copies of a kept row tie with it at their bound and cost no lookup.
+// the greatest and least tf and the shortest field among the term's
+// postings). Top scans whole groups, the heaviest (rarest) first, and
+// before each stops when the groups left could not lift an unseen slot to
+// the k-th best score held. A slot met in a scanned group's postings is
+// bounded, at the group's shortest field and then at its own length: its
+// exact share of this group (a one-word group) and the bounds of the
+// groups left (once slots are being scored often, only of the groups it
+// is in). Only a slot whose bound beats the k-th best, a tie included
+// when the slot is lower, is scored in full from the forward index, once.
+// On replicated rows the copies of a kept row tie with it at their bound
+// and cost no lookup, and in a list in slot order (a bulk load's) the
+// scan stops where no unseen slot could enter any more. Where pruning
+// scores too many slots in full it gives up (giveUpAfter).
 //
 // At a million rows (the demo catalogue copied 3,236 times) every query
 // word matches thousands of copies, and the exhaustive accumulation over
 // whole lists (topAll) was 34–46 % of the CPU of tessera-bench scale's
 // HTTP phase, its per-slot accumulators and lengths (12 MB) missing the
-// cache; pruning brought its CPU per request from 2.07 to 1.13–1.22 ms.
-// BenchmarkTopDemoCopies measures the two side by side.
+// cache. BenchmarkTopDemoCopies measures the two side by side.
 //
 // The bounds hold in floating point, not only in real numbers: a bound
 // adds the same terms in the same group order as score does, each term at
@@ -87,10 +90,11 @@ const giveUpAfter = 16
 
 // pruneFrom is the field size in slots from which Top prunes. Below it
 // the accumulators of every posting stay in the cache and adding them all
-// up beats bounding them: on the demo catalogue's title and label fields
-// (BenchmarkTopDemoCopies, k 50, CPU per query) pruning took 149 µs
-// against 118 at 92,700 rows, 386 against 452 at 309,000 and 990 against
-// 1,505 at 1M.
+// up is about as cheap, and cheaper where pruning does badly: at 100k
+// rows (CPU per query, pruned against exhaustive) 73 µs against 81 on the
+// demo catalogue's copies (BenchmarkTopDemoCopies), 0.73–0.79 ms against
+// 0.26–0.47 on random titles (BenchmarkTopDuplicates); at 309,000 rows
+// 107 µs against 273 on the demo's copies.
 const pruneFrom = 1 << 18
 
 // topWork is what one Top call did: postings read, slot lengths read,
