@@ -30,6 +30,13 @@ type Columns interface {
 	// single string; nil for other columns. A filter on the value ORs a
 	// few bitsets instead of testing every row's code.
 	ValueSets(field string) (sets []*bitset.BitSet)
+	// NumberRange sets in sel the bits of the rows (below sel.Len())
+	// whose numeric value x of field has lo <= x <= hi, as a scan of
+	// Numbers would, without reading every row, and returns true. It
+	// returns false and sets nothing when field keeps no range index (a
+	// column under a few thousand rows, or not numeric): scan Numbers
+	// then. A missing value (NaN) passes no range.
+	NumberRange(field string, lo, hi float64, sel *bitset.BitSet) bool
 }
 
 // valueSetsMax bounds the dictionaries that get per-value bitsets: each
@@ -56,6 +63,11 @@ type column struct {
 	// setsOff once it outgrew valueSetsMax (they are not rebuilt).
 	sets    []*bitset.BitSet
 	setsOff bool
+	// ranges indexes nums for range filters once the column is long
+	// enough; it is rebuilt each time the column doubles, so that its
+	// buckets follow the values.
+	ranges   *numberRanges
+	rangesAt int // the column's length when ranges was last built
 }
 
 func (col *column) set(s uint32, v any) {
@@ -83,7 +95,14 @@ func (col *column) set(s uint32, v any) {
 		if !ok {
 			x = math.NaN()
 		}
+		old := col.nums[s]
 		col.nums[s] = x
+		if col.ranges != nil {
+			col.ranges.move(s, old, x)
+		}
+		if n := len(col.nums); n >= rangeMinRows && n >= 2*col.rangesAt {
+			col.ranges, col.rangesAt = newNumberRanges(col.nums), n
+		}
 	case col.codes != nil:
 		if from := len(col.codes); int(s) >= from {
 			col.codes = append(col.codes, make([]uint32, int(s)+1-from)...)
@@ -181,6 +200,26 @@ func (v columnView) Strings(field string) ([]uint32, []string) {
 		return col.codes, col.dict
 	}
 	return nil, nil
+}
+
+func (v columnView) NumberRange(field string, lo, hi float64, sel *bitset.BitSet) bool {
+	col := v.c.cols[field]
+	if col == nil || col.ranges == nil {
+		return false
+	}
+	n := int(sel.Len())
+	words := sel.Words()[:(n+63)/64]
+	if n%64 == 0 {
+		col.ranges.selectRange(lo, hi, words)
+		return true
+	}
+	// Rows past n share the last word and must stay clear: keep its bits
+	// and take the new ones below n only.
+	last := len(words) - 1
+	keep := words[last]
+	col.ranges.selectRange(lo, hi, words)
+	words[last] = keep | words[last]&(1<<(n%64)-1)
+	return true
 }
 
 func (v columnView) ValueSets(field string) []*bitset.BitSet {

@@ -39,6 +39,8 @@ type field struct {
 	docs  int         // slots with at least one token
 	total int64       // sum of lens
 	heads bool        // index compound heads (New's compoundHeads)
+	// bounds by term id, for Top's pruning (see termBound).
+	bounds []termBound
 }
 
 // posting is one slot's weighted term frequency in a term's list.
@@ -202,12 +204,8 @@ func (x *Index) SetAnalyzed(slot uint32, d *Analyzed) {
 		slices.Sort(x.touched)
 		fw := make([]entry, len(x.touched))
 		for i, id := range x.touched {
-			if int(id) >= len(f.post) {
-				f.post = slices.Grow(f.post, int(id)+1-len(f.post))[:int(id)+1]
-			}
 			tf := x.tf[id]
-			fw[i] = entry{term: id, pos: uint32(len(f.post[id])), tf: tf}
-			f.post[id] = append(f.post[id], posting{slot, tf})
+			fw[i] = entry{term: id, pos: f.addPosting(id, slot, tf, af.length), tf: tf}
 			x.tf[id] = 0
 		}
 		x.touched = x.touched[:0]
@@ -258,6 +256,7 @@ func (x *Index) Delete(slot uint32) {
 				mf := f.fwd[moved.slot]
 				i, _ := slices.BinarySearchFunc(mf, e.term, func(m entry, t uint32) int { return cmp.Compare(m.term, t) })
 				mf[i].pos = e.pos
+				f.bounds[e.term].unordered = true
 			}
 			if last == 0 {
 				f.post[e.term] = nil
@@ -285,6 +284,7 @@ func (x *Index) Bytes() int64 {
 	for i := range x.fields {
 		f := &x.fields[i]
 		n += int64(cap(f.post))*sliceHdr + int64(cap(f.fwd))*sliceHdr + int64(cap(f.lens))*4
+		n += int64(cap(f.bounds)) * int64(unsafe.Sizeof(termBound{}))
 		for _, p := range f.post {
 			n += int64(cap(p)) * int64(unsafe.Sizeof(posting{}))
 		}

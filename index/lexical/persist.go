@@ -177,8 +177,8 @@ func (x *Index) ReadFrom(r *bufio.Reader) error {
 				if _, err := io.ReadFull(r, tf[:]); err != nil {
 					return err
 				}
-				e := entry{term: uint32(term), pos: uint32(len(f.post[term])), tf: math.Float32frombits(binary.LittleEndian.Uint32(tf[:]))}
-				f.post[term] = append(f.post[term], posting{s, e.tf})
+				e := entry{term: uint32(term), tf: math.Float32frombits(binary.LittleEndian.Uint32(tf[:]))}
+				e.pos = f.addPosting(e.term, s, e.tf, uint32(length))
 				fw[i] = e
 			}
 			f.fwd[s], f.lens[s] = fw, uint32(length)

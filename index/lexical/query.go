@@ -1,9 +1,6 @@
 package lexical
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // Query is analysed query text. It holds no index state, so one Query may
 // be used with any number of Top, Score and Matched calls, concurrently and
@@ -200,10 +197,20 @@ func (f *field) tf(slot uint32, term uint32) float32 {
 	if term == noTerm || int(slot) >= len(f.fwd) {
 		return 0
 	}
+	// A hand-written binary search: slices.BinarySearchFunc's comparison
+	// callback made this lookup 14 % of Top's time on replicated rows.
 	fw := f.fwd[slot]
-	i, ok := slices.BinarySearchFunc(fw, term, func(e entry, t uint32) int { return cmp.Compare(e.term, t) })
-	if !ok {
-		return 0
+	lo, hi := 0, len(fw)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if fw[m].term < term {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	return fw[i].tf
+	if lo < len(fw) && fw[lo].term == term {
+		return fw[lo].tf
+	}
+	return 0
 }

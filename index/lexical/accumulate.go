@@ -1,0 +1,88 @@
+package lexical
+
+import "slices"
+
+// topAll is Top without pruning, as Top was before it pruned: it adds
+// every posting of every query term into per-slot accumulators and keeps
+// the k best. Top runs it on fields of fewer than pruneFrom slots, and
+// tests hold the pruned top-k to it.
+func (x *Index) topAll(q *Query, field string, k int, allow func(slot uint32) bool) []Hit {
+	fi, ok := x.byName[field]
+	if !ok || k <= 0 {
+		return nil
+	}
+	bufs, _ := x.pool.Get().(*scratch)
+	if bufs == nil {
+		bufs = new(scratch)
+	}
+	defer x.pool.Put(bufs)
+	bufs.s, ok = x.resolve(q, fi, bufs.s)
+	if !ok {
+		return nil
+	}
+	s := &bufs.s
+	f := s.f
+	if len(bufs.acc) < len(f.fwd) {
+		bufs.acc, bufs.grp = make([]float64, len(f.fwd)), make([]float64, len(f.fwd))
+	}
+	acc, grp := bufs.acc, bufs.grp
+	hit := bufs.hit[:0]
+	for _, r := range s.groups {
+		if r.joined == noTerm && r.hi-r.lo == 1 {
+			idf := s.idfs[r.lo]
+			for _, p := range f.postings(s.ids[r.lo]) {
+				if acc[p.slot] == 0 {
+					hit = append(hit, p.slot)
+				}
+				acc[p.slot] += float64(idf * s.sat(p.tf, f.lens[p.slot]))
+			}
+			continue
+		}
+		in := bufs.in[:0]
+		for i := r.lo; i < r.hi; i++ {
+			idf := s.idfs[i]
+			for _, p := range f.postings(s.ids[i]) {
+				if grp[p.slot] == 0 {
+					in = append(in, p.slot)
+				}
+				grp[p.slot] += float64(idf * s.sat(p.tf, f.lens[p.slot]))
+			}
+		}
+		for _, p := range f.postings(r.joined) {
+			j := float64(r.weight * s.sat(p.tf, f.lens[p.slot]))
+			if grp[p.slot] == 0 {
+				in = append(in, p.slot)
+			}
+			grp[p.slot] = max(grp[p.slot], j)
+		}
+		for _, slot := range in {
+			if acc[slot] == 0 {
+				hit = append(hit, slot)
+			}
+			acc[slot] += grp[slot]
+			grp[slot] = 0
+		}
+		bufs.in = in
+	}
+	bufs.hit = hit
+	h := bufs.heap[:0]
+	for _, slot := range hit {
+		score := acc[slot] / s.den
+		acc[slot] = 0
+		if allow != nil && !allow(slot) {
+			continue
+		}
+		c := Hit{slot, score}
+		if len(h) < k {
+			h = append(h, c)
+			up(h, len(h)-1)
+		} else if worse(h[0], c) {
+			h[0] = c
+			down(h, 0)
+		}
+	}
+	bufs.heap = h
+	out := slices.Clone(h)
+	slices.SortFunc(out, byRank)
+	return out
+}
