@@ -136,7 +136,11 @@ func (l leaf) selectInto(cols index.Columns, field string, sel *bitset.BitSet) {
 	if nums := cols.Numbers(field); l.num != nil && nums != nil {
 		nums = nums[:min(len(nums), n)]
 		if l.cmp != 0 {
-			compareColumn(nums, l.cmp, l.y, sel.Words())
+			// A range index selects the passing rows without reading
+			// every row (index.Columns.NumberRange); ne is no range.
+			if lo, hi, negate := l.cmp.bounds(l.y); negate || !cols.NumberRange(field, lo, hi, sel) {
+				compareColumn(nums, l.cmp, l.y, sel.Words())
+			}
 		} else {
 			for s, x := range nums {
 				if l.num(x, x == x) { // NaN: missing or not a number
@@ -208,21 +212,7 @@ func (l leaf) selectInto(cols index.Columns, field string, sel *bitset.BitSet) {
 // which fails every range, so it passes ne and nothing else, exactly the
 // filters' rule for missing values. Bits are assembled a word at a time.
 func compareColumn(nums []float64, op numOp, y float64, words []uint64) {
-	lo, hi, negate := math.Inf(-1), math.Inf(1), false
-	switch op {
-	case cmpEq:
-		lo, hi = y, y
-	case cmpNe:
-		lo, hi, negate = y, y, true
-	case cmpGt:
-		lo = math.Nextafter(y, math.Inf(1))
-	case cmpGte:
-		lo = y
-	case cmpLt:
-		hi = math.Nextafter(y, math.Inf(-1))
-	case cmpLte:
-		hi = y
-	}
+	lo, hi, negate := op.bounds(y)
 	for base := 0; base < len(nums); base += 64 {
 		var w uint64
 		chunk := nums[base:min(base+64, len(nums))]
@@ -244,6 +234,26 @@ func compareColumn(nums []float64, op numOp, y float64, words []uint64) {
 		}
 		words[base/64] |= w
 	}
+}
+
+// bounds returns the range [lo, hi] that x op y tests, negated for ne.
+func (op numOp) bounds(y float64) (lo, hi float64, negate bool) {
+	lo, hi = math.Inf(-1), math.Inf(1)
+	switch op {
+	case cmpEq:
+		lo, hi = y, y
+	case cmpNe:
+		lo, hi, negate = y, y, true
+	case cmpGt:
+		lo = math.Nextafter(y, math.Inf(1))
+	case cmpGte:
+		lo = y
+	case cmpLt:
+		hi = math.Nextafter(y, math.Inf(-1))
+	case cmpLte:
+		hi = y
+	}
+	return lo, hi, negate
 }
 
 func compileGroup(s *spaces.Schema, allowed map[string]bool, f map[string]any, at string) (node, error) {

@@ -137,3 +137,38 @@ func checkSelect(t *testing.T, s *spaces.Schema, c *index.Collection, live map[s
 		t.Errorf("%s %s: Select passed %d rows, Match %d\n got %v\nwant %v", when, js, len(got), len(want), got, want)
 	}
 }
+
+// Past a few thousand rows a numeric filter column keeps a range index
+// (index.Columns.NumberRange) that Select reads instead of scanning: it
+// must pass exactly the rows Match passes too.
+func TestSelectRangeIndexAgreesWithMatch(t *testing.T) {
+	s := mustSchema(t, filterSchema)
+	ctx := context.Background()
+	c, err := index.Open(t.TempDir(), 2, index.Options{NoSync: true, FilterFields: s.Filters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := rand.New(rand.NewPCG(13, 14))
+	live := map[string]map[string]any{}
+	var recs []index.Record
+	for i := range 6000 {
+		id := fmt.Sprintf("d%d", i)
+		d := randomDoc(r)
+		if r.IntN(2) == 0 {
+			d["price"] = math.Round(r.Float64()*10000) / 100
+		}
+		recs = append(recs, index.Record{ID: id, Fields: d, Vector: []float32{r.Float32(), r.Float32()}})
+		live[id] = d
+	}
+	if _, err := c.Apply(ctx, recs, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, js := range []string{
+		`{"price":{"gt":8.5}}`, `{"price":{"gte":8.5}}`, `{"price":{"lt":30}}`, `{"price":{"lte":30}}`,
+		`{"price":{"gte":12.34,"lte":56.78}}`, `{"price":{"eq":30}}`, `{"price":{"ne":30}}`, `{"price":{"gt":1000}}`,
+		`{"n":{"gte":50}}`, `{"cat":"Kitchen","price":{"lt":50}}`,
+	} {
+		checkSelect(t, s, c, live, js, "6,000 rows")
+	}
+}
