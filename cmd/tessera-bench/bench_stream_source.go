@@ -61,6 +61,9 @@ type sourceBenchOptions struct {
 	// blockProfile and mutexProfile name files for Go's block and mutex
 	// profiles of the "while consuming" phase (where searches wait).
 	blockProfile, mutexProfile string
+	// cpuProfile names a file for a CPU profile of the same phase: the
+	// whole run's (--cpuprofile) is mostly the backlog's insertions.
+	cpuProfile string
 }
 
 // benchEvent is one message for the log: the event's id (a Kafka key)
@@ -189,6 +192,10 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return err
 	}
 	stopProfiles := startWaitProfiles(o.blockProfile, o.mutexProfile)
+	stopCPU, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
 	m0 = readPhaseMetrics()
 	var wg sync.WaitGroup
 	var busy []float64
@@ -214,6 +221,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	}
 	wg.Wait()
 	rep.Busy = readPhaseMetrics().since(m0)
+	stopCPU()
 	if err := stopProfiles(); err != nil {
 		return err
 	}
