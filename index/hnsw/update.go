@@ -172,11 +172,11 @@ func (g *Graph) LiveIDs() []uint32 {
 type replaced uint8
 
 const (
-	replacedNone   replaced = iota // not an existing id: the caller inserts it
-	replacedNudged                 // written in place, lists kept (see nudgeMaxMove)
-	replacedRelink                 // written; the caller relinks it (relinkShared)
-	replacedRelinkLocal            // written, moved a little; the caller relinks it locally (relink.go)
-	replacedDone                   // inserted under the write lock (freed meanwhile)
+	replacedNone        replaced = iota // not an existing id: the caller inserts it
+	replacedNudged                      // written in place, lists kept (see nudgeMaxMove)
+	replacedRelink                      // written; the caller relinks it (relinkShared)
+	replacedRelinkLocal                 // written, moved a little; the caller relinks it locally (relink.go)
+	replacedDone                        // inserted under the write lock (freed meanwhile)
 )
 
 // replace writes the vectors of the ids that already hold one (live or
