@@ -188,8 +188,8 @@ const (
 //
 // Searches read vectors without locks of their own, so a vector cannot
 // change under them; but only the write needs them stopped. Relinking
-// (a search at EfConstruction and the neighbours' pruning, about 50 times
-// longer than the write) runs afterwards under the shared lock like an
+// (a search and the neighbours' pruning, tens of times longer than the
+// write) runs afterwards under the shared lock like an
 // insert, and taking the write lock once per batch instead of once per
 // vector keeps the queue of searches behind it short: while a stream
 // updated 1,000 ids/s, one write lock per update held the search p99 at
@@ -255,7 +255,7 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 			g.state[id] = slotLive
 			out[i] = replacedRelink
 		case slotLive:
-			out[i] = relinkKind(g.vec(id), v) // nudged: its lists still fit
+			out[i] = relinkKind(g.vec(id), v) // nudged (its lists still fit), or relinked locally or fully
 		default:
 			continue // pending: not while the write lock is held (inserts hold the shared one)
 		}
