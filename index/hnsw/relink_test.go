@@ -160,7 +160,7 @@ func TestUpdatesKeepRecall(t *testing.T) {
 			if rc["AddBatch"] < 0.97 || rc["AddBatch"] < rc["full"]-0.01 {
 				t.Errorf("recall %.4f, want ≥ 0.97 and within 0.01 of full relinks' %.4f", rc["AddBatch"], rc["full"])
 			}
-			if rc["none"] > rc["AddBatch"]-0.01 {
+			if rc["none"] > rc["AddBatch"]-0.005 {
 				t.Errorf("without relinks recall stayed at %.4f (AddBatch %.4f): these updates cannot show whether relinking works", rc["none"], rc["AddBatch"])
 			}
 		})
