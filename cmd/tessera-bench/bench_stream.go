@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,12 +45,16 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	backlog := fs.Int("backlog", 100000, "--source: events produced before the source starts, to measure throughput")
 	partitions := fs.Int("partitions", 3, "--source kafka://kfake/…: partitions of the topic")
 	cpuProfile := fs.String("cpuprofile", "", "--source: write a CPU profile of the whole run to this file")
+	busyCPUProfile := fs.String("consuming-cpuprofile", "", "--source: write a CPU profile of the searches-while-consuming phase only to this file (not with --cpuprofile)")
 	blockProfile := fs.String("blockprofile", "", "--source: write a block profile (where goroutines wait) of the searches-while-consuming phase to this file")
 	mutexProfile := fs.String("mutexprofile", "", "--source: write a mutex contention profile of the searches-while-consuming phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *source != "" {
+		if *cpuProfile != "" && *busyCPUProfile != "" {
+			return errors.New("--cpuprofile and --consuming-cpuprofile: Go writes one CPU profile at a time; give one of them")
+		}
 		stopProfile, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			return err
@@ -57,7 +62,7 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		defer stopProfile()
 		return benchStreamSource(ctx, sourceBenchOptions{source: *source, backlog: *backlog, partitions: *partitions,
 			rate: *rate, searchRate: *searchRate, duration: *dur, nosync: *nosync, asJSON: *asJSON,
-			blockProfile: *blockProfile, mutexProfile: *mutexProfile}, stdout)
+			blockProfile: *blockProfile, mutexProfile: *mutexProfile, cpuProfile: *busyCPUProfile}, stdout)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	dir, err := os.MkdirTemp("", "tessera-bench-stream")

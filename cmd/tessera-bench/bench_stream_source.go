@@ -25,12 +25,17 @@ import (
 // from a backlog, freshness at a fixed produce rate, and search latency
 // idle and while consuming.
 type sourceStreamReport struct {
-	Source         string  `json:"source"`
-	Partitions     int     `json:"partitions,omitempty"`
-	Fsync          bool    `json:"fsync"`
-	BacklogEvents  int     `json:"backlog_events"`
-	BacklogS       float64 `json:"backlog_s"`
-	EventsPerS     float64 `json:"events_per_s"` // backlog drained into the index
+	Source        string  `json:"source"`
+	Partitions    int     `json:"partitions,omitempty"`
+	Fsync         bool    `json:"fsync"`
+	BacklogEvents int     `json:"backlog_events"`
+	BacklogS      float64 `json:"backlog_s"`
+	EventsPerS    float64 `json:"events_per_s"` // backlog drained into the index
+	// BacklogCPUS is the process's CPU while the backlog drained (the
+	// graph builder's included); IndexedS how long after the drain the
+	// graph had taken in every vector.
+	BacklogCPUS    float64 `json:"backlog_cpu_s"`
+	IndexedS       float64 `json:"indexed_s"`
 	Rate           int     `json:"rate"`
 	RateEvents     int64   `json:"rate_events"`
 	FreshnessP50MS float64 `json:"freshness_p50_ms"` // produce → searchable at Rate
@@ -41,7 +46,11 @@ type sourceStreamReport struct {
 	SearchBusyP99  float64 `json:"search_consuming_p99_ms"`
 	SearchP99Ratio float64 `json:"search_p99_ratio"`
 	SearchErrors   int     `json:"search_errors"`
-	Documents      int     `json:"documents"`
+	// Searches answered in each phase: the load sends --search-rate a
+	// second, but a starved process reads fewer ticks.
+	SearchesIdle int `json:"searches_idle"`
+	SearchesBusy int `json:"searches_consuming"`
+	Documents    int `json:"documents"`
 	// Idle and Busy are the process's CPU, lock waits and GC cycles over the
 	// idle and the consuming search phases (runtime/metrics): independent
 	// of what else the machine runs, unlike the latencies.
@@ -61,6 +70,9 @@ type sourceBenchOptions struct {
 	// blockProfile and mutexProfile name files for Go's block and mutex
 	// profiles of the "while consuming" phase (where searches wait).
 	blockProfile, mutexProfile string
+	// cpuProfile names a file for a CPU profile of the same phase: the
+	// whole run's (--cpuprofile) is mostly the backlog's insertions.
+	cpuProfile string
 }
 
 // benchEvent is one message for the log: the event's id (a Kafka key)
@@ -153,13 +165,14 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	run, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- src.Run(run, lb.Stream) }()
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), processCPU()
 	// Every backlog event is a newer version: each one counts as applied.
 	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= int64(o.backlog) }, 10*time.Minute); err != nil {
 		stop()
 		return fmt.Errorf("draining the backlog: %w (%+v)", err, src.Stats())
 	}
 	rep.BacklogS = time.Since(t0).Seconds()
+	rep.BacklogCPUS = (processCPU() - cpu0).Seconds()
 	rep.EventsPerS = float64(o.backlog) / rep.BacklogS
 	stop()
 	if err := <-done; err != nil {
@@ -171,6 +184,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err := waitFor(ctx, func() bool { return db.Collection.Pending() == 0 }, 10*time.Minute); err != nil {
 		return fmt.Errorf("indexing the backlog: %w", err)
 	}
+	rep.IndexedS = time.Since(t0).Seconds() - rep.BacklogS
 	m0 := readPhaseMetrics()
 	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
 	rep.Idle = readPhaseMetrics().since(m0)
@@ -189,6 +203,10 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return err
 	}
 	stopProfiles := startWaitProfiles(o.blockProfile, o.mutexProfile)
+	stopCPU, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
 	m0 = readPhaseMetrics()
 	var wg sync.WaitGroup
 	var busy []float64
@@ -214,6 +232,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	}
 	wg.Wait()
 	rep.Busy = readPhaseMetrics().since(m0)
+	stopCPU()
 	if err := stopProfiles(); err != nil {
 		return err
 	}
@@ -224,6 +243,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	rep.FreshnessP50MS, rep.FreshnessP99MS = st.FreshP50MS, st.FreshP99MS
 	rep.SearchIdleP50, rep.SearchIdleP99 = percentile(idle, 0.5), percentile(idle, 0.99)
 	rep.SearchBusyP50, rep.SearchBusyP99 = percentile(busy, 0.5), percentile(busy, 0.99)
+	rep.SearchesIdle, rep.SearchesBusy = len(idle), len(busy)
 	if rep.SearchIdleP99 > 0 {
 		rep.SearchP99Ratio = rep.SearchBusyP99 / rep.SearchIdleP99
 	}
@@ -239,12 +259,12 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if rep.Partitions > 0 {
 		name = fmt.Sprintf("kafka stream (%d partitions, ", rep.Partitions)
 	}
-	fmt.Fprintf(stdout, "%sfsync %v): backlog of %d events into the index in %.2fs = %.0f events/s\n",
-		name, rep.Fsync, rep.BacklogEvents, rep.BacklogS, rep.EventsPerS)
+	fmt.Fprintf(stdout, "%sfsync %v): backlog of %d events into the index in %.2fs = %.0f events/s (process CPU %.1f s; graph caught up %.2fs later)\n",
+		name, rep.Fsync, rep.BacklogEvents, rep.BacklogS, rep.EventsPerS, rep.BacklogCPUS, rep.IndexedS)
 	fmt.Fprintf(stdout, "freshness (produce → searchable) at %d events/s: p50 %.2f ms, p99 %.2f ms over %d events\n",
 		rep.Rate, rep.FreshnessP50MS, rep.FreshnessP99MS, rep.RateEvents)
-	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d search errors; %d documents\n",
-		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchErrors, rep.Documents)
+	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d / %d searches, %d errors; %d documents\n",
+		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchesIdle, rep.SearchesBusy, rep.SearchErrors, rep.Documents)
 	fmt.Fprintf(stdout, "idle / consuming: process CPU %.1f / %.1f s, goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles\n",
 		rep.Idle.CPUS, rep.Busy.CPUS, rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles)
 	return nil

@@ -13,7 +13,8 @@ import (
 // TestBenchStreamSourceKafkaAndNATS runs the source benchmark end to end
 // against both in-process brokers (kfake, an embedded nats-server): every
 // produced event is applied, both search phases ran, the per-phase CPU is
-// measured, and the block and mutex profiles are written.
+// measured, and the block, mutex and consuming-phase CPU profiles are
+// written.
 func TestBenchStreamSourceKafkaAndNATS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two brokers and two indexes (6 s on an idle 2-core machine): skipped with -short")
@@ -21,10 +22,10 @@ func TestBenchStreamSourceKafkaAndNATS(t *testing.T) {
 	for _, src := range []string{"kafka://kfake/bench", "nats://embedded/bench"} {
 		t.Run(strings.SplitN(src, ":", 2)[0], func(t *testing.T) {
 			dir := t.TempDir()
-			block, mutex := filepath.Join(dir, "block.pb"), filepath.Join(dir, "mutex.pb")
+			block, mutex, cpu := filepath.Join(dir, "block.pb"), filepath.Join(dir, "mutex.pb"), filepath.Join(dir, "cpu.pb")
 			var stdout bytes.Buffer
 			args := []string{"stream", "--source", src, "--backlog", "2000", "--rate", "500", "--search-rate", "50",
-				"--duration", "1s", "--blockprofile", block, "--mutexprofile", mutex, "--json"}
+				"--duration", "1s", "--blockprofile", block, "--mutexprofile", mutex, "--consuming-cpuprofile", cpu, "--json"}
 			if err := run(context.Background(), args, &stdout, &stdout); err != nil {
 				t.Fatalf("bench stream: %v\n%s", err, stdout.String())
 			}
@@ -42,14 +43,33 @@ func TestBenchStreamSourceKafkaAndNATS(t *testing.T) {
 			if rep.Documents < 1000 {
 				t.Errorf("documents = %d", rep.Documents)
 			}
-			if !(rep.Busy.CPUS > 0) || !(rep.Idle.CPUS > 0) {
-				t.Errorf("phase CPU not measured: idle %+v, consuming %+v", rep.Idle, rep.Busy)
+			if !(rep.Busy.CPUS > 0) || !(rep.Idle.CPUS > 0) || !(rep.BacklogCPUS > 0) {
+				t.Errorf("phase CPU not measured: backlog %v s, idle %+v, consuming %+v", rep.BacklogCPUS, rep.Idle, rep.Busy)
 			}
-			for _, p := range []string{block, mutex} {
+			if rep.SearchesIdle == 0 || rep.SearchesBusy == 0 {
+				t.Errorf("searches answered: idle %d, consuming %d", rep.SearchesIdle, rep.SearchesBusy)
+			}
+			for _, p := range []string{block, mutex, cpu} {
 				if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
 					t.Errorf("profile %s: %v", p, err)
 				}
 			}
 		})
+	}
+}
+
+// TestBenchStreamOneCPUProfile: Go writes one CPU profile at a time, so
+// asking for the whole run's and the consuming phase's fails at once,
+// naming both flags.
+func TestBenchStreamOneCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	var stdout bytes.Buffer
+	err := run(context.Background(), []string{"stream", "--source", "kafka://kfake/bench",
+		"--cpuprofile", filepath.Join(dir, "a.pb"), "--consuming-cpuprofile", filepath.Join(dir, "b.pb")}, &stdout, &stdout)
+	if err == nil || !strings.Contains(err.Error(), "--cpuprofile") || !strings.Contains(err.Error(), "--consuming-cpuprofile") {
+		t.Fatalf("err = %v, want one naming both flags", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("wrote %d files before refusing", len(entries))
 	}
 }

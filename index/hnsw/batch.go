@@ -67,8 +67,8 @@ func (g *Graph) AddBatch(ids []uint32, vecs [][]float32, workers int) error {
 			switch done[i] {
 			case replacedNudged, replacedDone:
 				continue
-			case replacedRelink:
-				g.relinkShared(ids[i])
+			case replacedRelink, replacedRelinkLocal:
+				g.relinkShared(ids[i], done[i])
 				continue
 			}
 			if skip[i] {

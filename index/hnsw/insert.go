@@ -10,7 +10,8 @@ import (
 // Add inserts vec under id. Re-adding an id (live or deleted) replaces its
 // vector in place and relinks it: its own neighbour lists are rebuilt from a
 // fresh search, and links pointing at it stay as routing edges. A live id
-// whose vector barely moves keeps its lists (see nudgeMaxMove).
+// whose vector barely moves keeps its lists (see nudgeMaxMove); one that
+// moves a little is relinked from its old neighbourhood (relink.go).
 // It returns an error when len(vec) differs from the graph's dimension.
 //
 // Inserts of new ids run concurrently with each other and with searches;
@@ -60,8 +61,8 @@ func (g *Graph) grow(n int) {
 // stopped, since searches may be reading the old one, and the node is then
 // relinked under the shared lock, alongside searches (see replace).
 func (g *Graph) upsert(id uint32, v []float32) {
-	if g.replace([]uint32{id}, [][]float32{v}, nil)[0] == replacedRelink {
-		g.relinkShared(id)
+	if how := g.replace([]uint32{id}, [][]float32{v}, nil)[0]; how == replacedRelink || how == replacedRelinkLocal {
+		g.relinkShared(id, how)
 	}
 }
 
@@ -217,6 +218,12 @@ func (g *Graph) searchLayer(b *searchBuf, q []float32, ep cand, ef, l int, filte
 	if ep.id != skip && (!filtered || g.accept(ep.id, filter)) {
 		b.res.push(ep)
 	}
+	g.expand(b, q, ef, l, filter, filtered, skip)
+}
+
+// expand runs searchLayer's best-first loop from the candidates already in
+// b.front (and b.res), which b.begin started.
+func (g *Graph) expand(b *searchBuf, q []float32, ef, l int, filter func(uint32) bool, filtered bool, skip uint32) {
 	for len(b.front) > 0 {
 		c := b.front[0]
 		if len(b.res) >= ef && c.score < b.res[0].score {

@@ -22,19 +22,8 @@ import (
 // with relinking and no change with nudges. A node that moved by a tenth
 // of its length is still nearest to the nodes it was nearest to, unless
 // they were that close (then either list serves a search equally well).
+// A larger move is relinked, locally up to localMaxMove (relink.go).
 const nudgeMaxMove = 0.1
-
-// nudgeable reports whether v is close enough to old to replace it in
-// place (see nudgeMaxMove).
-func nudgeable(old, v []float32) bool {
-	var d, n float32
-	for i, x := range old {
-		e := v[i] - x
-		d += e * e
-		n += x * x
-	}
-	return d <= nudgeMaxMove*nudgeMaxMove*n
-}
 
 // Span is a run of vector dimensions: Len of them from Off.
 type Span struct{ Off, Len int }
@@ -183,10 +172,11 @@ func (g *Graph) LiveIDs() []uint32 {
 type replaced uint8
 
 const (
-	replacedNone   replaced = iota // not an existing id: the caller inserts it
-	replacedNudged                 // written in place, lists kept (see nudgeMaxMove)
-	replacedRelink                 // written; the caller relinks it (relinkShared)
-	replacedDone                   // inserted under the write lock (freed meanwhile)
+	replacedNone        replaced = iota // not an existing id: the caller inserts it
+	replacedNudged                      // written in place, lists kept (see nudgeMaxMove)
+	replacedRelink                      // written; the caller relinks it (relinkShared)
+	replacedRelinkLocal                 // written, moved a little; the caller relinks it locally (relink.go)
+	replacedDone                        // inserted under the write lock (freed meanwhile)
 )
 
 // replace writes the vectors of the ids that already hold one (live or
@@ -198,8 +188,8 @@ const (
 //
 // Searches read vectors without locks of their own, so a vector cannot
 // change under them; but only the write needs them stopped. Relinking
-// (a search at EfConstruction and the neighbours' pruning, about 50 times
-// longer than the write) runs afterwards under the shared lock like an
+// (a search and the neighbours' pruning, tens of times longer than the
+// write) runs afterwards under the shared lock like an
 // insert, and taking the write lock once per batch instead of once per
 // vector keeps the queue of searches behind it short: while a stream
 // updated 1,000 ids/s, one write lock per update held the search p99 at
@@ -265,10 +255,7 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 			g.state[id] = slotLive
 			out[i] = replacedRelink
 		case slotLive:
-			out[i] = replacedRelink
-			if nudgeable(g.vec(id), v) {
-				out[i] = replacedNudged // its lists still fit
-			}
+			out[i] = relinkKind(g.vec(id), v) // nudged (its lists still fit), or relinked locally or fully
 		default:
 			continue // pending: not while the write lock is held (inserts hold the shared one)
 		}
@@ -290,8 +277,9 @@ func (g *Graph) replace(ids []uint32, vecs [][]float32, skip []bool) []replaced 
 // millisecond, so gaps come long before; the builder can afford the wait.
 const writerPatience = 10 * time.Millisecond
 
-// relinkShared relinks id (see replace) alongside searches and inserts.
-func (g *Graph) relinkShared(id uint32) {
+// relinkShared relinks id (see replace) alongside searches and inserts:
+// locally when how is replacedRelinkLocal, else fully (relink.go).
+func (g *Graph) relinkShared(id uint32, how replaced) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	g.wmu.RLock()
@@ -301,5 +289,9 @@ func (g *Graph) relinkShared(id uint32) {
 	}
 	b := g.pool.Get().(*searchBuf)
 	defer g.pool.Put(b)
+	if how == replacedRelinkLocal {
+		g.relinkLocal(b, id)
+		return
+	}
 	g.relink(b, id)
 }

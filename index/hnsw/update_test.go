@@ -85,8 +85,8 @@ func TestNudgeSpansKeepsLinksAndCodes(t *testing.T) {
 }
 
 // TestAddBatchUpsertsRelinkAlongsideSearches re-adds existing ids with
-// vectors from elsewhere in the space (so they must be relinked, not
-// nudged), revives deleted ids and inserts new ones in one AddBatch while
+// vectors moved a little or from elsewhere in the space (so they must be
+// relinked, locally or fully, not nudged), revives deleted ids and inserts new ones in one AddBatch while
 // searches run (under -race this checks the shared-lock relink): every id
 // ends with its last vector, each moved id is found first by its new
 // vector, its own lists now lead to its new neighbourhood, and recall
@@ -105,13 +105,23 @@ func TestAddBatchUpsertsRelinkAlongsideSearches(t *testing.T) {
 	for id := range uint32(50) {
 		g.Delete(uint32(n/2) + id)
 	}
-	// ids 0..n/4 move to vectors of the second half; 50 deleted ids come
-	// back with theirs; n/4 new ids follow; id 0 appears twice.
+	// ids 0..n/4 move: the first half of them a little (a local relink),
+	// the rest to vectors of the second half (a full one); 50 deleted ids
+	// come back with theirs; n/4 new ids follow; id 0 appears twice.
 	var ids []uint32
 	var vecs [][]float32
 	moved := n / 4
+	r := rand.New(rand.NewPCG(2, 2))
 	for i := range moved {
-		ids, vecs = append(ids, uint32(i)), append(vecs, data[n+i])
+		v := data[n+i]
+		if i < moved/2 {
+			v = moveBy(r, data[i], 0.25)
+			if k := relinkKind(data[i], v); k != replacedRelinkLocal {
+				t.Fatalf("a move by 0.25 is relinked as %d, not locally", k)
+			}
+			data[n+i] = v // searched for below
+		}
+		ids, vecs = append(ids, uint32(i)), append(vecs, v)
 	}
 	for id := range uint32(50) {
 		ids, vecs = append(ids, uint32(n/2)+id), append(vecs, data[n/2+int(id)])
