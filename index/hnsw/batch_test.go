@@ -51,7 +51,7 @@ func TestAddBatchRecallMatchesSequential(t *testing.T) {
 			missed = append(missed, i)
 		}
 	}
-	if len(missed) > probes/100 {
+	if len(missed) > max(1, probes/100) {
 		t.Fatalf("%d of %d vectors not found first: %v", len(missed), probes, missed)
 	}
 	checkLinks(t, par)
