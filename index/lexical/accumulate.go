@@ -7,19 +7,14 @@ import "slices"
 // the k best. Top runs it on fields of fewer than pruneFrom slots, and
 // tests hold the pruned top-k to it.
 func (x *Index) topAll(q *Query, field string, k int, allow func(slot uint32) bool) []Hit {
-	fi, ok := x.byName[field]
-	if !ok || k <= 0 {
+	if k <= 0 {
 		return nil
 	}
-	bufs, _ := x.pool.Get().(*scratch)
-	if bufs == nil {
-		bufs = new(scratch)
-	}
-	defer x.pool.Put(bufs)
-	bufs.s, ok = x.resolve(q, fi, bufs.s)
+	bufs, ok := x.scratchFor(q, field)
 	if !ok {
 		return nil
 	}
+	defer x.pool.Put(bufs)
 	s := &bufs.s
 	f := s.f
 	if len(bufs.acc) < len(f.fwd) {
@@ -85,4 +80,23 @@ func (x *Index) topAll(q *Query, field string, k int, allow func(slot uint32) bo
 	out := slices.Clone(h)
 	slices.SortFunc(out, byRank)
 	return out
+}
+
+// scratchFor takes pooled scratch memory with q resolved against field;
+// false when the field is unknown or nothing can score (the scratch is
+// then back in the pool). The caller puts it back when done.
+func (x *Index) scratchFor(q *Query, field string) (*scratch, bool) {
+	fi, ok := x.byName[field]
+	if !ok {
+		return nil, false
+	}
+	sc, _ := x.pool.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	if sc.s, ok = x.resolve(q, fi, sc.s); !ok {
+		x.pool.Put(sc)
+		return nil, false
+	}
+	return sc, true
 }

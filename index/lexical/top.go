@@ -109,19 +109,14 @@ type topWork struct {
 // postings in full.
 func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool, giveUp bool) ([]Hit, topWork) {
 	var work topWork
-	fi, ok := x.byName[field]
-	if !ok || k <= 0 {
+	if k <= 0 {
 		return nil, work
 	}
-	sc, _ := x.pool.Get().(*scratch)
-	if sc == nil {
-		sc = new(scratch)
-	}
-	defer x.pool.Put(sc)
-	sc.s, ok = x.resolve(q, fi, sc.s)
+	sc, ok := x.scratchFor(q, field)
 	if !ok {
 		return nil, work
 	}
+	defer x.pool.Put(sc)
 	s := &sc.s
 	f := s.f
 	words := (len(f.fwd) + 63) / 64
