@@ -22,6 +22,7 @@ import (
 
 	tessera "github.com/tessera-search/tessera"
 	"github.com/tessera-search/tessera/index"
+	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/ingest"
 	"github.com/tessera-search/tessera/internal/datasets"
 	"github.com/tessera-search/tessera/query"
@@ -38,19 +39,22 @@ const (
 // scaleReport is what `tessera-bench scale` measures on one data
 // directory.
 type scaleReport struct {
-	Dir         string     `json:"dir"`
-	Source      string     `json:"source"`
-	Rows        int        `json:"rows"`
-	Dim         int        `json:"dim"`
-	CPUs        int        `json:"cpus"`
-	BuildS      float64    `json:"build_s,omitempty"` // 0: the directory was reused
-	OpenS       float64    `json:"open_s"`
-	HeapPerRow  float64    `json:"heap_bytes_per_row"`  // Go heap in use after open, per row (documents, columns, lexical, graph)
-	IndexPerRow float64    `json:"index_bytes_per_row"` // vectors, int8 codes and links
-	DiskPerRow  float64    `json:"disk_bytes_per_row"`  // snapshot + graph files
-	Duration    string     `json:"duration_per_set"`
-	Sets        []scaleSet `json:"sets"`
-	Meets       bool       `json:"meets_targets"`
+	Dir         string  `json:"dir"`
+	Source      string  `json:"source"`
+	Rows        int     `json:"rows"`
+	Dim         int     `json:"dim"`
+	CPUs        int     `json:"cpus"`
+	BuildS      float64 `json:"build_s,omitempty"` // 0: the directory was reused
+	OpenS       float64 `json:"open_s"`
+	HeapPerRow  float64 `json:"heap_bytes_per_row"`  // Go heap in use after open, per row (documents, columns, lexical, graph)
+	IndexPerRow float64 `json:"index_bytes_per_row"` // vectors, int8 codes and links
+	DiskPerRow  float64 `json:"disk_bytes_per_row"`  // snapshot + graph files
+	// Graph is the shape of the graph's bottom layer: on replicated rows,
+	// how many links join copies of one row (issue #14's recall).
+	Graph    hnsw.Health `json:"graph"`
+	Duration string      `json:"duration_per_set"`
+	Sets     []scaleSet  `json:"sets"`
+	Meets    bool        `json:"meets_targets"`
 }
 
 // scaleSet is one kind of request: the plain query mix, or text queries
@@ -224,6 +228,7 @@ func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq
 	runtime.ReadMemStats(&after)
 	rep.HeapPerRow = float64(after.HeapInuse-min(after.HeapInuse, before.HeapInuse)) / float64(rep.Rows)
 	rep.IndexPerRow = float64(db.Collection.MemoryBytes()) / float64(rep.Rows)
+	rep.Graph = db.Collection.GraphHealth()
 	for _, f := range []string{"snapshot.bin", "graph.bin"} {
 		if st, err := os.Stat(filepath.Join(rep.Dir, "data", "index", f)); err == nil {
 			rep.DiskPerRow += float64(st.Size()) / float64(rep.Rows)
@@ -476,6 +481,10 @@ func (r scaleReport) writeText(w io.Writer) error {
 	fmt.Fprintf(w, "%s: %d rows × %d dims of the %s (%s; opened in %.1f s), %d CPUs\n", r.Dir, r.Rows, r.Dim, r.Source, built, r.OpenS, r.CPUs)
 	fmt.Fprintf(w, "memory: %.0f B/row on the Go heap (documents, columns, lexical index, graph), of which the index (vectors, int8 codes, links) %.0f B/row; on disk %.0f B/row\n\n",
 		r.HeapPerRow, r.IndexPerRow, r.DiskPerRow)
+	if g := r.Graph; g.Live > 0 {
+		fmt.Fprintf(w, "graph: layer-0 out-degree mean %.1f, %.0f %% of links to a near-duplicate of their node, %d of %d nodes linked to near-duplicates only, %d unreachable\n\n",
+			g.OutDegreeMean, 100*g.TwinLinkShare, g.NoFarLinks, g.Live, g.Unreachable)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "set\tpassing\trecall@10\tmin\tindex p50 ms\tindex p99 ms\tHTTP p50 ms\tHTTP p99 ms\tHTTP QPS\ttarget\t")
 	for _, s := range r.Sets {

@@ -50,7 +50,7 @@ func TestBenchScaleReportsTargets(t *testing.T) {
 	if err := run(context.Background(), args[:len(args)-1], &text, &text); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text.String(), "(reused;") || !strings.Contains(text.String(), "filter ~25%") || !strings.Contains(text.String(), "B/row") {
+	if !strings.Contains(text.String(), "(reused;") || !strings.Contains(text.String(), "filter ~25%") || !strings.Contains(text.String(), "B/row") || !strings.Contains(text.String(), "links to a near-duplicate") {
 		t.Errorf("text report (want the directory reused):\n%s", text.String())
 	}
 }

@@ -24,6 +24,13 @@ type Health struct {
 	// node's bit for bit; DuplicateGroups the distinct vectors among them.
 	Duplicates      int `json:"duplicates"`
 	DuplicateGroups int `json:"duplicate_groups"`
+	// TwinLinkShare is the share of live nodes' layer-0 links that point
+	// at a near-duplicate of the node (a twin: within twinFrac of its own
+	// scale, see twins.go), and NoFarLinks counts live nodes whose layer-0
+	// list names only twins: on a catalogue of jittered copies such nodes
+	// lead a walk nowhere but to more copies of the same row.
+	TwinLinkShare float64 `json:"twin_link_share"`
+	NoFarLinks    int     `json:"no_far_links"`
 }
 
 // Health measures the graph (see [Health]). It reads every link and
@@ -55,6 +62,7 @@ func (g *Graph) Health() Health {
 		return h
 	}
 	h.OutDegreeMean = float64(out) / float64(h.Live)
+	h.TwinLinkShare, h.NoFarLinks = g.twinLinks(out)
 	deg := make([]int, 0, h.Live)
 	for id := range n {
 		if g.state[id] == slotLive {
@@ -111,4 +119,41 @@ func (g *Graph) Health() Health {
 		groups[key] = append(groups[key], uint32(id))
 	}
 	return h
+}
+
+// twinLinks counts, over live nodes' layer-0 lists holding links in all,
+// the share of links to a twin of their node and the nodes with no other
+// link. The caller holds the locks Health takes.
+func (g *Graph) twinLinks(links int) (share float64, noFar int) {
+	if links == 0 {
+		return 0, 0
+	}
+	twins := 0
+	var sc []float32
+	for id := range g.state {
+		if g.state[id] != slotLive {
+			continue
+		}
+		lst := g.links(uint32(id), 0)
+		nb := lst[1 : 1+int(lst[0])]
+		if len(nb) == 0 {
+			continue
+		}
+		v := g.vec(uint32(id))
+		bound := g.twinBound(v)
+		sc = slices.Grow(sc[:0], len(nb))[:len(nb)]
+		g.scoreMany(v, nb, sc)
+		far := false
+		for _, s := range sc {
+			if s >= bound {
+				twins++
+			} else {
+				far = true
+			}
+		}
+		if !far {
+			noFar++
+		}
+	}
+	return float64(twins) / float64(links), noFar
 }

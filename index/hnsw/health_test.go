@@ -47,3 +47,24 @@ func TestExactOption(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthCountsTwinLinks checks the twin-link measures: on copies of
+// a few rows nearly every link joins copies, on distinct rows none does.
+func TestHealthCountsTwinLinks(t *testing.T) {
+	data := clustered(22, 20, 16, 4)
+	copies := New(16, DefaultConfig())
+	for i := range 2000 {
+		if err := copies.Add(uint32(i), data[i%20]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := copies.Health()
+	t.Logf("100 copies of 20 rows: twin link share %.3f, %d nodes without far links", h.TwinLinkShare, h.NoFarLinks)
+	if h.TwinLinkShare < 0.5 || h.NoFarLinks < h.Live/2 {
+		t.Errorf("100 copies of 20 rows: twin link share %.3f, %d of %d nodes without far links; want ≥ 0.5 and ≥ half", h.TwinLinkShare, h.NoFarLinks, h.Live)
+	}
+	distinct := build(t, clustered(23, 2000, 96, 10), DefaultConfig())
+	if h := distinct.Health(); h.TwinLinkShare > 0.01 || h.NoFarLinks != 0 {
+		t.Errorf("distinct rows: twin link share %.3f, %d nodes without far links; want ~0 and 0", h.TwinLinkShare, h.NoFarLinks)
+	}
+}
