@@ -282,3 +282,29 @@ func TestFollowerSeesItselfMarkedBehind(t *testing.T) {
 		t.Fatal("the follower never called OnSchemaChange for an instance marked behind")
 	}
 }
+
+// TestEchoSkipsOlderStatesOfOwnWrites: a poll may read a document just
+// before this process writes it again (a delete); that older state, read
+// back after the newer local write, is skipped like the echo itself,
+// while a later write (another process's) is not.
+func TestEchoSkipsOlderStatesOfOwnWrites(t *testing.T) {
+	var c writeClock
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	c.remember([]string{"p"}, t0)
+	c.remember([]string{"p"}, t0.Add(time.Second)) // written again: a delete
+	if !c.echo(Doc{ID: "p", UpdatedAt: t0}) {
+		t.Error("the first write's state, read back after the second, was not skipped")
+	}
+	if c.echo(Doc{ID: "p", UpdatedAt: t0.Add(2 * time.Second)}) {
+		t.Error("a later write was taken for an echo")
+	}
+	if !c.echo(Doc{ID: "p", UpdatedAt: t0.Add(time.Second)}) {
+		t.Error("the latest own write's echo was not skipped")
+	}
+	if c.echo(Doc{ID: "p", UpdatedAt: t0}) {
+		t.Error("an old state was skipped after the latest echo was seen and forgotten")
+	}
+	if c.echo(Doc{ID: "q", UpdatedAt: t0}) {
+		t.Error("a document this process never wrote was taken for an echo")
+	}
+}
