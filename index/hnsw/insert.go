@@ -94,7 +94,7 @@ func (g *Graph) insert(b *searchBuf, id uint32, v []float32) {
 			return
 		}
 	}
-	g.link(b, id, lvl, entry, top, true)
+	g.link(b, id, lvl, entry, top, linkFresh)
 	if lvl > top {
 		g.setEntry(id, lvl)
 	}
@@ -126,20 +126,32 @@ func (g *Graph) relink(b *searchBuf, id uint32) {
 		}
 		return
 	}
-	g.link(b, id, lvl, entry, top, false)
+	g.link(b, id, lvl, entry, top, linkFull)
 }
 
+// linkMode is how link searches for a node's neighbours and stores them.
+type linkMode int
+
+const (
+	linkFresh linkMode = iota // a new node: search at ef_construction, merge
+	linkFull                  // a relinked node: search at ef_construction, replace its old lists
+	linkLocal                 // a node that moved a little: search from its old neighbours at relinkEf, merge
+)
+
 // link connects node id (vector already stored) on layers 0..min(lvl, top),
-// searching from entry at level top. fresh is false when relinking a node
-// whose old lists must be replaced rather than merged.
-func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int, fresh bool) {
+// searching from entry at level top, as mode says.
+func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int, mode linkMode) {
 	q := g.vec(id)
 	ep := cand{id: entry, score: g.score(q, entry)}
 	for l := top; l > lvl; l-- {
 		ep = g.greedy(b, q, ep, l)
 	}
 	for l := min(lvl, top); l >= 0; l-- {
-		g.searchLayer(b, q, ep, g.cfg.EfConstruction, l, nil, false, id)
+		if mode == linkLocal {
+			g.searchFromNeighbours(b, q, ep, id, relinkEf, l)
+		} else {
+			g.searchLayer(b, q, ep, g.cfg.EfConstruction, l, nil, false, id)
+		}
 		b.sorted = b.res.drainDesc(b.sorted[:0])
 		if len(b.sorted) == 0 {
 			continue
@@ -150,7 +162,7 @@ func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int, fr
 		for _, c := range sel {
 			b.ids = append(b.ids, c.id)
 		}
-		g.setOwn(id, l, b.ids, fresh)
+		g.setOwn(id, l, b.ids, mode != linkFull)
 		for _, n := range b.ids {
 			g.addLink(b, n, id, l)
 		}

@@ -78,29 +78,7 @@ func (g *Graph) relinkLocal(b *searchBuf, id uint32) {
 		g.relink(b, id) // the entry point itself: see relink
 		return
 	}
-	lvl := int(g.level[id])
-	q := g.vec(id)
-	ep := cand{id: entry, score: g.score(q, entry)}
-	for l := top; l > lvl; l-- {
-		ep = g.greedy(b, q, ep, l)
-	}
-	for l := min(lvl, top); l >= 0; l-- {
-		g.searchFromNeighbours(b, q, ep, id, relinkEf, l)
-		b.sorted = b.res.drainDesc(b.sorted[:0])
-		if len(b.sorted) == 0 {
-			continue
-		}
-		ep = b.sorted[0]
-		sel := g.selectNeighbors(b.sorted, g.cfg.M, &b.sel)
-		b.ids = b.ids[:0]
-		for _, c := range sel {
-			b.ids = append(b.ids, c.id)
-		}
-		g.setOwn(id, l, b.ids, true)
-		for _, n := range b.ids {
-			g.addLink(b, n, id, l)
-		}
-	}
+	g.link(b, id, int(g.level[id]), entry, top, linkLocal)
 }
 
 // searchFromNeighbours is searchLayer on layer l for the vector q of node
