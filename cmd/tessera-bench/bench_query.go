@@ -126,15 +126,11 @@ func benchQueryCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 	rep := queryReport{Source: "built-in demo catalogue", Schema: "built-in demo schema", CPUs: runtime.NumCPU(),
 		Concurrency: *conc, Duration: dur.String(), Limit: *limit, Queries: *nq}
-	src, schema := datasets.DemoCatalogue(), datasets.DemoSchema()
+	src, schema, err := baseCatalogue(*baseFile, *schemaPath)
+	if err != nil {
+		return fmt.Errorf("bench query: %w", err)
+	}
 	if *baseFile != "" {
-		var err error
-		if src, err = os.ReadFile(*baseFile); err != nil {
-			return fmt.Errorf("bench query: %w", err)
-		}
-		if schema, err = os.ReadFile(*schemaPath); err != nil {
-			return fmt.Errorf("bench query: %w", err)
-		}
 		rep.Source, rep.Schema = *baseFile, *schemaPath
 	}
 	sch, err := spaces.ParseSchema(schema)
@@ -664,4 +660,19 @@ func (r queryReport) writeText(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// baseCatalogue is the rows and schema a bench replicates: the built-in
+// demo catalogue, or --base-file with its --schema.
+func baseCatalogue(baseFile, schemaPath string) (src, schema []byte, err error) {
+	if baseFile == "" {
+		return datasets.DemoCatalogue(), datasets.DemoSchema(), nil
+	}
+	if src, err = os.ReadFile(baseFile); err != nil {
+		return nil, nil, err
+	}
+	if schema, err = os.ReadFile(schemaPath); err != nil {
+		return nil, nil, err
+	}
+	return src, schema, nil
 }

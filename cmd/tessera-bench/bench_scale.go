@@ -24,7 +24,6 @@ import (
 	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/ingest"
-	"github.com/tessera-search/tessera/internal/datasets"
 	"github.com/tessera-search/tessera/query"
 	"github.com/tessera-search/tessera/spaces"
 )
@@ -114,15 +113,12 @@ func benchScaleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("bench scale: --base-file and --schema go together")
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	src, schema, source := datasets.DemoCatalogue(), datasets.DemoSchema(), "built-in demo catalogue"
+	src, schema, err := baseCatalogue(*baseFile, *schemaPath)
+	if err != nil {
+		return fmt.Errorf("bench scale: %w", err)
+	}
+	source := "built-in demo catalogue"
 	if *baseFile != "" {
-		var err error
-		if src, err = os.ReadFile(*baseFile); err != nil {
-			return fmt.Errorf("bench scale: %w", err)
-		}
-		if schema, err = os.ReadFile(*schemaPath); err != nil {
-			return fmt.Errorf("bench scale: %w", err)
-		}
 		source = *baseFile
 	}
 	emb, err := newEmbedder("")
