@@ -68,13 +68,7 @@ func (x *Index) topAll(q *Query, field string, k int, allow func(slot uint32) bo
 			continue
 		}
 		c := Hit{slot, score}
-		if len(h) < k {
-			h = append(h, c)
-			up(h, len(h)-1)
-		} else if worse(h[0], c) {
-			h[0] = c
-			down(h, 0)
-		}
+		h = keepTop(h, c, k)
 	}
 	bufs.heap = h
 	out := slices.Clone(h)

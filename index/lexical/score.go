@@ -146,6 +146,19 @@ func (f *field) postings(term uint32) []posting {
 	return f.post[term]
 }
 
+// keepTop adds c to the min-heap h of the k best hits so far (worst at
+// h[0]) when it belongs there.
+func keepTop(h []Hit, c Hit, k int) []Hit {
+	if len(h) < k {
+		h = append(h, c)
+		up(h, len(h)-1)
+	} else if worse(h[0], c) {
+		h[0] = c
+		down(h, 0)
+	}
+	return h
+}
+
 // worse orders hits: lower score, then higher slot. Breaking the ties
 // that saturation makes (every short title saying "cable" scores 1 for
 // "cable") by shorter field first measured worse: category-leaf

@@ -213,13 +213,7 @@ func (x *Index) top(q *Query, field string, k int, allow func(slot uint32) bool,
 						return
 					}
 				}
-				if len(h) < k {
-					h = append(h, c)
-					up(h, len(h)-1)
-				} else if worse(h[0], c) {
-					h[0] = c
-					down(h, 0)
-				}
+				h = keepTop(h, c, k)
 			}
 			work.read += len(post)
 		}
