@@ -82,8 +82,9 @@ func recoverIndexDir(dataDir string, log *slog.Logger) (string, error) {
 	return cur, atomicfile.SyncDir(dataDir)
 }
 
-// collectionOptions are the index options a schema implies.
-func collectionOptions(s *spaces.Schema, o Options) index.Options {
+// collectionOptions are the index options an encoder's schema implies.
+func collectionOptions(enc *spaces.Encoder, o Options) index.Options {
+	s := enc.Schema()
 	var textFields, labelFields []string
 	if !o.NoLexical {
 		textFields, labelFields = query.LexicalFields(s)
@@ -91,7 +92,21 @@ func collectionOptions(s *spaces.Schema, o Options) index.Options {
 	return index.Options{NoSync: o.NoSync, Logger: o.Logger, OnSync: o.OnWALSync, OnSnapshot: o.OnSnapshot,
 		Graph:        indexGraphConfig(s),
 		FilterFields: s.Filters, TextFields: textFields, LabelFields: labelFields,
-		TruncateWAL: o.TruncateWAL, TruncateWALAt: o.TruncateWALAt, FaultHook: o.FaultHook}
+		TruncateWAL: o.TruncateWAL, TruncateWALAt: o.TruncateWALAt, FaultHook: o.FaultHook,
+		CopyDims: copyDims(enc)}
+}
+
+// copyDims are the text spaces' dims: rows that agree there are copies of
+// one item (order lines of one product, one product per seller), told
+// apart only by their numbers, categories and dates.
+func copyDims(enc *spaces.Encoder) []index.Span {
+	var out []index.Span
+	for _, seg := range enc.Segments() {
+		if seg.Kind == spaces.KindText {
+			out = append(out, index.Span{Off: seg.Offset, Len: seg.Dim - seg.NegDims})
+		}
+	}
+	return out
 }
 
 // PlanSchema compares the schema in raw with the one the directory was
@@ -205,7 +220,7 @@ func (a *DB) rebuild(ctx context.Context, plan *schemaplan.Plan, next *spaces.Sc
 		}
 		return fmt.Errorf("save the new schema: %w", err)
 	}
-	coll, err := index.Open(dir, enc.Dim(), collectionOptions(next, a.opts))
+	coll, err := index.Open(dir, enc.Dim(), collectionOptions(enc, a.opts))
 	if err != nil {
 		os.Remove(pending)
 		if store != nil {

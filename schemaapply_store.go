@@ -346,7 +346,7 @@ func (a *DB) followStoreSchema(ctx context.Context, _ mongo.Meta) error {
 	if err := atomicfile.WriteFile(pending, raw, 0o644); err != nil {
 		return fmt.Errorf("save the new schema: %w", err)
 	}
-	coll, err := index.Open(dir, enc.Dim(), collectionOptions(next, a.opts))
+	coll, err := index.Open(dir, enc.Dim(), collectionOptions(enc, a.opts))
 	if err != nil {
 		os.Remove(pending)
 		return err

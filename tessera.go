@@ -228,7 +228,7 @@ func Open(ctx context.Context, o Options) (db *DB, err error) {
 			return nil, fmt.Errorf("save schema copy: %w", err)
 		}
 	}
-	a.Collection, err = index.Open(filepath.Join(o.DataDir, a.indexDir), a.Encoder.Dim(), collectionOptions(a.Schema, o))
+	a.Collection, err = index.Open(filepath.Join(o.DataDir, a.indexDir), a.Encoder.Dim(), collectionOptions(a.Encoder, o))
 	if err != nil {
 		return nil, err
 	}

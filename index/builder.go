@@ -141,23 +141,13 @@ func (c *Collection) buildRound() int {
 // scanPending scores the pending vectors that pass filter; c.mu must be
 // held.
 func (c *Collection) scanPending(q []float32, k int, filter func(uint32) bool) []hnsw.Result {
-	top := make([]hnsw.Result, 0, k+1)
+	top := newBestK(k)
 	for s, v := range c.pending {
-		if !filter(s) {
-			continue
+		if filter(s) {
+			top.offer(s, vec.Dot(q, v))
 		}
-		score := vec.Dot(q, v)
-		if len(top) == k && score <= top[k-1].Score {
-			continue
-		}
-		i := sort.Search(len(top), func(i int) bool { return top[i].Score < score })
-		if len(top) < k {
-			top = append(top, hnsw.Result{})
-		}
-		copy(top[i+1:], top[i:len(top)-1])
-		top[i] = hnsw.Result{ID: s, Score: score}
 	}
-	return top
+	return top.res
 }
 
 // mergeTop merges two best-first result lists into the best k.

@@ -55,6 +55,13 @@ type Options struct {
 	// "write" or "sync"; an error it returns is taken as the file system's.
 	// Tests inject a full disk (ENOSPC) through it.
 	FaultHook func(op string) error
+	// CopyDims are the dims in which copies of one item agree: the text
+	// spaces, where an order book's lines of one product, or one product
+	// listed per seller, hold the same vector. Rows equal bit for bit there
+	// form a group, and a search scores every member of the groups its walk
+	// reaches that can still enter its top k (see copyGroups). None: no
+	// grouping.
+	CopyDims []Span
 }
 
 // SearchOptions tune one search.
@@ -111,6 +118,7 @@ type Collection struct {
 	// filterFields get typed columns (Options.FilterFields).
 	filterFields map[string]bool
 	lex          *lexical.Index // nil without TextFields or LabelFields
+	copies       *copyGroups    // nil without Options.CopyDims
 	updated      time.Time
 
 	wal           *wal
@@ -181,6 +189,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	if len(opts.TextFields)+len(opts.LabelFields) > 0 {
 		c.lex = newLexical(opts)
 	}
+	c.copies = newCopyGroups(dim, opts.CopyDims)
 	start := time.Now()
 	if err := c.loadSnapshot(); err != nil {
 		return nil, err
@@ -227,7 +236,7 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		log.Info("collection loaded", "dir", dir, "documents", c.Len(), "wal_batches", n, "took", ls.Total.Round(time.Millisecond).String(),
 			"snapshot_check", ls.Check.Round(time.Millisecond).String(), "snapshot_records", ls.Records.Round(time.Millisecond).String(),
 			"graph", ls.Graph.Round(time.Millisecond).String(), "place", ls.Place.Round(time.Millisecond).String(),
-			"lexical", ls.Lexical.Round(time.Millisecond).String(), "wal_replay", ls.WAL.Round(time.Millisecond).String(), "pending", c.Pending())
+			"lexical", ls.Lexical.Round(time.Millisecond).String(), "wal_replay", ls.WAL.Round(time.Millisecond).String(), "pending", c.Pending(), "copy_groups", c.CopyGroups())
 	}
 	return c, nil
 }
@@ -524,6 +533,9 @@ func (c *Collection) applyDocLocked(r Record, lex *lexical.Analyzed) (Outcome, g
 			c.alive.Clear(uint(s))
 			delete(c.slots, r.ID)
 			delete(c.pending, s)
+			if c.copies != nil {
+				c.copies.remove(s)
+			}
 			// The slot is freed by the caller once the graph has dropped
 			// it (graphOp.run): reused before that, in the same batch,
 			// the builder could insert the new row's vector and the
@@ -562,6 +574,9 @@ func (c *Collection) applyDocLocked(r Record, lex *lexical.Analyzed) (Outcome, g
 	c.setLexicalLocked(s, c.docs[s], r.Fields, lex)
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
 	c.pending[s] = r.Vector
+	if c.copies != nil {
+		c.copyLocked(s, c.copies.note(r.Vector))
+	}
 	return out, graphOp{}
 }
 
@@ -636,8 +651,19 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 		rows = len(c.slots)
 	}
 	exact := rows <= max(scanRowsAlways, scanRowsPerEf*max(ef, k))
+	// A walk over copies of items keeps its whole candidate list: the
+	// groups it reached are scored member by member.
+	walkK := k
+	grouped := !exact && c.copies != nil && len(c.copies.multi) > 0
+	if grouped {
+		walkK = max(k, ef)
+	}
 	if len(c.pending) == 0 {
-		return c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing, Exact: exact})
+		res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing, Exact: exact})
+		if grouped {
+			res = c.expandCopiesLocked(q, k, res, plan.pass)
+		}
+		return res
 	}
 	// The graph's copy of a pending slot is missing or stale: take
 	// pending slots from an exact scan instead, and merge.
@@ -646,7 +672,10 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if passing >= 0 {
 		passing = max(passing-len(c.pending), 0)
 	}
-	res := c.graph.Search(q, k, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing, Exact: exact})
+	res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing, Exact: exact})
+	if grouped {
+		res = c.expandCopiesLocked(q, k, res, func(s uint32) bool { _, p := c.pending[s]; return !p && plan.pass(s) })
+	}
 	return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 }
 

@@ -155,6 +155,12 @@ func (c *Collection) refreshChunk(first int, derive func([]map[string]any, [][]f
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Searches wait for the nudges (they hold c.mu too).
+	if c.copies != nil {
+		// The bound on what light dims add must cover the new values.
+		for j, s := range ids {
+			c.copies.widenSlot(s, buf.spans, parts[j])
+		}
+	}
 	var inGraph []int
 	var gids []uint32
 	var gparts [][]float32

@@ -443,6 +443,13 @@ func (c *Collection) placeLocked(recs []slotRecord, stale map[uint32]bool, lexLo
 		c.placeLexicalLocked(recs)
 		c.loadStats.Lexical = time.Since(lexStart)
 	}
+	if c.copies != nil {
+		slots := make([]uint32, len(recs))
+		for i, r := range recs {
+			slots[i] = r.Slot
+		}
+		c.placeCopiesLocked(slots)
+	}
 	c.free = c.free[:0]
 	for s, id := range c.ids {
 		if id == "" {

@@ -50,10 +50,13 @@ type scaleReport struct {
 	DiskPerRow  float64 `json:"disk_bytes_per_row"`  // snapshot + graph files
 	// Graph is the shape of the graph's bottom layer: on replicated rows,
 	// how many links join copies of one row (issue #14's recall).
-	Graph    hnsw.Health `json:"graph"`
-	Duration string      `json:"duration_per_set"`
-	Sets     []scaleSet  `json:"sets"`
-	Meets    bool        `json:"meets_targets"`
+	Graph hnsw.Health `json:"graph"`
+	// CopyGroups counts the items whose copies the index groups
+	// (index.Collection.CopyGroups).
+	CopyGroups int        `json:"copy_groups"`
+	Duration   string     `json:"duration_per_set"`
+	Sets       []scaleSet `json:"sets"`
+	Meets      bool       `json:"meets_targets"`
 }
 
 // scaleSet is one kind of request: the plain query mix, or text queries
@@ -225,6 +228,7 @@ func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq
 	rep.HeapPerRow = float64(after.HeapInuse-min(after.HeapInuse, before.HeapInuse)) / float64(rep.Rows)
 	rep.IndexPerRow = float64(db.Collection.MemoryBytes()) / float64(rep.Rows)
 	rep.Graph = db.Collection.GraphHealth()
+	rep.CopyGroups = db.Collection.CopyGroups()
 	for _, f := range []string{"snapshot.bin", "graph.bin"} {
 		if st, err := os.Stat(filepath.Join(rep.Dir, "data", "index", f)); err == nil {
 			rep.DiskPerRow += float64(st.Size()) / float64(rep.Rows)
@@ -478,8 +482,8 @@ func (r scaleReport) writeText(w io.Writer) error {
 	fmt.Fprintf(w, "memory: %.0f B/row on the Go heap (documents, columns, lexical index, graph), of which the index (vectors, int8 codes, links) %.0f B/row; on disk %.0f B/row\n\n",
 		r.HeapPerRow, r.IndexPerRow, r.DiskPerRow)
 	if g := r.Graph; g.Live > 0 {
-		fmt.Fprintf(w, "graph: layer-0 out-degree mean %.1f, %.0f %% of links to a near-duplicate of their node, %d of %d nodes linked to near-duplicates only, %d unreachable\n\n",
-			g.OutDegreeMean, 100*g.TwinLinkShare, g.NoFarLinks, g.Live, g.Unreachable)
+		fmt.Fprintf(w, "graph: layer-0 out-degree mean %.1f, %.0f %% of links to a near-duplicate of their node, %d of %d nodes linked to near-duplicates only, %d unreachable; %d items with copies grouped\n\n",
+			g.OutDegreeMean, 100*g.TwinLinkShare, g.NoFarLinks, g.Live, g.Unreachable, r.CopyGroups)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "set\tpassing\trecall@10\tmin\tindex p50 ms\tindex p99 ms\tHTTP p50 ms\tHTTP p99 ms\tHTTP QPS\ttarget\t")

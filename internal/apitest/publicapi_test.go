@@ -33,7 +33,7 @@ var publicAPI = map[string][]string{
 	// benchmarks.
 	"index": {
 		"Candidates", "Collection", "Collection.AnalyzeText", "Collection.Apply", "Collection.Close",
-		"Collection.Dim", "Collection.Each", "Collection.Get", "Collection.CountPassing", "Collection.GraphHealth", "Collection.LastUpdate",
+		"Collection.Dim", "Collection.Each", "Collection.Get", "Collection.CountPassing", "Collection.CopyGroups", "Collection.GraphHealth", "Collection.LastUpdate",
 		"Collection.HeldCore", "Collection.Len", "Collection.LexicalBytes", "Collection.LoadStats", "Collection.Matched",
 		"Collection.MemoryBytes", "Collection.Meta", "Collection.MetaAll", "Collection.Pending",
 		"Collection.Refresh", "Collection.Release", "Collection.Search", "Collection.SearchHybrid",

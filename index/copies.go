@@ -1,0 +1,417 @@
+package index
+
+import (
+	"hash/maphash"
+	"math"
+	"slices"
+	"unsafe"
+
+	"github.com/tessera-search/tessera/index/hnsw"
+	"github.com/tessera-search/tessera/internal/vec"
+)
+
+// copyGroups groups rows that are copies of one item: rows whose vectors are
+// bit for bit equal in Options.CopyDims (the text spaces) and differ only in
+// the other, "light" dims (price, rating, sales, dates, categories). A
+// catalogue with many such rows (an order book with a line per sale, a
+// product listed by many sellers, a catalogue replicated by region) defeats
+// the graph: an insert's neighbours are all copies of its own item, and a
+// walk for a reweighted query ends among a few copies of one item and
+// misses the copies the query's weights favour. A search therefore takes the
+// groups (all of them when few, else those its walk reached), bounds what
+// each group's best member can score (its shared score plus the most its
+// members' light dims can add), and scores the members of the best groups
+// until no group left can enter the top k.
+//
+// Measured with tessera-bench scale on the demo catalogue replicated to
+// 100,000 rows (324 copies of each item): see README, "Copies of one item".
+type copyGroups struct {
+	shared []Span // the dims copies agree on
+	light  []int  // every other dim, scored member by member
+	seed   maphash.Seed
+
+	byKey  map[uint64]int32 // hash of a row's shared dims → group
+	groups []copyGroup
+	free   []int32 // unused entries of groups
+	of     []int32 // slot → group, -1 for none
+	pos    []int32 // slot → its index in its group's members
+	multi  []int32 // the groups of two rows or more (copyGroup.multiAt)
+
+	// lo and hi hold, per group and light dim (len(light) values a group),
+	// the least and greatest value any of its rows has held there. They
+	// only widen (a delete leaves them), so they bound every member.
+	lo, hi []float32
+}
+
+type copyGroup struct {
+	key     uint64
+	members []uint32
+	multiAt int32 // index in copyGroups.multi, -1 when alone
+}
+
+// newCopyGroups returns the groups for vectors of dim dims whose copies
+// share the dims in shared, or nil when shared covers none or every dim
+// (then no row has anything left to tell its copies apart).
+func newCopyGroups(dim int, shared []Span) *copyGroups {
+	in := make([]bool, dim)
+	n := 0
+	for _, sp := range shared {
+		for d := max(sp.Off, 0); d < min(sp.Off+sp.Len, dim); d++ {
+			if !in[d] {
+				in[d] = true
+				n++
+			}
+		}
+	}
+	if n == 0 || n == dim {
+		return nil
+	}
+	g := &copyGroups{seed: maphash.MakeSeed(), byKey: map[uint64]int32{}}
+	for d := 0; d < dim; d++ {
+		if !in[d] {
+			g.light = append(g.light, d)
+			continue
+		}
+		start := d
+		for d < dim && in[d] {
+			d++
+		}
+		g.shared = append(g.shared, Span{Off: start, Len: d - start})
+		d--
+	}
+	return g
+}
+
+func (g *copyGroups) key(v []float32) uint64 {
+	var h maphash.Hash
+	h.SetSeed(g.seed)
+	for _, sp := range g.shared {
+		part := v[sp.Off : sp.Off+sp.Len]
+		h.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(part))), 4*len(part)))
+	}
+	return h.Sum64()
+}
+
+// sameShared reports whether a and b agree bit for bit in the shared dims.
+func (g *copyGroups) sameShared(a, b []float32) bool {
+	for _, sp := range g.shared {
+		for d := sp.Off; d < sp.Off+sp.Len; d++ {
+			if math.Float32bits(a[d]) != math.Float32bits(b[d]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// widen extends group gi's bounds to v's light dims.
+func (g *copyGroups) widen(gi int32, v []float32) {
+	lo, hi := g.bounds(gi)
+	for i, d := range g.light {
+		lo[i], hi[i] = min(lo[i], v[d]), max(hi[i], v[d])
+	}
+}
+
+func (g *copyGroups) bounds(gi int32) (lo, hi []float32) {
+	n := len(g.light)
+	at := int(gi) * n
+	return g.lo[at : at+n : at+n], g.hi[at : at+n : at+n]
+}
+
+// widenSlot extends the bounds of slot s's group to new values of spans,
+// packed in order (a refresh's recency dims); dims outside light are
+// skipped.
+func (g *copyGroups) widenSlot(s uint32, spans []Span, packed []float32) {
+	if int(s) >= len(g.of) || g.of[s] < 0 {
+		return
+	}
+	lo, hi := g.bounds(g.of[s])
+	i := 0
+	for _, sp := range spans {
+		for d := sp.Off; d < sp.Off+sp.Len; d++ {
+			for i < len(g.light) && g.light[i] < d {
+				i++
+			}
+			if i < len(g.light) && g.light[i] == d {
+				lo[i], hi[i] = min(lo[i], packed[0]), max(hi[i], packed[0])
+			}
+			packed = packed[1:]
+		}
+	}
+}
+
+func (g *copyGroups) grow(s uint32) {
+	for int(s) >= len(g.of) {
+		g.of = append(g.of, -1)
+		g.pos = append(g.pos, 0)
+	}
+}
+
+// note returns the key of v's shared dims.
+func (g *copyGroups) note(v []float32) uint64 { return g.key(v) }
+
+// add files slot s, whose vector is v, in group gi (s is in no group).
+func (g *copyGroups) add(s uint32, gi int32, v []float32) {
+	grp := &g.groups[gi]
+	g.pos[s] = int32(len(grp.members))
+	grp.members = append(grp.members, s)
+	if len(grp.members) == 2 {
+		grp.multiAt = int32(len(g.multi))
+		g.multi = append(g.multi, gi)
+	}
+	g.of[s] = gi
+	g.widen(gi, v)
+}
+
+// start opens a group for key with slot s, whose vector is v, alone in it.
+func (g *copyGroups) start(s uint32, key uint64, v []float32) {
+	var gi int32
+	if n := len(g.free); n > 0 {
+		gi = g.free[n-1]
+		g.free = g.free[:n-1]
+	} else {
+		gi = int32(len(g.groups))
+		g.groups = append(g.groups, copyGroup{})
+		g.lo = append(g.lo, make([]float32, len(g.light))...)
+		g.hi = append(g.hi, make([]float32, len(g.light))...)
+	}
+	g.groups[gi] = copyGroup{key: key, members: []uint32{s}, multiAt: -1}
+	lo, hi := g.bounds(gi)
+	for i, d := range g.light {
+		lo[i], hi[i] = v[d], v[d]
+	}
+	g.byKey[key] = gi
+	g.of[s], g.pos[s] = gi, 0
+}
+
+// remove takes slot s out of its group.
+func (g *copyGroups) remove(s uint32) {
+	g.grow(s)
+	gi := g.of[s]
+	if gi < 0 {
+		return
+	}
+	g.of[s] = -1
+	grp := &g.groups[gi]
+	p, last := g.pos[s], grp.members[len(grp.members)-1]
+	grp.members[p], g.pos[last] = last, p
+	grp.members = grp.members[:len(grp.members)-1]
+	switch len(grp.members) {
+	case 1:
+		at, moved := grp.multiAt, g.multi[len(g.multi)-1]
+		g.multi[at], g.groups[moved].multiAt = moved, at
+		g.multi = g.multi[:len(g.multi)-1]
+		grp.multiAt = -1
+	case 0:
+		delete(g.byKey, grp.key)
+		*grp = copyGroup{multiAt: -1}
+		g.free = append(g.free, gi)
+	}
+}
+
+// groupOf is slot s's group when it has copies, else -1.
+func (g *copyGroups) groupOf(s uint32) int32 {
+	if int(s) >= len(g.of) {
+		return -1
+	}
+	gi := g.of[s]
+	if gi < 0 || len(g.groups[gi].members) < 2 {
+		return -1
+	}
+	return gi
+}
+
+// ceiling bounds what q's light dims can add to the score of any member
+// of group gi.
+func (g *copyGroups) ceiling(q []float32, gi int32) float32 {
+	lo, hi := g.bounds(gi)
+	var sum float32
+	for i, d := range g.light {
+		sum += max(q[d]*lo[i], q[d]*hi[i])
+	}
+	return sum
+}
+
+func (g *copyGroups) dotLight(q, v []float32) float32 {
+	var sum float32
+	for _, d := range g.light {
+		sum += q[d] * v[d]
+	}
+	return sum
+}
+
+func (g *copyGroups) dotShared(q, v []float32) float32 {
+	var sum float32
+	for _, sp := range g.shared {
+		sum += vec.Dot(q[sp.Off:sp.Off+sp.Len], v[sp.Off:sp.Off+sp.Len])
+	}
+	return sum
+}
+
+// CopyGroups is how many groups of two rows or more Options.CopyDims
+// formed: items with copies.
+func (c *Collection) CopyGroups() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.copies == nil {
+		return 0
+	}
+	return len(c.copies.multi)
+}
+
+// copyLocked files slot s, whose current vector's shared dims hash to key,
+// under its copies, leaving its old group; on a hash collision (the
+// group's first member differs in a shared dim) s stays alone. c.mu must
+// be held for writing.
+func (c *Collection) copyLocked(s uint32, key uint64) {
+	g := c.copies
+	g.remove(s)
+	if gi, ok := g.byKey[key]; ok {
+		c.visitPairLocked(g.groups[gi].members[0], s, func(first, v []float32) {
+			if first != nil && v != nil && g.sameShared(first, v) {
+				g.add(s, gi, v)
+			}
+		})
+		return
+	}
+	c.visitPairLocked(s, s, func(v, _ []float32) {
+		if v != nil {
+			g.start(s, key, v)
+		}
+	})
+}
+
+// placeCopiesLocked groups the slots of a collection just loaded; c.mu
+// must be held for writing.
+func (c *Collection) placeCopiesLocked(slots []uint32) {
+	keys, has := make([]uint64, len(slots)), make([]bool, len(slots))
+	c.graph.VisitVectors(slots, func(i int, v []float32) {
+		if p, ok := c.pending[slots[i]]; ok {
+			v = p
+		}
+		if v != nil {
+			keys[i], has[i] = c.copies.note(v), true
+		}
+	})
+	for i, s := range slots {
+		if has[i] {
+			c.copyLocked(s, keys[i])
+		}
+	}
+}
+
+// visitPairLocked calls fn with the current vectors of slots a and b (nil
+// for one that has none), without copying; c.mu must be held.
+func (c *Collection) visitPairLocked(a, b uint32, fn func(va, vb []float32)) {
+	pa, pendingA := c.pending[a]
+	pb, pendingB := c.pending[b]
+	if pendingA && pendingB {
+		fn(pa, pb)
+		return
+	}
+	var va []float32
+	c.graph.VisitVectors([]uint32{a, b}, func(i int, v []float32) {
+		if i == 0 {
+			va = v
+			if pendingA {
+				va = pa
+			}
+			return
+		}
+		if pendingB {
+			v = pb
+		}
+		fn(va, v)
+	})
+}
+
+// maxCopiesScored caps the rows one search scores through groups, so a
+// query whose bounds stay loose (weights that make every group a
+// contender) costs a bounded scan: 64k rows of a few light dims each.
+const maxCopiesScored = 1 << 16
+
+// scanGroupsMax is how many groups with copies a search bounds one by one
+// (a dot product over the shared dims each, about what a walk's node
+// costs); with more, it bounds only the groups its walk reached.
+const scanGroupsMax = 4096
+
+// expandCopiesLocked completes res, the walk's candidates best first, with
+// the members of groups of copies that can still enter the top k, and
+// returns the top k. pass says which slots the search may return (the
+// filter, and not pending: pending rows are scanned apart). c.mu must be
+// held.
+func (c *Collection) expandCopiesLocked(q []float32, k int, res []hnsw.Result, pass func(uint32) bool) []hnsw.Result {
+	g := c.copies
+	if g == nil || len(g.multi) == 0 {
+		return res[:min(k, len(res))]
+	}
+	var groups []int32
+	if len(g.multi) <= scanGroupsMax {
+		groups = g.multi
+	} else {
+		seen := make(map[int32]bool)
+		for _, r := range res {
+			if gi := g.groupOf(r.ID); gi >= 0 && !seen[gi] {
+				seen[gi] = true
+				groups = append(groups, gi)
+			}
+		}
+	}
+	if len(groups) == 0 {
+		return res[:min(k, len(res))]
+	}
+	type bounded struct {
+		group        int32
+		shared, best float32
+	}
+	cands := make([]bounded, len(groups))
+	firsts := make([]uint32, len(groups))
+	for i, gi := range groups {
+		cands[i].group = gi
+		firsts[i] = g.groups[gi].members[0]
+	}
+	c.graph.VisitVectors(firsts, func(i int, v []float32) {
+		if p, ok := c.pending[firsts[i]]; ok {
+			v = p
+		}
+		cands[i].shared, cands[i].best = float32(math.Inf(-1)), float32(math.Inf(-1))
+		if v != nil {
+			cands[i].shared = g.dotShared(q, v)
+			cands[i].best = cands[i].shared + g.ceiling(q, cands[i].group)
+		}
+	})
+	slices.SortFunc(cands, func(a, b bounded) int {
+		switch {
+		case a.best > b.best:
+			return -1
+		case a.best < b.best:
+			return 1
+		}
+		return int(a.group) - int(b.group)
+	})
+	inRes := make(map[uint32]bool, len(res))
+	top := newBestK(k)
+	for _, r := range res {
+		inRes[r.ID] = true
+		top.offer(r.ID, r.Score)
+	}
+	budget := maxCopiesScored
+	for _, cd := range cands {
+		if math.IsInf(float64(cd.best), -1) || (top.full() && cd.best <= top.worst()) {
+			break
+		}
+		members := g.groups[cd.group].members
+		if budget < len(members) {
+			break
+		}
+		budget -= len(members)
+		c.graph.VisitVectors(members, func(i int, v []float32) {
+			s := members[i]
+			if v == nil || inRes[s] || !pass(s) {
+				return
+			}
+			top.offer(s, cd.shared+g.dotLight(q, v))
+		})
+	}
+	return top.res
+}

@@ -1,0 +1,169 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// copiesCatalogue applies items×copies rows of dim 10: dims 0–7 are the
+// item's (shared by its copies, like a title's embedding), dims 8–9 each
+// row's own (like price and rating).
+func copiesCatalogue(t *testing.T, c *Collection, items, copies int, rng *rand.Rand) {
+	t.Helper()
+	var recs []Record
+	for it := range items {
+		base := make([]float32, 8)
+		var norm float32
+		for d := range base {
+			base[d] = float32(rng.NormFloat64())
+			norm += base[d] * base[d]
+		}
+		for d := range base {
+			base[d] /= float32(math.Sqrt(float64(norm)))
+		}
+		for cp := range copies {
+			v := make([]float32, 10)
+			copy(v, base)
+			v[8], v[9] = rng.Float32(), rng.Float32()
+			recs = append(recs, Record{ID: fmt.Sprintf("i%d-%d", it, cp), Vector: v, Fields: map[string]any{"item": it}})
+		}
+	}
+	for len(recs) > 0 {
+		n := min(2000, len(recs))
+		if _, err := c.Apply(context.Background(), recs[:n], nil); err != nil {
+			t.Fatal(err)
+		}
+		recs = recs[n:]
+	}
+	waitBuilt(t, c)
+}
+
+// copiesRecall is the mean share of the exact top 10 that searches find
+// for queries that weight the rows' own dims heavily.
+func copiesRecall(t *testing.T, c *Collection, rng *rand.Rand) float64 {
+	t.Helper()
+	var found, want int
+	for range 100 {
+		q := make([]float32, 10)
+		for d := range 8 {
+			q[d] = float32(rng.NormFloat64()) * 0.3
+		}
+		q[8], q[9] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		got, err := c.Search(context.Background(), q, 10, SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, err := c.Search(context.Background(), q, 10, SearchOptions{Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := map[string]bool{}
+		for _, h := range got {
+			in[h.ID] = true
+		}
+		for _, h := range exact {
+			if in[h.ID] {
+				found++
+			}
+		}
+		want += len(exact)
+	}
+	return float64(found) / float64(want)
+}
+
+// TestCopiesAreScoredAsGroups: on a catalogue of many copies of few items,
+// a walk ends among a few copies and misses the ones the query's weights
+// favour; with CopyDims a search scores the members of the groups it
+// reached and finds the exact top 10.
+func TestCopiesAreScoredAsGroups(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two 24,000-row graphs (about 10 s); run without -short")
+	}
+	shared := []Span{{Off: 0, Len: 8}}
+	recall := map[bool]float64{}
+	for _, grouped := range []bool{false, true} {
+		opts := Options{NoSync: true, SnapshotEvery: -1}
+		if grouped {
+			opts.CopyDims = shared
+		}
+		c, err := Open(t.TempDir(), 10, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copiesCatalogue(t, c, 80, 300, rand.New(rand.NewPCG(1, 2)))
+		recall[grouped] = copiesRecall(t, c, rand.New(rand.NewPCG(3, 4)))
+		c.Close()
+	}
+	t.Logf("recall@10 on 80 items × 300 copies: %.3f plain, %.3f grouped", recall[false], recall[true])
+	if recall[true] < 0.99 {
+		t.Errorf("grouped recall@10 = %.3f, want ≥ 0.99", recall[true])
+	}
+	if recall[true] <= recall[false] {
+		t.Errorf("grouping did not help: %.3f grouped vs %.3f plain", recall[true], recall[false])
+	}
+}
+
+// TestCopyGroupsFollowWritesAndRestart: updates that change a row's shared
+// dims move it between groups, deletes leave them, and a reopened
+// collection groups its rows again.
+func TestCopyGroupsFollowWritesAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{NoSync: true, CopyDims: []Span{{Off: 0, Len: 2}}}
+	c, err := Open(dir, 3, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(recs ...Record) {
+		t.Helper()
+		if _, err := c.Apply(context.Background(), recs, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(Record{ID: "a", Vector: vec3(1, 0, 0.1)}, Record{ID: "b", Vector: vec3(1, 0, 0.2)},
+		Record{ID: "c", Vector: vec3(1, 0, 0.3)}, Record{ID: "d", Vector: vec3(0, 1, 0.4)})
+	sizes := func() map[string]int {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		out := map[string]int{}
+		for id, s := range c.slots {
+			if gi := c.copies.of[s]; gi >= 0 {
+				out[id] = len(c.copies.groups[gi].members)
+			}
+		}
+		return out
+	}
+	check := func(when string, want map[string]int, multi int) {
+		t.Helper()
+		got := sizes()
+		for id, n := range want {
+			if got[id] != n {
+				t.Errorf("%s: %s's group has %d rows, want %d (all: %v)", when, id, got[id], n, got)
+			}
+		}
+		if len(c.copies.multi) != multi {
+			t.Errorf("%s: %d groups with copies, want %d", when, len(c.copies.multi), multi)
+		}
+	}
+	check("after insert", map[string]int{"a": 3, "b": 3, "c": 3, "d": 1}, 1)
+	apply(Record{ID: "c", Vector: vec3(0, 1, 0.3)}) // c becomes a copy of d
+	check("after c moved", map[string]int{"a": 2, "b": 2, "c": 2, "d": 2}, 2)
+	apply(Record{ID: "a", Deleted: true})
+	check("after delete", map[string]int{"b": 1, "c": 2, "d": 2}, 1)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Open(dir, 3, opts); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	check("after reopen", map[string]int{"b": 1, "c": 2, "d": 2}, 1)
+	// A copy ranks by its own dims: with the weight on dim 2 the best of
+	// the c/d group is d (0.4), found though the walk may reach c first.
+	hits, err := c.Search(context.Background(), vec3(0.1, 0.1, 1), 1, SearchOptions{})
+	if err != nil || len(hits) != 1 || hits[0].ID != "d" {
+		t.Fatalf("top hit = %+v, %v; want d", hits, err)
+	}
+}
