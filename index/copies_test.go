@@ -167,3 +167,87 @@ func TestCopyGroupsFollowWritesAndRestart(t *testing.T) {
 		t.Fatalf("top hit = %+v, %v; want d", hits, err)
 	}
 }
+
+// TestCopyGroupsMatchVectors applies random upserts, moves between items,
+// deletes and refreshes, and checks after each round that every group
+// holds exactly its rows' values: the columns it keeps equal the vectors',
+// and every other light dim equals the group's constant.
+func TestCopyGroupsMatchVectors(t *testing.T) {
+	c, err := Open(t.TempDir(), 6, Options{NoSync: true, CopyDims: []Span{{Off: 0, Len: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	items := [][2]float32{{1, 0}, {0, 1}, {0.6, 0.8}}
+	value := func() float32 { return float32(rng.IntN(3)) / 2 } // repeats, so columns start late
+	for round := range 40 {
+		var recs []Record
+		for range 25 {
+			id := fmt.Sprintf("r%d", rng.IntN(60))
+			if rng.IntN(6) == 0 {
+				recs = append(recs, Record{ID: id, Deleted: true})
+				continue
+			}
+			it := items[rng.IntN(len(items))]
+			recs = append(recs, Record{ID: id, Vector: []float32{it[0], it[1], value(), 0.5, value(), value()}})
+		}
+		if _, err := c.Apply(context.Background(), recs, nil); err != nil {
+			t.Fatal(err)
+		}
+		if round%5 == 4 {
+			// Recency-like dim 5 recomputed from the clock.
+			if _, err := c.Refresh(context.Background(), []Span{{Off: 5, Len: 1}}, func(_ []map[string]any, vecs [][]float32) error {
+				for _, v := range vecs {
+					v[5] = value()
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.mu.RLock()
+		g := c.copies
+		rows := 0
+		for id, s := range c.slots {
+			gi := g.of[s]
+			if gi < 0 {
+				t.Fatalf("round %d: %s is in no group", round, id)
+			}
+			grp := &g.groups[gi]
+			if grp.members[g.pos[s]] != s {
+				t.Fatalf("round %d: %s is not where its position says", round, id)
+			}
+			var v []float32
+			c.visitPairLocked(s, s, func(a, _ []float32) { v = append(v, a...) })
+			lo, hi := g.bounds(gi)
+			kept := map[int32]bool{}
+			for j, i := range grp.vary {
+				kept[i] = true
+				if got, want := grp.row(g.pos[s])[j], v[g.light[i]]; got != want {
+					t.Fatalf("round %d: %s keeps %v in dim %d, its vector %v", round, id, got, g.light[i], want)
+				}
+			}
+			for i, d := range g.light {
+				if !kept[int32(i)] && (lo[i] != hi[i] || v[d] != lo[i]) {
+					t.Fatalf("round %d: %s dim %d = %v, group constant [%v, %v]", round, id, d, v[d], lo[i], hi[i])
+				}
+				if v[d] < lo[i] || v[d] > hi[i] {
+					t.Fatalf("round %d: %s dim %d = %v outside its group's bounds [%v, %v]", round, id, d, v[d], lo[i], hi[i])
+				}
+			}
+			rows++
+		}
+		members, multi := 0, 0
+		for _, grp := range g.groups {
+			members += len(grp.members)
+			if len(grp.members) > 1 {
+				multi++
+			}
+		}
+		if members != rows || multi != len(g.multi) {
+			t.Fatalf("round %d: groups hold %d rows (%d with copies, listed %d), collection %d", round, members, multi, len(g.multi), rows)
+		}
+		c.mu.RUnlock()
+	}
+}

@@ -156,9 +156,9 @@ func (c *Collection) refreshChunk(first int, derive func([]map[string]any, [][]f
 	defer c.mu.Unlock()
 	// Searches wait for the nudges (they hold c.mu too).
 	if c.copies != nil {
-		// The bound on what light dims add must cover the new values.
+		// Groups keep their members' varying values, and bounds over them.
 		for j, s := range ids {
-			c.copies.widenSlot(s, buf.spans, parts[j])
+			c.copies.refreshed(s, buf.spans, parts[j])
 		}
 	}
 	var inGraph []int
