@@ -661,7 +661,7 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if len(c.pending) == 0 {
 		res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing, Exact: exact})
 		if grouped {
-			res = c.expandCopiesLocked(q, k, res, plan.pass)
+			res = c.expandCopiesLocked(q, k, ef, res, plan.pass)
 		}
 		return res
 	}
@@ -674,7 +674,7 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	}
 	res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing, Exact: exact})
 	if grouped {
-		res = c.expandCopiesLocked(q, k, res, func(s uint32) bool { _, p := c.pending[s]; return !p && plan.pass(s) })
+		res = c.expandCopiesLocked(q, k, ef, res, func(s uint32) bool { _, p := c.pending[s]; return !p && plan.pass(s) })
 	}
 	return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 }

@@ -48,9 +48,15 @@ func benchIndexCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	orderBook := fs.Int("orderbook", 0, "measure reweighted recall on a generated duplicate-heavy order book of this many lines instead")
 	classQueries := fs.Int("class-queries", 200, "with --from-data or --orderbook: queries per weight class")
 	searchEf := fs.Int("search-ef", 0, "with --from-data or --orderbook: ef for every search (0: the schema's, widened per query)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	if *fromData != "" || *orderBook > 0 {
 		rc := annbench.ReweightConfig{Queries: *classQueries, Ef: *searchEf, Seed: *seed}
 		return benchReweighted(ctx, *fromData, *orderBook, rc, *asJSON, stdout)

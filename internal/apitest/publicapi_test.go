@@ -49,7 +49,7 @@ var publicAPI = map[string][]string{
 		"Config", "DefaultConfig", "EfForWeights", "Graph", "Graph.Add", "Graph.AddBatch", "Graph.Compact",
 		"Graph.Config", "Graph.Delete", "Graph.Dim", "Graph.Health", "Graph.Len", "Graph.LiveIDs",
 		"Graph.MemoryBytes", "Graph.NudgeSpans", "Graph.Reserve", "Graph.SameVector", "Graph.Search",
-		"Graph.SearchExact", "Graph.Tombstones", "Graph.Vector", "Graph.VisitVectors", "Graph.WriteTo", "Health",
+		"Graph.ScoreIDs", "Graph.SearchExact", "Graph.Tombstones", "Graph.Vector", "Graph.VisitVectors", "Graph.WriteTo", "Health",
 		"InnerProduct", "L2", "Metric", "Metric.String", "New", "ReadFrom", "Result", "SearchOptions", "SetSpans",
 		"Span",
 	},
