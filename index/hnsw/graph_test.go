@@ -418,3 +418,29 @@ func TestParallelScanMatchesSerial(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreIDs: ScoreIDs gives each live id its exact inner product, in
+// chunks past the prefetch window, and -Inf to a deleted or unknown id.
+func TestScoreIDs(t *testing.T) {
+	vecs := clustered(7, 100, 8, 4)
+	g := build(t, vecs, DefaultConfig())
+	g.Delete(5)
+	q := vecs[0]
+	ids := []uint32{}
+	for i := range uint32(100) {
+		ids = append(ids, 99-i)
+	}
+	ids = append(ids, 500)
+	out := make([]float32, len(ids))
+	g.ScoreIDs(q, ids, out)
+	for i, id := range ids {
+		switch {
+		case id == 5 || id == 500:
+			if !math.IsInf(float64(out[i]), -1) {
+				t.Errorf("id %d scored %v, want -Inf", id, out[i])
+			}
+		case math.Abs(float64(out[i]-dotF(q, vecs[id]))) > 1e-4:
+			t.Errorf("id %d scored %v, want %v", id, out[i], dotF(q, vecs[id]))
+		}
+	}
+}
