@@ -30,11 +30,15 @@ type copyGroups struct {
 	light  []int  // every other dim (light dims)
 	seed   maphash.Seed
 
-	byKey  map[uint64]int32 // hash of a row's shared dims → group
+	// byKey maps the hash of a row's shared dims to its group, or, for a
+	// row with no copy yet, to the row itself (alone(slot), negative): a
+	// catalogue without copies costs a map entry and 16 bytes a row.
+	byKey  map[uint64]int32
 	groups []copyGroup
-	free   []int32 // unused entries of groups
-	of     []int32 // slot → group, -1 for none
-	pos    []int32 // slot → its index in its group's members
+	free   []int32  // unused entries of groups
+	of     []int32  // slot → group, -1 for none
+	pos    []int32  // slot → its index in its group's members
+	keys   []uint64 // slot → the key it was filed under
 	multi  []int32 // the groups of two rows or more (copyGroup.multiAt)
 
 	// lo and hi hold, per group and light dim (len(light) values a group),
@@ -179,8 +183,13 @@ func (g *copyGroups) grow(s uint32) {
 	for int(s) >= len(g.of) {
 		g.of = append(g.of, -1)
 		g.pos = append(g.pos, 0)
+		g.keys = append(g.keys, 0)
 	}
 }
+
+// alone is byKey's entry for slot s filed with no copy; slotAlone undoes it.
+func alone(s uint32) int32     { return -1 - int32(s) }
+func slotAlone(e int32) uint32 { return uint32(-1 - e) }
 
 // note returns the key of v's shared dims.
 func (g *copyGroups) note(v []float32) uint64 { return g.key(v) }
@@ -208,7 +217,8 @@ func (g *copyGroups) add(s uint32, gi int32, v []float32) {
 	g.of[s] = gi
 }
 
-// start opens a group for key with slot s, whose vector is v, alone in it.
+// start opens a group for key with slot s, whose vector is v (s is in no
+// group).
 func (g *copyGroups) start(s uint32, key uint64, v []float32) {
 	var gi int32
 	if n := len(g.free); n > 0 {
@@ -234,6 +244,9 @@ func (g *copyGroups) remove(s uint32) {
 	g.grow(s)
 	gi := g.of[s]
 	if gi < 0 {
+		if e, ok := g.byKey[g.keys[s]]; ok && e == alone(s) {
+			delete(g.byKey, g.keys[s])
+		}
 		return
 	}
 	g.of[s] = -1
@@ -341,19 +354,27 @@ func (c *Collection) CopyGroups() int {
 func (c *Collection) copyLocked(s uint32, key uint64) {
 	g := c.copies
 	g.remove(s)
-	if gi, ok := g.byKey[key]; ok {
-		c.visitPairLocked(g.groups[gi].members[0], s, func(first, v []float32) {
+	g.keys[s] = key
+	e, ok := g.byKey[key]
+	switch {
+	case !ok:
+		g.byKey[key] = alone(s)
+	case e >= 0:
+		c.visitPairLocked(g.groups[e].members[0], s, func(first, v []float32) {
 			if first != nil && v != nil && g.sameShared(first, v) {
-				g.add(s, gi, v)
+				g.add(s, e, v)
 			}
 		})
-		return
+	default:
+		// The item's second row: the first becomes a group's first member.
+		first := slotAlone(e)
+		c.visitPairLocked(first, s, func(vf, v []float32) {
+			if vf != nil && v != nil && g.sameShared(vf, v) {
+				g.start(first, key, vf)
+				g.add(s, g.of[first], v)
+			}
+		})
 	}
-	c.visitPairLocked(s, s, func(v, _ []float32) {
-		if v != nil {
-			g.start(s, key, v)
-		}
-	})
 }
 
 // placeCopiesLocked groups the slots of a collection just loaded; c.mu
