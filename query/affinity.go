@@ -32,8 +32,9 @@ const (
 // keypad phone filed under Smartphones&BasicMobiles between the two. A
 // query that names no category (the best BM25 label match is under
 // steerMin) steers nothing.
-func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64, cover func(textPlan, *candidate) float64) {
-	for _, tp := range plans {
+func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64, cover func(textPlan, *candidate) float64) (steered []bool) {
+	steered = make([]bool, len(plans))
+	for pi, tp := range plans {
 		if !tp.dynamic || tp.labels < 0 {
 			continue
 		}
@@ -63,7 +64,9 @@ func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64
 		for i := range cands {
 			cands[i].rel *= 1 - share*(1-match[i]/bestPrecise)
 		}
+		steered[pi] = true
 	}
+	return steered
 }
 
 // applyAffinity scales each candidate's relevance by how much its labels

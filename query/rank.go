@@ -303,7 +303,20 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			cov, labelBuf = lc.of(c.hit.Fields, labels, labelBuf)
 			return cov
 		}
-		steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight, cover)
+		steered := steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight, cover)
+		heads := map[string]*headLabels{}
+		named := func(tp textPlan, c *candidate) float64 {
+			text := p.texts[tp.space]
+			hl := heads[text]
+			if hl == nil {
+				hl = newHeadLabels(text)
+				heads[text] = hl
+			}
+			var n float64
+			n, labelBuf = hl.of(c.hit.Fields, labels, labelBuf)
+			return n
+		}
+		steerToHeadCategory(cands, plans, p.Vector.Weights, textWeight, named, steered)
 		applyAffinity(cands, labels)
 	}
 	best := 0.0
