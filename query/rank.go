@@ -424,10 +424,10 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 
 // rankOrder returns the candidates in result order: on-topic first, then
 // by band, score and id. Ids are unique, so the order is total and an
-// unstable sort gives the stable one's. It sorts indices, not the
-// candidates themselves: moving the ~170-byte candidates was most of a
-// stable sort's time (0.14 s of 3.7 s in runRelevance's profile at 100k
-// rows).
+// unstable sort gives the stable one's (TestRankOrderIsTheStableOrder).
+// It sorts indices, not the ~170-byte candidates: BenchmarkRankOrder, 150
+// candidates, 65–77 µs against 155–272 µs for the stable sort of the
+// candidates it replaced (load 5–6 on two cores).
 func rankOrder(cands []candidate) []candidate {
 	order := make([]int32, len(cands))
 	for i := range order {
