@@ -495,7 +495,7 @@ func relevanceBand(rel, best float64) int {
 // negative price weight).
 func (e *Engine) fillMissing(p *Prepared, cands []candidate) {
 	sch := e.enc.Schema()
-	var vals []float64
+	vals := make([]float64, 0, len(cands))
 	for si, seg := range e.enc.Segments() {
 		if p.Vector.Weights[si] == 0 || (seg.Kind != spaces.KindNumber && seg.Kind != spaces.KindRecency) {
 			continue
@@ -539,7 +539,7 @@ func (e *Engine) fillMissing(p *Prepared, cands []candidate) {
 // textShare (completeTextShare when the top band is complete).
 func calibrate(weights []float64, segs []spaces.Segment, cands []candidate, textShare float64) []float64 {
 	eff := make([]float64, len(weights))
-	var vals []float64
+	vals := make([]float64, 0, len(cands))
 	var total float64
 	for si, w := range weights {
 		if w == 0 {
@@ -659,8 +659,8 @@ const minFullMatches = 3
 // band complete when the rule applied and the band's items hold every
 // core word of the query (see completeTextShare).
 func (e *Engine) demotePartialMatches(cands []candidate, text, field string) (complete bool) {
-	var ids []string
-	var at []int
+	ids := make([]string, 0, len(cands))
+	at := make([]int, 0, len(cands))
 	for i := range cands {
 		if cands[i].band == 0 {
 			ids = append(ids, cands[i].hit.ID)
