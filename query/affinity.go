@@ -77,13 +77,13 @@ func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64
 // relevance; one sharing nothing with them loses affinityShare of it.
 // Without label fields, or with fewer candidates than voters, nothing
 // changes.
-func applyAffinity(cands []candidate, labelFields []string) {
-	if len(labelFields) == 0 || len(cands) <= affinityTop {
+func applyAffinity(cands []candidate, labelFields int) {
+	if labelFields == 0 || len(cands) <= affinityTop {
 		return
 	}
 	// Labels are interned once, per field by value (hashing one string,
 	// not a field/value pair): every later step indexes slices.
-	ids := make([]map[string]int, len(labelFields))
+	ids := make([]map[string]int, labelFields)
 	for f := range ids {
 		ids[f] = map[string]int{}
 	}
@@ -91,10 +91,8 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	start := make([]int, len(cands)+1)
 	flat := make([]int, 0, 4*len(cands))
 	var df []int
-	var buf []label
 	for i := range cands {
-		buf = labelsOf(cands[i].hit.Fields, labelFields, buf[:0])
-		for _, l := range buf {
+		for _, l := range cands[i].labels {
 			id, ok := ids[l.field][l.value]
 			if !ok {
 				id = len(df)
@@ -159,6 +157,17 @@ func applyAffinity(cands []candidate, labelFields []string) {
 type label struct {
 	field int
 	value string
+}
+
+// readLabels sets each candidate's labels, appended to dst, and returns
+// dst.
+func readLabels(cands []candidate, labelFields []string, dst []label) []label {
+	for i := range cands {
+		n := len(dst)
+		dst = labelsOf(cands[i].hit.Fields, labelFields, dst)
+		cands[i].labels = dst[n:len(dst):len(dst)]
+	}
+	return dst
 }
 
 // labelsOf appends a document's label values.

@@ -73,17 +73,16 @@ func newHeadLabels(text string) *headLabels {
 	return &headLabels{head: lexical.Head(text), cache: map[string]float64{}}
 }
 
-// of is the best precision among the labels of a document's fields.
-func (h *headLabels) of(fields map[string]any, labelFields []string, buf []label) (float64, []label) {
+// of is the best precision among a candidate's labels.
+func (h *headLabels) of(labels []label) float64 {
 	if len(h.head) == 0 {
-		return 0, buf
+		return 0
 	}
-	buf = labelsOf(fields, labelFields, buf[:0])
 	best := 0.0
-	for _, l := range buf {
+	for _, l := range labels {
 		best = max(best, h.label(l.value))
 	}
-	return best, buf
+	return best
 }
 
 // label is one label value's precision, computed once per query.

@@ -26,10 +26,10 @@ func TestHeadCategorySteersToLabelsNamingTheHead(t *testing.T) {
 	plans := []textPlan{{space: 0, share: 0.5, own: 0, labels: 1, dynamic: true}}
 	hl := newHeadLabels("5g phone")
 	named := func(_ textPlan, c *candidate) float64 {
-		n, _ := hl.of(c.hit.Fields, []string{"category"}, nil)
-		return n
+		return hl.of(c.labels)
 	}
 	cands := pool(0.70, 0.62)
+	readLabels(cands, []string{"category"}, nil)
 	steerToHeadCategory(cands, plans, []float64{1}, 1, named, []bool{false})
 	stand, keypad, phone := cands[0].rel, cands[1].rel, cands[2].rel
 	if phone != 0.62 {
@@ -42,18 +42,20 @@ func TestHeadCategorySteersToLabelsNamingTheHead(t *testing.T) {
 	// The items the head names are far below the best text match: the
 	// filing does not drag them up (nothing moves).
 	cands = pool(0.58, 0.55)
+	readLabels(cands, []string{"category"}, nil)
 	steerToHeadCategory(cands, plans, []float64{1}, 1, named, []bool{false})
 	if cands[0].rel != 0.76 || cands[1].rel != 0.58 || cands[2].rel != 0.55 {
 		t.Errorf("named items below the top band, yet relevance moved: %.3f %.3f %.3f", cands[0].rel, cands[1].rel, cands[2].rel)
 	}
 	// The query already named a category as a whole: steered once only.
 	cands = pool(0.70, 0.62)
+	readLabels(cands, []string{"category"}, nil)
 	steerToHeadCategory(cands, plans, []float64{1}, 1, named, []bool{true})
 	if cands[0].rel != 0.76 {
 		t.Errorf("steered twice: stand %.3f", cands[0].rel)
 	}
 	// A one-word query has no head apart from itself.
-	if n, _ := newHeadLabels("phone").of(cands[2].hit.Fields, []string{"category"}, nil); n != 0 {
+	if n := newHeadLabels("phone").of(cands[2].labels); n != 0 {
 		t.Errorf("one-word query: head match %v, want 0", n)
 	}
 }

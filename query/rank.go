@@ -80,6 +80,7 @@ type candidate struct {
 	hit       index.Hit
 	sims      []float64 // per space; a text space holds its hybrid score
 	penalties []float64 // per space, unweighted
+	labels    []label   // the document's label values (rankBuf.readLabels)
 	rel       float64
 	band      int
 	onTopic   bool
@@ -294,8 +295,8 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		// of candidates with a label match, when the query names a
 		// category: computing it for every candidate of every query was
 		// 14% of a relevance search's CPU.
+		buf.readLabels(cands, labels)
 		coverage := map[string]*labelCoverage{}
-		var labelBuf []label
 		cover := func(tp textPlan, c *candidate) float64 {
 			text := p.texts[tp.space]
 			lc := coverage[text]
@@ -303,9 +304,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 				lc = newLabelCoverage(text)
 				coverage[text] = lc
 			}
-			var cov float64
-			cov, labelBuf = lc.of(c.hit.Fields, labels, labelBuf)
-			return cov
+			return lc.of(c.labels)
 		}
 		steered := steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight, cover)
 		heads := map[string]*headLabels{}
@@ -316,12 +315,10 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 				hl = newHeadLabels(text)
 				heads[text] = hl
 			}
-			var n float64
-			n, labelBuf = hl.of(c.hit.Fields, labels, labelBuf)
-			return n
+			return hl.of(c.labels)
 		}
 		steerToHeadCategory(cands, plans, p.Vector.Weights, textWeight, named, steered)
-		applyAffinity(cands, labels)
+		applyAffinity(cands, len(labels))
 	}
 	best := 0.0
 	for i := range cands {

@@ -10,8 +10,9 @@ import (
 // search allocated (≈25 KB of candidates, ≈20 KB of similarities and as
 // much again in the similarities' growth, of ≈135 KB a search).
 type rankBuf struct {
-	cands []candidate
-	flat  []float64
+	cands  []candidate
+	flat   []float64
+	labels []label
 }
 
 var rankBufs = sync.Pool{New: func() any { return new(rankBuf) }}
@@ -30,7 +31,19 @@ func (b *rankBuf) candidates(n int) []candidate {
 func (b *rankBuf) release() {
 	clear(b.cands[:cap(b.cands)])
 	b.cands = b.cands[:0]
+	clear(b.labels[:cap(b.labels)])
+	b.labels = b.labels[:0]
 	rankBufs.Put(b)
+}
+
+// readLabels sets each candidate's labels (the values of the label
+// fields), read from its document once for the named-category steering,
+// the named-head steering and the affinity alike: the first read of each
+// candidate's fields misses the cache. At 100k rows (CPU profile of the
+// demo copies' query mix) the three steps took 242 µs a search reading
+// the fields each, 151 µs with this one read.
+func (b *rankBuf) readLabels(cands []candidate, labelFields []string) {
+	b.labels = readLabels(cands, labelFields, b.labels[:0])
 }
 
 // simTable holds each hit's similarities and penalties in one flat slice,
