@@ -32,8 +32,9 @@ const (
 // keypad phone filed under Smartphones&BasicMobiles between the two. A
 // query that names no category (the best BM25 label match is under
 // steerMin) steers nothing.
-func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64, cover func(textPlan, *candidate) float64) {
-	for _, tp := range plans {
+func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64, textWeight float64, cover func(textPlan, *candidate) float64) (steered []bool) {
+	steered = make([]bool, len(plans))
+	for pi, tp := range plans {
 		if !tp.dynamic || tp.labels < 0 {
 			continue
 		}
@@ -63,7 +64,9 @@ func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64
 		for i := range cands {
 			cands[i].rel *= 1 - share*(1-match[i]/bestPrecise)
 		}
+		steered[pi] = true
 	}
+	return steered
 }
 
 // applyAffinity scales each candidate's relevance by how much its labels
@@ -74,13 +77,13 @@ func steerToNamedCategory(cands []candidate, plans []textPlan, weights []float64
 // relevance; one sharing nothing with them loses affinityShare of it.
 // Without label fields, or with fewer candidates than voters, nothing
 // changes.
-func applyAffinity(cands []candidate, labelFields []string) {
-	if len(labelFields) == 0 || len(cands) <= affinityTop {
+func applyAffinity(cands []candidate, labelFields int) {
+	if labelFields == 0 || len(cands) <= affinityTop {
 		return
 	}
 	// Labels are interned once, per field by value (hashing one string,
 	// not a field/value pair): every later step indexes slices.
-	ids := make([]map[string]int, len(labelFields))
+	ids := make([]map[string]int, labelFields)
 	for f := range ids {
 		ids[f] = map[string]int{}
 	}
@@ -88,10 +91,8 @@ func applyAffinity(cands []candidate, labelFields []string) {
 	start := make([]int, len(cands)+1)
 	flat := make([]int, 0, 4*len(cands))
 	var df []int
-	var buf []label
 	for i := range cands {
-		buf = labelsOf(cands[i].hit.Fields, labelFields, buf[:0])
-		for _, l := range buf {
+		for _, l := range cands[i].labels {
 			id, ok := ids[l.field][l.value]
 			if !ok {
 				id = len(df)
@@ -156,6 +157,17 @@ func applyAffinity(cands []candidate, labelFields []string) {
 type label struct {
 	field int
 	value string
+}
+
+// readLabels sets each candidate's labels, appended to dst, and returns
+// dst.
+func readLabels(cands []candidate, labelFields []string, dst []label) []label {
+	for i := range cands {
+		n := len(dst)
+		dst = labelsOf(cands[i].hit.Fields, labelFields, dst)
+		cands[i].labels = dst[n:len(dst):len(dst)]
+	}
+	return dst
 }
 
 // labelsOf appends a document's label values.

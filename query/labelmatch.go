@@ -34,14 +34,13 @@ func newLabelCoverage(text string) *labelCoverage {
 	return lc
 }
 
-// of is the best coverage among the labels of a document's fields.
-func (lc *labelCoverage) of(fields map[string]any, labelFields []string, buf []label) (float64, []label) {
-	buf = labelsOf(fields, labelFields, buf[:0])
+// of is the best coverage among a candidate's labels.
+func (lc *labelCoverage) of(labels []label) float64 {
 	best := 0.0
-	for _, l := range buf {
+	for _, l := range labels {
 		best = max(best, lc.label(l.value))
 	}
-	return best, buf
+	return best
 }
 
 // label is one label value's coverage, computed once per query.

@@ -26,7 +26,7 @@ func TestLabelCoverage(t *testing.T) {
 	}
 	lc := newLabelCoverage("smartphone")
 	fields := map[string]any{"type": "Electronics", "category": []any{"Electronics", "Smartphones&BasicMobiles", "Smartphones"}}
-	if got, _ := lc.of(fields, []string{"type", "category"}, nil); got != 1 {
+	if got := lc.of(labelsOf(fields, []string{"type", "category"}, nil)); got != 1 {
 		t.Fatalf("best label of a phone: %.3f, want 1", got)
 	}
 }

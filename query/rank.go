@@ -80,6 +80,7 @@ type candidate struct {
 	hit       index.Hit
 	sims      []float64 // per space; a text space holds its hybrid score
 	penalties []float64 // per space, unweighted
+	labels    []label   // the document's label values (rankBuf.readLabels)
 	rel       float64
 	band      int
 	onTopic   bool
@@ -206,7 +207,12 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	}
 	complete := false
 	var hits []index.Hit
-	var simFlat []float64 // by hit: its similarities, then its penalties
+	// By hit: its similarities, then its penalties; pooled with the
+	// candidates (rankBuf).
+	buf := rankBufs.Get().(*rankBuf)
+	defer buf.release()
+	sims := simTable{stride: 2 * len(segs), flat: buf.flat[:0]}
+	defer func() { buf.flat = sims.flat }()
 	if e.remote != nil {
 		var err error
 		hits, err = e.remote.SearchVector(ctx, dense, k, p.filterJSON)
@@ -235,13 +241,12 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		// Similarities are computed on the stored vectors under the
 		// collection's lock: no candidate's vector is copied.
 		got, err := e.coll.SearchHybrid(ctx, queries, k, texts, p.IndexOptions(), func(i int, vec []float32) {
-			n := len(simFlat)
-			simFlat = slices.Grow(simFlat, 2*len(segs))[:n+2*len(segs)]
+			row := sims.row(i)
 			if vec == nil { // a slot the graph is between states of: no similarity
-				clear(simFlat[n:])
+				clear(row)
 				return
 			}
-			e.enc.Similarities(p.Vector, vec, simFlat[n:n+len(segs)], simFlat[n+len(segs):])
+			e.enc.Similarities(p.Vector, vec, row[:len(segs)], row[len(segs):])
 		})
 		if err != nil {
 			return nil, true, err
@@ -252,14 +257,14 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		return nil, true, err
 	}
 
-	cands := make([]candidate, len(hits))
-	if simFlat == nil {
-		simFlat = make([]float64, 2*len(hits)*len(segs))
+	cands := buf.candidates(len(hits))
+	if e.remote != nil {
 		for i, h := range hits {
-			e.enc.Similarities(p.Vector, h.Vector, simFlat[2*i*len(segs):(2*i+1)*len(segs)], simFlat[(2*i+1)*len(segs):(2*i+2)*len(segs)])
+			row := sims.row(i)
+			e.enc.Similarities(p.Vector, h.Vector, row[:len(segs)], row[len(segs):])
 		}
 	}
-	flat := simFlat
+	flat := sims.flat
 	var textWeight float64
 	for _, tp := range plans {
 		textWeight += p.Vector.Weights[tp.space]
@@ -290,8 +295,8 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		// of candidates with a label match, when the query names a
 		// category: computing it for every candidate of every query was
 		// 14% of a relevance search's CPU.
+		buf.readLabels(cands, labels)
 		coverage := map[string]*labelCoverage{}
-		var labelBuf []label
 		cover := func(tp textPlan, c *candidate) float64 {
 			text := p.texts[tp.space]
 			lc := coverage[text]
@@ -299,12 +304,21 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 				lc = newLabelCoverage(text)
 				coverage[text] = lc
 			}
-			var cov float64
-			cov, labelBuf = lc.of(c.hit.Fields, labels, labelBuf)
-			return cov
+			return lc.of(c.labels)
 		}
-		steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight, cover)
-		applyAffinity(cands, labels)
+		steered := steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight, cover)
+		heads := map[string]*headLabels{}
+		named := func(tp textPlan, c *candidate) float64 {
+			text := p.texts[tp.space]
+			hl := heads[text]
+			if hl == nil {
+				hl = newHeadLabels(text)
+				heads[text] = hl
+			}
+			return hl.of(c.labels)
+		}
+		steerToHeadCategory(cands, plans, p.Vector.Weights, textWeight, named, steered)
+		applyAffinity(cands, len(labels))
 	}
 	best := 0.0
 	for i := range cands {
@@ -336,21 +350,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 			c.score += eff[si]*c.sims[si] + c.penalties[si]
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if a.onTopic != b.onTopic {
-			if a.onTopic {
-				return -1
-			}
-			return 1
-		}
-		if a.band != b.band {
-			return cmp.Compare(a.band, b.band)
-		}
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
-		}
-		return cmp.Compare(a.hit.ID, b.hit.ID)
-	})
+	rankOrder(cands)
 	if p.Sort != nil {
 		sortOnTopic(cands[:onTopic], p.Sort)
 	}
@@ -385,7 +385,7 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	for i := p.Offset; i < len(cands) && len(resp.Results) < p.Limit; i++ {
 		c := &cands[i]
 		r := Result{ID: c.hit.ID, Score: c.score, Scores: make(map[string]float64, len(segs)), Fields: c.hit.Fields,
-			Relevance: round4(c.rel), OnTopic: &c.onTopic, Matched: []string{}}
+			Relevance: round4(c.rel), OnTopic: new(c.onTopic), Matched: []string{}}
 		for si, seg := range segs {
 			r.Scores[seg.Name] = eff[si]*c.sims[si] + c.penalties[si]
 		}
@@ -423,6 +423,56 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	return resp, true, nil
 }
 
+// rankOrder puts the candidates in result order: on-topic first, then by
+// band, score and id. Ids are unique, so the order is total and an
+// unstable sort gives the stable one's (TestRankOrderIsTheStableOrder).
+// It sorts indices, not the ~200-byte candidates, then moves each
+// candidate once, along the permutation's cycles: BenchmarkRankOrder, 150
+// candidates each from a fresh copy, 15–17 µs and no allocation of the
+// candidates against 110–118 µs for the stable sort of the candidates it
+// replaced (load 4–5 on two cores).
+func rankOrder(cands []candidate) {
+	order := make([]int32, len(cands))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &cands[i], &cands[j]
+		if a.onTopic != b.onTopic {
+			if a.onTopic {
+				return -1
+			}
+			return 1
+		}
+		if a.band != b.band {
+			return cmp.Compare(a.band, b.band)
+		}
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return cmp.Compare(a.hit.ID, b.hit.ID)
+	})
+	// Position i takes the candidate at order[i]; follow each cycle with
+	// one candidate held aside, marking done positions with order[i] = i.
+	for i := range order {
+		if int(order[i]) == i {
+			continue
+		}
+		held := cands[i]
+		j := i
+		for {
+			from := int(order[j])
+			order[j] = int32(j)
+			if from == i {
+				cands[j] = held
+				break
+			}
+			cands[j] = cands[from]
+			j = from
+		}
+	}
+}
+
 // relevanceBand is 0 for relevance within bandRatio of the best, 1 for the
 // next step of bandRatio down, and so on.
 func relevanceBand(rel, best float64) int {
@@ -442,7 +492,7 @@ func relevanceBand(rel, best float64) int {
 // negative price weight).
 func (e *Engine) fillMissing(p *Prepared, cands []candidate) {
 	sch := e.enc.Schema()
-	var vals []float64
+	vals := make([]float64, 0, len(cands))
 	for si, seg := range e.enc.Segments() {
 		if p.Vector.Weights[si] == 0 || (seg.Kind != spaces.KindNumber && seg.Kind != spaces.KindRecency) {
 			continue
@@ -486,7 +536,7 @@ func (e *Engine) fillMissing(p *Prepared, cands []candidate) {
 // textShare (completeTextShare when the top band is complete).
 func calibrate(weights []float64, segs []spaces.Segment, cands []candidate, textShare float64) []float64 {
 	eff := make([]float64, len(weights))
-	var vals []float64
+	vals := make([]float64, 0, len(cands))
 	var total float64
 	for si, w := range weights {
 		if w == 0 {
@@ -606,8 +656,8 @@ const minFullMatches = 3
 // band complete when the rule applied and the band's items hold every
 // core word of the query (see completeTextShare).
 func (e *Engine) demotePartialMatches(cands []candidate, text, field string) (complete bool) {
-	var ids []string
-	var at []int
+	ids := make([]string, 0, len(cands))
+	at := make([]int, 0, len(cands))
 	for i := range cands {
 		if cands[i].band == 0 {
 			ids = append(ids, cands[i].hit.ID)

@@ -47,7 +47,8 @@ func TestAffinityDemotesItemsFiledAwayFromTheBestMatches(t *testing.T) {
 	for _, c := range cands {
 		before[c.hit.ID] = c.rel
 	}
-	applyAffinity(cands, []string{"category"})
+	readLabels(cands, []string{"category"}, nil)
+	applyAffinity(cands, 1)
 	for _, c := range cands {
 		lost := 1 - c.rel/before[c.hit.ID]
 		switch c.hit.ID[:2] {
@@ -63,7 +64,7 @@ func TestAffinityDemotesItemsFiledAwayFromTheBestMatches(t *testing.T) {
 	}
 	// No label fields: nothing changes.
 	cands = tvPool()
-	applyAffinity(cands, nil)
+	applyAffinity(cands, 0)
 	for _, c := range cands {
 		if c.rel != before[c.hit.ID] {
 			t.Fatalf("without label fields %s changed: %v → %v", c.hit.ID, before[c.hit.ID], c.rel)

@@ -1,6 +1,9 @@
 package lexical
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // The head word of a query (the last one before any "for …" phrase) names
 // the thing asked for: "computer monitor" is a monitor, and a bike computer
@@ -34,5 +37,25 @@ func TestQueryForPhraseIsContext(t *testing.T) {
 	q := x.Prepare("weights for home gym")
 	if home, weights := x.Score(q, "title", 1), x.Score(q, "title", 2); weights <= 2*home {
 		t.Errorf("weights for home gym: dumbbell weights %.3f, a vacuum named Home %.3f; want the thing asked for far ahead", weights, home)
+	}
+}
+
+// Head gives the head word's terms as the query reads it, nil for a query
+// of one word.
+func TestHead(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"tv remote", []string{"remote"}},
+		{"android phones", []string{"phone"}},
+		{"case for iPhone 13", []string{"case"}},
+		{"usb c cable", []string{"cable"}},
+		{"smartphone", nil},
+		{"", nil},
+	} {
+		if got := Head(c.text); !slices.Equal(got, c.want) {
+			t.Errorf("Head(%q) = %q, want %q", c.text, got, c.want)
+		}
 	}
 }

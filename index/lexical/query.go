@@ -214,3 +214,21 @@ func (f *field) tf(slot uint32, term uint32) float32 {
 	}
 	return 0
 }
+
+// Head returns the terms of text's head word as a query reads it: the last
+// word before any "for …" phrase ("tv remote" → remote; "case for iPhone"
+// → case), its parts and joined form, or nil when text has fewer than two
+// words (a one-word query is all head, and names nothing apart from it).
+func Head(text string) []string {
+	q := prepare(text)
+	for _, g := range q.groups {
+		if g.boost == headBoost {
+			out := slices.Clone(g.parts)
+			if g.joined != "" {
+				out = append(out, g.joined)
+			}
+			return out
+		}
+	}
+	return nil
+}

@@ -111,9 +111,32 @@ func (x *Index) ScoreMany(q *Query, field string, slots []uint32, dst []float64)
 	if !ok {
 		return
 	}
+	if s.touch(slots) == noTerm {
+		return // never: touch's sum is used only so that it is computed
+	}
 	for i, slot := range slots {
 		dst[i] = s.score(slot)
 	}
+}
+
+// touch reads the first entry score's binary search looks at, and the
+// length, of every slot, before any is scored. The slots' forward entries
+// lie all over the heap and miss the cache; score's searches wait for
+// each miss in turn, while these loads are independent of each other and
+// the CPU overlaps their misses. At 100k rows (CPU profiles of the demo
+// copies' query mix, two rounds each, load 5–7) ScoreMany took 107–110 µs
+// a relevance search without it, 75–91 µs with it. It returns a sum of
+// what it read.
+func (s *scorer) touch(slots []uint32) uint32 {
+	var sum uint32
+	for _, slot := range slots {
+		if int(slot) < len(s.f.fwd) {
+			if fw := s.f.fwd[slot]; len(fw) > 0 {
+				sum += fw[len(fw)>>1].term + s.f.lens[slot]
+			}
+		}
+	}
+	return sum | 1
 }
 
 // score is the resolved query's score of slot.
