@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -39,7 +40,7 @@ type copyGroups struct {
 	of     []int32  // slot → group, -1 for none
 	pos    []int32  // slot → its index in its group's members
 	keys   []uint64 // slot → the key it was filed under
-	multi  []int32 // the groups of two rows or more (copyGroup.multiAt)
+	multi  []int32  // the groups of two rows or more (copyGroup.multiAt)
 
 	// lo and hi hold, per group and light dim (len(light) values a group),
 	// the least and greatest value any of its rows has held there. They
@@ -505,13 +506,10 @@ func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Resul
 		cands[i].best = cands[i].shared + ceiling
 	}
 	slices.SortFunc(cands, func(a, b bounded) int {
-		switch {
-		case a.best > b.best:
-			return -1
-		case a.best < b.best:
-			return 1
+		if c := cmp.Compare(b.best, a.best); c != 0 {
+			return c
 		}
-		return int(a.group) - int(b.group)
+		return cmp.Compare(a.group, b.group)
 	})
 	// The walk's own finds come back among their groups' members: offer
 	// keeps one entry per slot.

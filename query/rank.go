@@ -423,6 +423,24 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 	return resp, true, nil
 }
 
+// compareRank orders candidates for the results: on-topic first, then by
+// band, by score descending, and by id.
+func compareRank(a, b *candidate) int {
+	if a.onTopic != b.onTopic {
+		if a.onTopic {
+			return -1
+		}
+		return 1
+	}
+	if a.band != b.band {
+		return cmp.Compare(a.band, b.band)
+	}
+	if a.score != b.score {
+		return cmp.Compare(b.score, a.score)
+	}
+	return cmp.Compare(a.hit.ID, b.hit.ID)
+}
+
 // rankOrder puts the candidates in result order: on-topic first, then by
 // band, score and id. Ids are unique, so the order is total and an
 // unstable sort gives the stable one's (TestRankOrderIsTheStableOrder).
@@ -436,22 +454,7 @@ func rankOrder(cands []candidate) {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &cands[i], &cands[j]
-		if a.onTopic != b.onTopic {
-			if a.onTopic {
-				return -1
-			}
-			return 1
-		}
-		if a.band != b.band {
-			return cmp.Compare(a.band, b.band)
-		}
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
-		}
-		return cmp.Compare(a.hit.ID, b.hit.ID)
-	})
+	slices.SortFunc(order, func(i, j int32) int { return compareRank(&cands[i], &cands[j]) })
 	// Position i takes the candidate at order[i]; follow each cycle with
 	// one candidate held aside, marking done positions with order[i] = i.
 	for i := range order {

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -25,21 +24,7 @@ func rankPool() []candidate {
 // stableOrder is the order rankOrder must give: the stable sort it replaced.
 func stableOrder(cands []candidate) []candidate {
 	out := slices.Clone(cands)
-	slices.SortStableFunc(out, func(a, b candidate) int {
-		if a.onTopic != b.onTopic {
-			if a.onTopic {
-				return -1
-			}
-			return 1
-		}
-		if a.band != b.band {
-			return cmp.Compare(a.band, b.band)
-		}
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
-		}
-		return cmp.Compare(a.hit.ID, b.hit.ID)
-	})
+	slices.SortStableFunc(out, func(a, b candidate) int { return compareRank(&a, &b) })
 	return out
 }
 
