@@ -433,15 +433,20 @@ const (
 	maxCopiesChecked = 1 << 19
 )
 
-// groupsPerEf is how many groups with copies per unit of ef a search
-// bounds one by one (the graph scores each group's first member) rather
-// than only the groups its walk reached. On the 40k-line order book
-// (3,636 products; tessera-bench index --orderbook 40000) bounding all of
-// them cost the default class 0.75 → 3.1–3.3 ms p50 (its loose bounds
-// score nearly every line) for recall 0.9885–0.9935 → 0.998–0.999; at 4
-// only the widened walks of reweighted queries bound them all there, and
-// the demo catalogue replicated to 1M rows (309 items) is bounded whole.
-const groupsPerEf = 4
+// A search bounds every group with copies, not only those its walk
+// reached, when there are at most groupsPerEf per unit of its ef, or at
+// most one per rowsPerGroupScan rows (then bounding them all costs a small
+// share of a scan). Measured (tessera-bench index --orderbook 40000;
+// tessera-bench scale on the Amazon rows replicated to 100k): on the order
+// book (3,636 products of 11 lines) bounding them all cost the default
+// class 0.75 → 3.1 ms p50 for recall 0.99 → 0.998, its loose bounds
+// scoring nearly every line; on the Amazon rows (1,342 items of 74 rows)
+// the walk's groups alone gave 0.78–0.92 for text with weights, all of
+// them 1.000 (index p50 1.28 → 1.58 ms).
+const (
+	groupsPerEf      = 4
+	rowsPerGroupScan = 32
+)
 
 // expandCopiesLocked completes res, the walk's candidates best first, with
 // the members of groups of copies that can still enter the top k, and
@@ -454,7 +459,7 @@ func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Resul
 		return res[:min(k, len(res))]
 	}
 	var groups []int32
-	if len(g.multi) <= groupsPerEf*ef {
+	if len(g.multi) <= max(groupsPerEf*ef, len(c.slots)/rowsPerGroupScan) {
 		groups = g.multi
 	} else {
 		seen := make(map[int32]bool)
