@@ -658,25 +658,34 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	if grouped {
 		walkK = max(k, ef)
 	}
-	if len(c.pending) == 0 {
-		res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: plan.graph, Allow: plan.allow, FilterCount: plan.passing, Exact: exact})
-		if grouped {
-			res = c.expandCopiesLocked(q, k, ef, res, plan.pass)
+	pass, graphPass, passing := plan.pass, plan.graph, plan.passing
+	if len(c.pending) > 0 {
+		// The graph's copy of a pending slot is missing or stale: take
+		// pending slots from an exact scan instead, and merge.
+		pass = func(s uint32) bool { _, p := c.pending[s]; return !p && plan.pass(s) }
+		graphPass = func(s uint32) bool { _, p := c.pending[s]; return !p && (plan.graph == nil || plan.graph(s)) }
+		if passing >= 0 {
+			passing = max(passing-len(c.pending), 0)
 		}
-		return res
 	}
-	// The graph's copy of a pending slot is missing or stale: take
-	// pending slots from an exact scan instead, and merge.
-	inGraph := func(s uint32) bool { _, p := c.pending[s]; return !p && (plan.graph == nil || plan.graph(s)) }
-	passing := plan.passing
-	if passing >= 0 {
-		passing = max(passing-len(c.pending), 0)
+	withPending := func(res []hnsw.Result) []hnsw.Result {
+		if len(c.pending) == 0 {
+			return res
+		}
+		return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 	}
-	res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: inGraph, Allow: plan.allow, FilterCount: passing, Exact: exact})
+	if grouped && c.copiesCoverLocked(ef) {
+		// Every row is a copy in a group the search bounds: the groups
+		// answer exactly without a walk, unless a cap cut them short.
+		if res, complete := c.expandCopiesLocked(q, k, ef, nil, pass); complete {
+			return withPending(res)
+		}
+	}
+	res := c.graph.Search(q, walkK, hnsw.SearchOptions{Ef: ef, Filter: graphPass, Allow: plan.allow, FilterCount: passing, Exact: exact})
 	if grouped {
-		res = c.expandCopiesLocked(q, k, ef, res, func(s uint32) bool { _, p := c.pending[s]; return !p && plan.pass(s) })
+		res, _ = c.expandCopiesLocked(q, k, ef, res, pass)
 	}
-	return mergeTop(res, c.scanPending(q, k, plan.pass), k)
+	return withPending(res)
 }
 
 // exactLocked scores every row plan passes in float, pending rows

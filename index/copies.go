@@ -41,6 +41,9 @@ type copyGroups struct {
 	pos    []int32  // slot → its index in its group's members
 	keys   []uint64 // slot → the key it was filed under
 	multi  []int32  // the groups of two rows or more (copyGroup.multiAt)
+	// grouped counts the rows in multi's groups: when it is every row,
+	// the groups alone can answer a search.
+	grouped int
 
 	// lo and hi hold, per group and light dim (len(light) values a group),
 	// the least and greatest value any of its rows has held there. They
@@ -211,9 +214,11 @@ func (g *copyGroups) add(s uint32, gi int32, v []float32) {
 	for _, i := range grp.vary {
 		grp.vals = append(grp.vals, v[g.light[i]])
 	}
+	g.grouped++
 	if len(grp.members) == 2 {
 		grp.multiAt = int32(len(g.multi))
 		g.multi = append(g.multi, gi)
+		g.grouped++ // the first member too
 	}
 	g.of[s] = gi
 }
@@ -258,8 +263,12 @@ func (g *copyGroups) remove(s uint32) {
 	copy(grp.row(p), grp.row(lastAt))
 	grp.members = grp.members[:lastAt]
 	grp.vals = grp.vals[:int(lastAt)*len(grp.vary)]
+	if grp.multiAt >= 0 {
+		g.grouped--
+	}
 	switch len(grp.members) {
 	case 1:
+		g.grouped-- // the member left alone
 		at, moved := grp.multiAt, g.multi[len(g.multi)-1]
 		g.multi[at], g.groups[moved].multiAt = moved, at
 		g.multi = g.multi[:len(g.multi)-1]
@@ -453,13 +462,13 @@ const (
 // returns the top k. pass says which slots the search may return (the
 // filter, and not pending: pending rows are scanned apart). c.mu must be
 // held.
-func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Result, pass func(uint32) bool) []hnsw.Result {
+func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Result, pass func(uint32) bool) ([]hnsw.Result, bool) {
 	g := c.copies
 	if g == nil || len(g.multi) == 0 {
-		return res[:min(k, len(res))]
+		return res[:min(k, len(res))], true
 	}
 	var groups []int32
-	if len(g.multi) <= max(groupsPerEf*ef, len(c.slots)/rowsPerGroupScan) {
+	if c.boundsAllGroupsLocked(ef) {
 		groups = g.multi
 	} else {
 		seen := make(map[int32]bool)
@@ -471,7 +480,7 @@ func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Resul
 		}
 	}
 	if len(groups) == 0 {
-		return res[:min(k, len(res))]
+		return res[:min(k, len(res))], true
 	}
 	type bounded struct {
 		group                  int32
@@ -529,7 +538,7 @@ func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Resul
 		}
 		members := g.groups[cd.group].members
 		if scored >= maxCopiesScored || checked+len(members) > maxCopiesChecked {
-			break
+			return top.res, false
 		}
 		checked += len(members)
 		grp := &g.groups[cd.group]
@@ -547,5 +556,18 @@ func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Resul
 			top.offer(s, score)
 		}
 	}
-	return top.res
+	return top.res, true
+}
+
+// boundsAllGroupsLocked reports whether a search of breadth ef bounds every
+// group with copies (see groupsPerEf); c.mu must be held.
+func (c *Collection) boundsAllGroupsLocked(ef int) bool {
+	return len(c.copies.multi) <= max(groupsPerEf*ef, len(c.slots)/rowsPerGroupScan)
+}
+
+// copiesCoverLocked reports whether every row is a copy in a group a
+// search of breadth ef bounds, so that the groups alone answer it; c.mu
+// must be held.
+func (c *Collection) copiesCoverLocked(ef int) bool {
+	return c.copies.grouped == len(c.slots) && c.boundsAllGroupsLocked(ef)
 }
