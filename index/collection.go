@@ -654,7 +654,8 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 	// A walk over copies of items keeps its whole candidate list: the
 	// groups it reached are scored member by member.
 	walkK := k
-	grouped := !exact && c.copies != nil && len(c.copies.multi) > 0
+	copies := c.copies != nil && len(c.copies.multi) > 0
+	grouped := copies && !exact
 	if grouped {
 		walkK = max(k, ef)
 	}
@@ -674,9 +675,12 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 		}
 		return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 	}
-	if grouped && c.copiesCoverLocked(ef) {
+	if copies && c.copiesCoverLocked(ef) {
 		// Every row is a copy in a group the search bounds: the groups
-		// answer exactly without a walk, unless a cap cut them short.
+		// answer exactly without a walk or a scan, unless a cap cut them
+		// short. Cheaper than the int8 scan too, and exact where the
+		// scan's codes cannot tell copies apart (demo ×324, a filter
+		// passing 25 %: index p50 3.9 → 0.3 ms, recall 0.995 → 1.000).
 		if res, complete := c.expandCopiesLocked(q, k, ef, nil, pass); complete {
 			return withPending(res)
 		}
