@@ -7,6 +7,8 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/bits-and-blooms/bitset"
+
 	"github.com/tessera-search/tessera/index/hnsw"
 	"github.com/tessera-search/tessera/internal/vec"
 )
@@ -457,12 +459,20 @@ const (
 	rowsPerGroupScan = 32
 )
 
-// expandCopiesLocked completes res, the walk's candidates best first, with
-// the members of groups of copies that can still enter the top k, and
-// returns the top k. pass says which slots the search may return (the
-// filter, and not pending: pending rows are scanned apart). c.mu must be
-// held.
-func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Result, pass func(uint32) bool) ([]hnsw.Result, bool) {
+// memberTest says which members of a group a search may return: those in
+// allow and passing pass, each when set (a group's members are live rows).
+type memberTest struct {
+	allow *bitset.BitSet
+	pass  func(uint32) bool
+}
+
+// expandCopiesLocked completes res, the walk's candidates best first (nil:
+// no walk), with the members of groups of copies that can still enter the
+// top k, and returns the top k and whether it is complete: false when a
+// cap stopped it with groups left that could still contribute. test says
+// which members the search may return (the filter, and not pending:
+// pending rows are scanned apart). c.mu must be held.
+func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Result, test memberTest) ([]hnsw.Result, bool) {
 	g := c.copies
 	if g == nil || len(g.multi) == 0 {
 		return res[:min(k, len(res))], true
@@ -545,7 +555,7 @@ func (c *Collection) expandCopiesLocked(q []float32, k, ef int, res []hnsw.Resul
 		base := cd.shared + cd.constant
 		qv = g.varyingQuery(lq, cd.group, qv[:0])
 		for p, s := range members {
-			if !pass(s) {
+			if (test.allow != nil && !test.allow.Test(uint(s))) || (test.pass != nil && !test.pass(s)) {
 				continue
 			}
 			scored++

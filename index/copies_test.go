@@ -43,27 +43,42 @@ func copiesCatalogue(t *testing.T, c *Collection, items, copies int, rng *rand.R
 }
 
 // copiesRecall is the mean share of the exact top 10 that searches find
-// for queries that weight the rows' own dims heavily.
+// for queries that weight the rows' own dims heavily; a third of them
+// filter to the even items, a third exclude a row.
 func copiesRecall(t *testing.T, c *Collection, rng *rand.Rand) float64 {
 	t.Helper()
 	var found, want int
-	for range 100 {
+	for i := range 100 {
+		var opt SearchOptions
+		switch i % 3 {
+		case 1:
+			opt.Select = valuesWhere("item", func(v any) bool { n, ok := v.(int); return ok && n%2 == 0 })
+		case 2:
+			opt.Exclude = fmt.Sprintf("i%d-%d", rng.IntN(10), rng.IntN(10))
+		}
 		q := make([]float32, 10)
 		for d := range 8 {
 			q[d] = float32(rng.NormFloat64()) * 0.3
 		}
 		q[8], q[9] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-		got, err := c.Search(context.Background(), q, 10, SearchOptions{})
+		got, err := c.Search(context.Background(), q, 10, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		exact, err := c.Search(context.Background(), q, 10, SearchOptions{Exact: true})
+		opt.Exact = true
+		exact, err := c.Search(context.Background(), q, 10, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in := map[string]bool{}
 		for _, h := range got {
 			in[h.ID] = true
+			if h.ID == opt.Exclude {
+				t.Fatalf("excluded %s returned", h.ID)
+			}
+			if opt.Select != nil && h.Fields["item"].(int)%2 != 0 {
+				t.Fatalf("%s returned though the filter keeps even items", h.ID)
+			}
 		}
 		for _, h := range exact {
 			if in[h.ID] {
@@ -100,7 +115,7 @@ func TestCopiesAreScoredAsGroups(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			recall := map[bool]float64{}
 			for _, grouped := range []bool{false, true} {
-				opts := Options{NoSync: true, SnapshotEvery: -1}
+				opts := Options{NoSync: true, SnapshotEvery: -1, FilterFields: []string{"item"}}
 				if grouped {
 					opts.CopyDims = []Span{{Off: 0, Len: 8}}
 				}
