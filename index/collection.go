@@ -681,12 +681,14 @@ func (c *Collection) searchLocked(q []float32, k int, opt SearchOptions, plan fi
 		}
 		return mergeTop(res, c.scanPending(q, k, plan.pass), k)
 	}
-	if copies && c.copiesCoverLocked(ef) {
+	if copies && (!exact || rows > scanRowsAlways) && c.copiesCoverLocked(ef) {
 		// Every row is a copy in a group the search bounds: the groups
 		// answer exactly without a walk or a scan, unless a cap cut them
-		// short. Cheaper than the int8 scan too, and exact where the
-		// scan's codes cannot tell copies apart (demo ×324, a filter
-		// passing 25 %: index p50 3.9 → 0.3 ms, recall 0.995 → 1.000).
+		// short. Cheaper than a scan of more than scanRowsAlways rows,
+		// and exact where the scan's int8 codes cannot tell copies apart
+		// (demo ×324, a filter passing 25 %: index p50 3.9 → 0.3 ms,
+		// recall 0.995 → 1.000). A filter passing fewer rows is scanned:
+		// the groups' bounds do not see the filter.
 		if res, complete := c.expandCopiesLocked(q, k, ef, nil, members); complete {
 			return withPending(res)
 		}
