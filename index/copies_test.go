@@ -103,6 +103,11 @@ func TestCopiesAreScoredAsGroups(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds four 12,000-row graphs (about 8 s); run without -short")
 	}
+	if raceEnabled {
+		// TestCopyGroupsMatchVectors covers the groups' concurrency-free
+		// bookkeeping under -race; this one measures recall.
+		t.Skip("the race detector slows the four graph builds about tenfold")
+	}
 	for _, tc := range []struct {
 		name          string
 		items, copies int
