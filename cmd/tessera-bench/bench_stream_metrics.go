@@ -1,6 +1,9 @@
 package main
 
-import "runtime/metrics"
+import (
+	"math"
+	"runtime/metrics"
+)
 
 // phaseMetrics is what the Go runtime says about one phase of the stream
 // benchmark, and the CPU the process used (getrusage; the runtime's own
@@ -14,9 +17,15 @@ type phaseMetrics struct {
 	// searches) and the runtime's internal locks, summed over goroutines.
 	LockWaitMS float64 `json:"lock_wait_ms"`
 	GCCycles   uint64  `json:"gc_cycles"`
+	// SchedP99MS is the 99th percentile of the time a goroutine was ready
+	// to run before it ran (/sched/latencies): how long work waited for a
+	// core the process's other goroutines held (or the machine's other
+	// processes took from its threads). sched holds the histogram.
+	SchedP99MS float64 `json:"sched_p99_ms"`
+	sched      *metrics.Float64Histogram
 }
 
-var phaseMetricNames = []string{"/sync/mutex/wait/total:seconds", "/gc/cycles/total:gc-cycles"}
+var phaseMetricNames = []string{"/sync/mutex/wait/total:seconds", "/gc/cycles/total:gc-cycles", "/sched/latencies:seconds"}
 
 // readPhaseMetrics reads the cumulative counters; since subtracts an
 // earlier reading.
@@ -33,9 +42,45 @@ func readPhaseMetrics() phaseMetrics {
 	if s[1].Value.Kind() == metrics.KindUint64 {
 		m.GCCycles = s[1].Value.Uint64()
 	}
+	if s[2].Value.Kind() == metrics.KindFloat64Histogram {
+		m.sched = s[2].Value.Float64Histogram()
+	}
 	return m
 }
 
 func (m phaseMetrics) since(prev phaseMetrics) phaseMetrics {
-	return phaseMetrics{CPUS: m.CPUS - prev.CPUS, LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles}
+	out := phaseMetrics{CPUS: m.CPUS - prev.CPUS, LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles}
+	if m.sched != nil && prev.sched != nil && len(m.sched.Counts) == len(prev.sched.Counts) {
+		counts := make([]uint64, len(m.sched.Counts))
+		for i := range counts {
+			counts[i] = m.sched.Counts[i] - prev.sched.Counts[i]
+		}
+		out.SchedP99MS = histogramQuantile(counts, m.sched.Buckets, 0.99) * 1000
+	}
+	return out
+}
+
+// histogramQuantile is the upper bound of the bucket holding quantile q of
+// a runtime/metrics histogram (counts[i] between buckets[i] and
+// buckets[i+1]); 0 when it is empty.
+func histogramQuantile(counts []uint64, buckets []float64, q float64) float64 {
+	var total uint64
+	for _, c := range counts {
+		total += c
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := uint64(math.Ceil(q * float64(total)))
+	var seen uint64
+	for i, c := range counts {
+		seen += c
+		if seen >= rank {
+			if hi := buckets[i+1]; !math.IsInf(hi, 1) {
+				return hi
+			}
+			return buckets[i]
+		}
+	}
+	return buckets[len(buckets)-1]
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,9 @@ func TestBenchStreamSourceKafkaAndNATS(t *testing.T) {
 			if !(rep.Busy.CPUS > 0) || !(rep.Idle.CPUS > 0) || !(rep.BacklogCPUS > 0) {
 				t.Errorf("phase CPU not measured: backlog %v s, idle %+v, consuming %+v", rep.BacklogCPUS, rep.Idle, rep.Busy)
 			}
+			if !(rep.Busy.SchedP99MS > 0) {
+				t.Errorf("scheduling latency not measured while consuming: %+v", rep.Busy)
+			}
 			if rep.SearchesIdle == 0 || rep.SearchesBusy == 0 {
 				t.Errorf("searches answered: idle %d, consuming %d", rep.SearchesIdle, rep.SearchesBusy)
 			}
@@ -71,5 +75,26 @@ func TestBenchStreamOneCPUProfile(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("wrote %d files before refusing", len(entries))
+	}
+}
+
+// TestHistogramQuantile: the quantile of a runtime/metrics histogram is
+// the upper bound of the bucket that holds it (the lower one for the open
+// last bucket), and 0 for an empty one.
+func TestHistogramQuantile(t *testing.T) {
+	buckets := []float64{0, 1, 2, 4, math.Inf(1)}
+	for _, c := range []struct {
+		counts []uint64
+		q      float64
+		want   float64
+	}{
+		{[]uint64{0, 0, 0, 0}, 0.99, 0},
+		{[]uint64{98, 1, 1, 0}, 0.99, 2},
+		{[]uint64{98, 1, 1, 0}, 0.5, 1},
+		{[]uint64{90, 0, 0, 10}, 0.99, 4},
+	} {
+		if got := histogramQuantile(c.counts, buckets, c.q); got != c.want {
+			t.Errorf("histogramQuantile(%v, %v) = %v, want %v", c.counts, c.q, got, c.want)
+		}
 	}
 }
