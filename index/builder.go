@@ -94,7 +94,8 @@ type pendingVec struct {
 // returns how many it took.
 func (c *Collection) buildRound() int {
 	c.mu.RLock()
-	batch := make([]pendingVec, 0, min(len(c.pending), buildBatch))
+	pending := len(c.pending)
+	batch := make([]pendingVec, 0, min(pending, buildBatch))
 	for s, v := range c.pending {
 		batch = append(batch, pendingVec{s, v})
 		if len(batch) == buildBatch {
@@ -112,11 +113,16 @@ func (c *Collection) buildRound() int {
 		ids[i], vecs[i] = p.slot, p.vec
 	}
 	// All cores when writers are quiet; one while they are busy.
-	workers := 0
+	opt := hnsw.BatchOptions{}
 	if time.Since(time.Unix(0, c.lastApply.Load())) < 100*time.Millisecond {
-		workers = 1
+		opt.Workers = 1
 	}
-	if err := c.graph.AddBatch(ids, vecs, workers); err != nil {
+	// Searches go first while the pending rows they scan are few
+	// (priority.go).
+	if pending <= searchYieldPending {
+		opt.Yield = c.yieldToSearches
+	}
+	if err := c.graph.AddBatchWith(ids, vecs, opt); err != nil {
 		c.log.Error("graph insert failed", "vectors", len(ids), "err", err)
 	}
 	var gone []uint32

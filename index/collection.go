@@ -143,6 +143,7 @@ type Collection struct {
 	lastApply atomic.Int64 // unix nanos of the last Apply, for the builder
 	// refreshing counts running Refresh calls; the builder waits for them.
 	refreshing atomic.Int32
+	searches   searchFirst // searches in flight, which the builder lets go first
 	buildStop  chan struct{}
 	buildDone  chan struct{}
 
@@ -600,6 +601,8 @@ func (c *Collection) Search(ctx context.Context, q []float32, k int, opt SearchO
 	if k <= 0 {
 		return nil, nil
 	}
+	c.searches.begin()
+	defer c.searches.end()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	res := c.searchLocked(q, k, opt, c.planLocked(opt))

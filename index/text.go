@@ -295,6 +295,8 @@ func (c *Collection) SearchHybrid(ctx context.Context, dense []DenseQuery, k int
 	if k <= 0 {
 		return Candidates{}, nil
 	}
+	c.searches.begin()
+	defer c.searches.end()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	plan := c.planLocked(opt)

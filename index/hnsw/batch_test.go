@@ -3,6 +3,7 @@ package hnsw
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -269,5 +270,54 @@ func TestScoreManyMatchesScore(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAddBatchYieldsBeforeEachOperation checks that AddBatchWith calls
+// Yield once before the batch's writes and once before every insert and
+// every relink, and never while an operation runs: each call sees exactly
+// the operations before it done, and may use the graph (a search), so no
+// lock of the graph's is held.
+func TestAddBatchYieldsBeforeEachOperation(t *testing.T) {
+	const n, dim = 200, 16
+	data := clustered(3, n, dim, 4)
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	g := New(dim, DefaultConfig())
+	var seen []int
+	yield := func() {
+		seen = append(seen, g.Len())
+		g.Search(data[0], 1, SearchOptions{})
+	}
+	if err := g.AddBatchWith(ids, data, BatchOptions{Workers: 1, Yield: yield}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != n+1 {
+		t.Fatalf("yield called %d times for %d inserts, want %d", len(seen), n, n+1)
+	}
+	for i, l := range seen {
+		if want := max(i-1, 0); l != want {
+			t.Fatalf("yield call %d saw %d live nodes, want %d", i, l, want)
+		}
+	}
+
+	// Updates: fresh vectors (a full relink each) for the first half.
+	r := rand.New(rand.NewPCG(9, 9))
+	moved := make([][]float32, n/2)
+	for i := range moved {
+		moved[i] = randUnit(r, dim)
+	}
+	relinked := 0
+	yield = func() { relinked++ }
+	if err := g.AddBatchWith(ids[:n/2], moved, BatchOptions{Workers: 1, Yield: yield}); err != nil {
+		t.Fatal(err)
+	}
+	if relinked != n/2+1 {
+		t.Fatalf("yield called %d times for %d relinks, want %d", relinked, n/2, n/2+1)
+	}
+	if !g.SameVector(ids[0], moved[0]) {
+		t.Fatal("update not written")
 	}
 }

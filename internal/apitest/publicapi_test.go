@@ -46,7 +46,8 @@ var publicAPI = map[string][]string{
 	// The HNSW graph: used by index, the root (schema apply) and the
 	// benchmarks.
 	"index/hnsw": {
-		"Config", "DefaultConfig", "EfForWeights", "Graph", "Graph.Add", "Graph.AddBatch", "Graph.Compact",
+		"BatchOptions", "Config", "DefaultConfig", "EfForWeights", "Graph", "Graph.Add", "Graph.AddBatch",
+		"Graph.AddBatchWith", "Graph.Compact",
 		"Graph.Config", "Graph.Delete", "Graph.Dim", "Graph.Health", "Graph.Len", "Graph.LiveIDs",
 		"Graph.MemoryBytes", "Graph.NudgeSpans", "Graph.Reserve", "Graph.SameVector", "Graph.Search",
 		"Graph.ScoreIDs", "Graph.SearchExact", "Graph.Tombstones", "Graph.Vector", "Graph.VisitVectors", "Graph.WriteTo", "Health",
