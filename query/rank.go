@@ -296,27 +296,9 @@ func (e *Engine) runRelevance(ctx context.Context, p *Prepared) (*Response, bool
 		// category: computing it for every candidate of every query was
 		// 14% of a relevance search's CPU.
 		buf.readLabels(cands, labels)
-		coverage := map[string]*labelCoverage{}
-		cover := func(tp textPlan, c *candidate) float64 {
-			text := p.texts[tp.space]
-			lc := coverage[text]
-			if lc == nil {
-				lc = newLabelCoverage(text)
-				coverage[text] = lc
-			}
-			return lc.of(c.labels)
-		}
+		cover := perText(p.texts, newLabelCoverage)
 		steered := steerToNamedCategory(cands, plans, p.Vector.Weights, textWeight, cover)
-		heads := map[string]*headLabels{}
-		named := func(tp textPlan, c *candidate) float64 {
-			text := p.texts[tp.space]
-			hl := heads[text]
-			if hl == nil {
-				hl = newHeadLabels(text)
-				heads[text] = hl
-			}
-			return hl.of(c.labels)
-		}
+		named := perText(p.texts, newHeadLabels)
 		steerToHeadCategory(cands, plans, p.Vector.Weights, textWeight, named, steered)
 		applyAffinity(cands, len(labels))
 	}
@@ -686,4 +668,22 @@ func (e *Engine) demotePartialMatches(cands []candidate, text, field string) (co
 		}
 	}
 	return most == core
+}
+
+// labelScorer scores a candidate's labels against one query text.
+type labelScorer interface{ of(labels []label) float64 }
+
+// perText scores candidates' labels against their text plan's query text,
+// building each text's scorer once per query.
+func perText[S labelScorer](texts []string, newScorer func(text string) S) func(textPlan, *candidate) float64 {
+	scorers := map[string]S{}
+	return func(tp textPlan, c *candidate) float64 {
+		text := texts[tp.space]
+		sc, ok := scorers[text]
+		if !ok {
+			sc = newScorer(text)
+			scorers[text] = sc
+		}
+		return sc.of(c.labels)
+	}
 }
