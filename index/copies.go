@@ -163,7 +163,8 @@ func (g *copyGroups) bounds(gi int32) (lo, hi []float32) {
 }
 
 // refreshed records new values of spans for slot s, packed in order (a
-// refresh's recency dims); dims outside light are skipped.
+// refresh's recency dims, spans in ascending order as the encoder lays
+// out its spaces); dims outside light are skipped.
 func (g *copyGroups) refreshed(s uint32, spans []Span, packed []float32) {
 	if int(s) >= len(g.of) || g.of[s] < 0 {
 		return
