@@ -576,7 +576,7 @@ func (c *Collection) applyDocLocked(r Record, lex *lexical.Analyzed) (Outcome, g
 	c.docs[s], c.vers[s], c.times[s] = r.Fields, ver, r.TS
 	c.pending[s] = r.Vector
 	if c.copies != nil {
-		c.copyLocked(s, c.copies.note(r.Vector))
+		c.copyLocked(s, c.copies.key(r.Vector))
 	}
 	return out, graphOp{}
 }

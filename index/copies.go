@@ -198,9 +198,6 @@ func (g *copyGroups) grow(s uint32) {
 func alone(s uint32) int32     { return -1 - int32(s) }
 func slotAlone(e int32) uint32 { return uint32(-1 - e) }
 
-// note returns the key of v's shared dims.
-func (g *copyGroups) note(v []float32) uint64 { return g.key(v) }
-
 // add files slot s, whose vector is v, in group gi (s is in no group).
 func (g *copyGroups) add(s uint32, gi int32, v []float32) {
 	grp := &g.groups[gi]
@@ -399,7 +396,7 @@ func (c *Collection) placeCopiesLocked(slots []uint32) {
 			v = p
 		}
 		if v != nil {
-			keys[i], has[i] = c.copies.note(v), true
+			keys[i], has[i] = c.copies.key(v), true
 		}
 	})
 	for i, s := range slots {

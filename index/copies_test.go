@@ -223,8 +223,9 @@ func TestCopyGroupsFollowWritesAndRestart(t *testing.T) {
 	}
 	defer c.Close()
 	check("after reopen", map[string]int{"b": 1, "c": 2, "d": 2}, 1)
-	// A copy ranks by its own dims: with the weight on dim 2 the best of
-	// the c/d group is d (0.4), found though the walk may reach c first.
+	// The reopened collection still answers: with the weight on dim 2 the
+	// best of the c/d group is d (0.4). (Three rows are scanned exactly;
+	// TestCopiesAreScoredAsGroups tests the groups' search.)
 	hits, err := c.Search(context.Background(), vec3(0.1, 0.1, 1), 1, SearchOptions{})
 	if err != nil || len(hits) != 1 || hits[0].ID != "d" {
 		t.Fatalf("top hit = %+v, %v; want d", hits, err)
