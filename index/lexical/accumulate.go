@@ -64,11 +64,9 @@ func (x *Index) topAll(q *Query, field string, k int, allow func(slot uint32) bo
 	for _, slot := range hit {
 		score := acc[slot] / s.den
 		acc[slot] = 0
-		if allow != nil && !allow(slot) {
-			continue
+		if first, ok := f.firstAllowed(slot, allow); ok {
+			h = f.keep(h, Hit{first, score}, k, allow)
 		}
-		c := Hit{slot, score}
-		h = keepTop(h, c, k)
 	}
 	bufs.heap = h
 	out := slices.Clone(h)

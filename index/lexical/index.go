@@ -1,7 +1,6 @@
 package lexical
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -26,6 +25,7 @@ type Index struct {
 	scratch *Analyzed
 	tf      []float32 // by term id
 	touched []uint32  // term ids with tf > 0
+	fw      []entry   // forward entries being built
 
 	pool sync.Pool // *scratch for Top
 }
@@ -41,6 +41,14 @@ type field struct {
 	heads bool        // index compound heads (New's compoundHeads)
 	// bounds by term id, for Top's pruning (see termBound).
 	bounds []termBound
+	// Texts held by several slots (twins.go).
+	df    []uint32            // by term id: slots holding it
+	lead  []uint32            // by slot: the slot whose postings stand for its text
+	twins map[uint32][]uint32 // by lead with twins: its text's slots, ascending
+	texts map[uint64]uint32   // textKey → lead
+	// untwinned makes every slot lead its own postings: the reference
+	// twins are tested against.
+	untwinned bool
 }
 
 // posting is one slot's weighted term frequency in a term's list.
@@ -197,22 +205,15 @@ func (x *Index) SetAnalyzed(slot uint32, d *Analyzed) {
 		for _, t := range af.toks {
 			x.addTerm(d.arena[t.start:t.end], t.w)
 		}
-		if int(slot) >= len(f.fwd) {
-			f.fwd = slices.Grow(f.fwd, int(slot)+1-len(f.fwd))[:int(slot)+1]
-			f.lens = slices.Grow(f.lens, int(slot)+1-len(f.lens))[:int(slot)+1]
-		}
 		slices.Sort(x.touched)
-		fw := make([]entry, len(x.touched))
-		for i, id := range x.touched {
-			tf := x.tf[id]
-			fw[i] = entry{term: id, pos: f.addPosting(id, slot, tf, af.length), tf: tf}
+		fw := x.fw[:0]
+		for _, id := range x.touched {
+			fw = append(fw, entry{term: id, tf: x.tf[id]})
 			x.tf[id] = 0
 		}
 		x.touched = x.touched[:0]
-		f.fwd[slot] = fw
-		f.lens[slot] = af.length
-		f.docs++
-		f.total += int64(af.length)
+		f.place(slot, fw, af.length)
+		x.fw = fw
 	}
 }
 
@@ -242,32 +243,9 @@ func (x *Index) Delete(slot uint32) {
 	x.n--
 	for fi := range x.fields {
 		f := &x.fields[fi]
-		if int(slot) >= len(f.fwd) || f.fwd[slot] == nil {
-			continue
+		if int(slot) < len(f.fwd) && f.fwd[slot] != nil {
+			f.unplace(slot)
 		}
-		for _, e := range f.fwd[slot] {
-			p := f.post[e.term]
-			last := len(p) - 1
-			if int(e.pos) != last {
-				// Move the last posting into the hole and tell its
-				// slot where it went.
-				moved := p[last]
-				p[e.pos] = moved
-				mf := f.fwd[moved.slot]
-				i, _ := slices.BinarySearchFunc(mf, e.term, func(m entry, t uint32) int { return cmp.Compare(m.term, t) })
-				mf[i].pos = e.pos
-				f.bounds[e.term].unordered = true
-			}
-			if last == 0 {
-				f.post[e.term] = nil
-			} else {
-				f.post[e.term] = p[:last]
-			}
-		}
-		f.fwd[slot] = nil
-		f.docs--
-		f.total -= int64(f.lens[slot])
-		f.lens[slot] = 0
 	}
 }
 
@@ -288,8 +266,15 @@ func (x *Index) Bytes() int64 {
 		for _, p := range f.post {
 			n += int64(cap(p)) * int64(unsafe.Sizeof(posting{}))
 		}
-		for _, e := range f.fwd {
-			n += int64(cap(e)) * int64(unsafe.Sizeof(entry{}))
+		for s, e := range f.fwd {
+			if e != nil && f.lead[s] == uint32(s) { // twins share their lead's
+				n += int64(cap(e)) * int64(unsafe.Sizeof(entry{}))
+			}
+		}
+		n += int64(cap(f.df))*4 + int64(cap(f.lead))*4
+		n += int64(len(f.texts))*(8+4+mapEntry) + int64(len(f.twins))*(4+sliceHdr+mapEntry)
+		for _, ms := range f.twins {
+			n += int64(cap(ms)) * 4
 		}
 	}
 	return n

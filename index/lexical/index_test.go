@@ -225,7 +225,7 @@ func TestDeleteKeepsPostings(t *testing.T) {
 	f := &x.fields[0]
 	for slot, fw := range f.fwd {
 		for _, e := range fw {
-			if p := f.post[e.term][e.pos]; p.slot != uint32(slot) || p.tf != e.tf {
+			if p := f.post[e.term][e.pos]; p.slot != f.lead[slot] || p.tf != e.tf {
 				t.Fatalf("slot %d term %d: posting %v at %d", slot, e.term, p, e.pos)
 			}
 		}

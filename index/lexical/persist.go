@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 )
 
 // Persisting the index lets a restart skip re-analysing every document:
@@ -138,6 +139,7 @@ func (x *Index) ReadFrom(r *bufio.Reader) error {
 		}
 	}
 	fields := make([]field, len(x.fields))
+	var fw []entry
 	for fi := range fields {
 		name, err := str()
 		if err != nil {
@@ -162,7 +164,7 @@ func (x *Index) ReadFrom(r *bufio.Reader) error {
 			if ne > nt {
 				return fmt.Errorf("slot %d has %d terms of %d", s, ne, nt)
 			}
-			fw := make([]entry, ne)
+			fw = slices.Grow(fw[:0], int(ne))[:ne]
 			term := uint64(0)
 			var tf [4]byte
 			for i := range fw {
@@ -177,13 +179,9 @@ func (x *Index) ReadFrom(r *bufio.Reader) error {
 				if _, err := io.ReadFull(r, tf[:]); err != nil {
 					return err
 				}
-				e := entry{term: uint32(term), tf: math.Float32frombits(binary.LittleEndian.Uint32(tf[:]))}
-				e.pos = f.addPosting(e.term, s, e.tf, uint32(length))
-				fw[i] = e
+				fw[i] = entry{term: uint32(term), tf: math.Float32frombits(binary.LittleEndian.Uint32(tf[:]))}
 			}
-			f.fwd[s], f.lens[s] = fw, uint32(length)
-			f.docs++
-			f.total += int64(length)
+			f.place(s, fw, uint32(length))
 		}
 		fields[fi] = f
 	}

@@ -53,8 +53,8 @@ func (x *Index) resolve(q *Query, fi int, buf scorer) (s scorer, ok bool) {
 		for _, p := range g.parts {
 			id := x.id(p)
 			df := 0
-			if id != noTerm && int(id) < len(f.post) {
-				df = len(f.post[id])
+			if id != noTerm && int(id) < len(f.df) {
+				df = int(f.df[id]) // every slot, twins included
 			}
 			idf := g.boost * math.Log(1+(n-float64(df)+0.5)/(float64(df)+0.5))
 			s.ids = append(s.ids, id)
