@@ -18,8 +18,8 @@ import (
 // groups left (once slots are being scored often, only of the groups it
 // is in). Only a slot whose bound beats the k-th best, a tie included
 // when the slot is lower, is scored in full from the forward index, once.
-// On replicated rows the copies of a kept row tie with it at their bound
-// and cost no lookup, and in a list in slot order (a bulk load's) the
+// A posting's slot leads the slots of its text (twins.go), which tie with
+// it and enter in slot order; in a list in slot order (a bulk load's) the
 // scan stops where no unseen slot could enter any more. Where pruning
 // scores too many slots in full it gives up (giveUpAfter).
 //
