@@ -55,15 +55,19 @@ func (t *TargetTest) OnlyTarget(title string) bool {
 	if !t.ok {
 		return false
 	}
+	cut, ok := connectorSegment(title)
+	if !ok {
+		return false
+	}
 	a := targetAnalyzers.Get().(*analyzer)
 	defer targetAnalyzers.Put(a)
-	a.run(title, false)
-	c := -1
-	for i := range a.words {
-		if connector(a.raw, a.words, i) {
-			c = i
-			break
-		}
+	a.run(title[:cut], false)
+	c := firstConnector(a)
+	if c < 0 && cut < len(title) {
+		// The scan's "for" was not a word of its own ("Ready-for-use"):
+		// read the whole title.
+		a.run(title, false)
+		c = firstConnector(a)
 	}
 	if c <= 0 {
 		return false
@@ -74,6 +78,62 @@ func (t *TargetTest) OnlyTarget(title string) bool {
 		return false
 	}
 	return t.held(a, func(w int32) bool { return int(w) > c && a.words[w].seg == seg })
+}
+
+// firstConnector returns the index of the first connector word of an
+// analysed text, or -1.
+func firstConnector(a *analyzer) int {
+	for i := range a.words {
+		if connector(a.raw, a.words, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// connectorSegment finds, by a scan of the bytes, the first "for", "fits"
+// or "with" standing alone (between characters that are not ASCII letters
+// or digits) and returns the end of the segment it starts: the next comma
+// or phrase end (endsPhrase). The analyzer then reads only text[:end],
+// which holds the lead and the connector's phrase: a long title costs
+// what its first clauses cost (BenchmarkOnlyTarget). ok is false when
+// there is no such word: the title has no connector.
+func connectorSegment(text string) (end int, ok bool) {
+	at := -1
+	for i := 0; i+3 <= len(text); i++ {
+		if i > 0 && isAlnumASCII(text[i-1]) {
+			continue
+		}
+		for _, w := range [...]string{"for", "fits", "with"} {
+			if i+len(w) <= len(text) && equalFoldASCII(text[i:i+len(w)], w) && (i+len(w) == len(text) || !isAlnumASCII(text[i+len(w)])) {
+				at = i + len(w)
+				break
+			}
+		}
+		if at >= 0 {
+			break
+		}
+	}
+	if at < 0 {
+		return 0, false
+	}
+	for i := at; i < len(text); i++ {
+		if c := text[i]; c == ',' || c < 0x80 && endsPhrase(rune(c), text, i+1) {
+			return i, true
+		}
+	}
+	return len(text), true
+}
+
+// equalFoldASCII compares s with the lowercase ASCII word w, ignoring
+// case.
+func equalFoldASCII(s, w string) bool {
+	for i := 0; i < len(w); i++ {
+		if lowerASCII(s[i]) != w[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // connector says whether word i of an analysed text starts a target
