@@ -62,19 +62,22 @@ func (t *TargetTest) OnlyTarget(title string) bool {
 	a := targetAnalyzers.Get().(*analyzer)
 	defer targetAnalyzers.Put(a)
 	a.run(title[:cut], false)
-	c := firstConnector(a)
-	if c < 0 && cut < len(title) {
-		// The scan's "for" was not a word of its own ("Ready-for-use"):
-		// read the whole title.
+	if firstConnector(a) < 0 && cut < len(title) {
+		// The scan's word was no connector ("Ready-for-use", "Earbuds
+		// with Mic, Case for …"): read the whole title.
 		a.run(title, false)
-		c = firstConnector(a)
 	}
+	return t.judge(a)
+}
+
+// judge is OnlyTarget's verdict on an analysed title.
+func (t *TargetTest) judge(a *analyzer) bool {
+	c := firstConnector(a)
 	if c <= 0 {
 		return false
 	}
 	seg := a.words[c].seg
-	inLead := t.held(a, func(w int32) bool { return int(w) < c })
-	if inLead {
+	if t.held(a, func(w int32) bool { return int(w) < c }) {
 		return false
 	}
 	return t.held(a, func(w int32) bool { return int(w) > c && a.words[w].seg == seg })

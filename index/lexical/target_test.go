@@ -84,3 +84,31 @@ func BenchmarkOnlyTarget(b *testing.B) {
 		tt.OnlyTarget(title)
 	}
 }
+
+// OnlyTarget reads only a title's first clauses (connectorSegment); its
+// verdict must be the one a reading of the whole title gives, and nothing
+// may panic.
+func FuzzOnlyTarget(f *testing.F) {
+	for _, s := range []string{
+		"Smashtronics® - Case for Firetv Remote, Fire Stick Remote Cover Case",
+		"Earbuds with Mic, Case for TV Remote", "Ready-for-use Remote, Case for TV Remote",
+		"Sleeve compatible with TV Remote", "FOR tv remote", "remote for", "for", "x fits",
+		"Case–for TV Remote", "Café-for TV remote, case for remote", "a\xffb for remote",
+		"Remote Cover.for TV remote", "Gen(3rd Gen) for Remote",
+	} {
+		f.Add(s)
+	}
+	tests := []*TargetTest{NewTargetTest("tv remote"), NewTargetTest("remote"), NewTargetTest("usb wi-fi"), NewTargetTest("iphone13 case")}
+	f.Fuzz(func(t *testing.T, title string) {
+		if len(title) > 1<<12 {
+			t.Skip("long inputs make minimising slow and find nothing new")
+		}
+		var a analyzer
+		a.run(title, false)
+		for _, tt := range tests {
+			if got, want := tt.OnlyTarget(title), tt.ok && tt.judge(&a); got != want {
+				t.Fatalf("OnlyTarget(%q) = %v, reading the whole title gives %v", title, got, want)
+			}
+		}
+	})
+}
