@@ -112,3 +112,37 @@ func FuzzOnlyTarget(f *testing.F) {
 		}
 	})
 }
+
+// One TargetTest serves every search of a query at once: its analyzers are
+// pooled, never shared (run with -race).
+func TestOnlyTargetConcurrent(t *testing.T) {
+	tt := NewTargetTest("tv remote")
+	titles := []string{
+		"Smashtronics® - Case for Firetv Remote, Fire Stick Remote Cover Case",
+		"LOHAYA Remote Compatible for Mi Smart LED TV 4A Remote Control",
+		"Silicone Sleeve Works with Fire TV Remote",
+		"Tata Sky Digital TV HD Setup Box Remote",
+	}
+	want := make([]bool, len(titles))
+	for i, s := range titles {
+		want[i] = tt.OnlyTarget(s)
+	}
+	errs := make(chan string, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 200 {
+				k := (g + i) % len(titles)
+				if got := tt.OnlyTarget(titles[k]); got != want[k] {
+					errs <- titles[k]
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if s := <-errs; s != "" {
+			t.Errorf("OnlyTarget(%q) changed under concurrent use", s)
+		}
+	}
+}
