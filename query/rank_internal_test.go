@@ -120,17 +120,39 @@ func TestCalibrateDividesBySpread(t *testing.T) {
 	if math.Abs(math.Abs(eff[0])+math.Abs(eff[1])-1) > 1e-12 {
 		t.Fatalf("Σ|w| = %v, want 1", math.Abs(eff[0])+math.Abs(eff[1]))
 	}
-	// Equal weights give equal say: weight × spread is the same.
-	if sayT, sayP := eff[0]*stddev(titles), eff[1]*stddev(prices); math.Abs(sayT-sayP) > 1e-9 {
+	// Equal weights give equal say: weight × spread is the same (text's
+	// spread is its standard deviation, an attribute's absSpread).
+	if sayT, sayP := eff[0]*stddev(titles), eff[1]*absSpread(prices); math.Abs(sayT-sayP) > 1e-9 {
 		t.Errorf("effective weights %v: title's say %v, price's %v", eff, sayT, sayP)
 	}
-	// A space whose similarities do not move at all is bounded by the
-	// spread floor instead of taking every weight.
+	// A space whose similarities do not move at all is bounded by its
+	// spread floor instead of dividing by zero.
 	for i := range cands {
 		cands[i].sims[1] = 0.5
 	}
 	eff = calibrate([]float64{1, 1}, segs, cands, 1)
-	if eff[1] > 0.9 {
-		t.Errorf("a flat space took %v of the ranking", eff[1])
+	want := (1 / attributeSpreadFloor) / (1/attributeSpreadFloor + 1/stddev(titles))
+	if math.IsNaN(eff[1]) || math.Abs(eff[1]-want) > 1e-9 {
+		t.Errorf("a flat space's effective weight is %v, want %v (bounded by attributeSpreadFloor)", eff[1], want)
+	}
+}
+
+// One outlier in the top band (a keypad phone among smartphones) widens an
+// attribute's spread less than it widens the standard deviation, so the
+// attribute keeps more of its say over the typical items.
+func TestAbsSpreadAndAnOutlier(t *testing.T) {
+	typical := []float64{0.20, 0.21, 0.22, 0.23, 0.24, 0.25, 0.26, 0.27, 0.28, 0.29, 0.30, 0.31}
+	with := append(append([]float64{}, typical...), 0.60)
+	sd := stddev(with) / stddev(typical)
+	abs := absSpread(with) / absSpread(typical)
+	if sd < 2.5 || abs > 2 {
+		t.Errorf("the outlier widens the standard deviation %.2f×, absSpread %.2f×: want absSpread far less moved", sd, abs)
+	}
+	// On evenly spread values it is close to the standard deviation.
+	if r, s := absSpread(typical), stddev(typical); math.Abs(r-s)/s > 0.15 {
+		t.Errorf("absSpread %v, stddev %v: want them close on evenly spread values", r, s)
+	}
+	if absSpread([]float64{0.5}) != 0 || absSpread(nil) != 0 {
+		t.Error("absSpread of fewer than 2 values is not 0")
 	}
 }

@@ -73,6 +73,9 @@ type token struct {
 // single hyphens ("Wi-Fi", "iPhone13") — lowercased, in raw[start:end].
 type word struct {
 	start, end int32
+	// seg counts the phrase ends (endsPhrase, and commas) before the
+	// word: words of one segment share it (query mode only).
+	seg int32
 }
 
 // analyzer turns text into tokens. Its buffers are reused from text to
@@ -92,6 +95,7 @@ type analyzer struct {
 
 	nwords int32 // compounds read
 	length int32 // compounds that gave a token: the text's length
+	seg    int32 // phrase ends read (query mode: word.seg)
 
 	doc      bool // document mode: damp accessory phrases
 	heads    bool // document mode: also emit compound heads
@@ -118,7 +122,7 @@ func (a *analyzer) run(text string, doc bool) {
 	a.cuts = a.cuts[:0]
 	a.runes = a.runes[:0]
 	a.class = a.class[:0]
-	a.nwords, a.length = 0, 0
+	a.nwords, a.length, a.seg = 0, 0, 0
 	a.doc = doc
 	a.damp = false
 	a.afterFit = false
@@ -156,8 +160,13 @@ func (a *analyzer) run(text string, doc bool) {
 		}
 		a.endRun()
 		a.endWord()
-		if a.doc && endsPhrase(r, text, i+size) {
-			a.damp = false
+		if endsPhrase(r, text, i+size) {
+			if a.doc {
+				a.damp = false
+			}
+			a.seg++
+		} else if r == ',' {
+			a.seg++
 		}
 		i += size
 	}
@@ -372,7 +381,7 @@ func (a *analyzer) endWord() {
 	wi := a.nwords
 	a.nwords++
 	if !a.doc {
-		a.words = append(a.words, word{a.wraw, int32(len(a.raw))})
+		a.words = append(a.words, word{a.wraw, int32(len(a.raw)), a.seg})
 	}
 	before := len(a.toks)
 	w := float32(fullWeight)

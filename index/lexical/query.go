@@ -130,14 +130,53 @@ func (x *Index) Matched(q *Query, slot uint32) []string {
 
 // HeldCore counts the query's core words (not stop words, not the words
 // of a "for …" phrase: "heater for winter" has one, heater) that the named
-// field of slot holds, as Matched matches them. It allocates nothing: the
-// ranker asks it of a hundred candidates per search.
+// field of slot holds, as Matched matches them, except that the head word
+// (Head; a one-word query's word) counts only when held outright: outside
+// the field's accessory phrases (weighted term frequency at least
+// outrightWeight). A "Milk Frother for Latte Coffee, Egg
+// Beater, Hand Blender" holds blender only in its "for …" phrase and is
+// no hand blender, while the iPhone of "iphone cable" may well sit in one
+// ("Lightning Cable for iPhone"): a modifier names the target as often
+// as the item. Judged weighted NDCG@10 on Amazon 0.916 → 0.919 ("hand
+// blender" cheap 0.79 → 1.00, no other query moved; the same on the raw
+// file, the demo unchanged); counting every word only outright lost
+// "iphone cable" (1.00 → 0.83), and an outright threshold of fullWeight
+// (not outrightWeight) "lint remover" (0.90 → 0.88). It
+// allocates nothing: the ranker asks it of a hundred candidates per
+// search.
 func (x *Index) HeldCore(q *Query, slot uint32, field string) int {
 	fi, ok := x.byName[field]
 	if !ok || q.empty() || int(slot) >= len(x.live) || !x.live[slot] {
 		return 0
 	}
-	return q.countCore(func(g group) bool { return x.has(fi, slot, g) })
+	lone := len(q.groups) == 1
+	return q.countCore(func(g group) bool {
+		if lone || g.boost == headBoost {
+			return x.hasOutright(fi, slot, g)
+		}
+		return x.has(fi, slot, g)
+	})
+}
+
+// outrightWeight is the least weighted term frequency of a term held
+// outside accessory phrases: one occurrence at fullWeight, or a label's
+// compound head at HeadWeight ("Smartphones" holds phone outright), while
+// an occurrence in an accessory phrase weighs accessoryWeight (two of
+// them count as one outright).
+const outrightWeight = HeadWeight * fullWeight
+
+// hasOutright is has for occurrences outside accessory phrases.
+func (x *Index) hasOutright(fi int, slot uint32, g group) bool {
+	f := &x.fields[fi]
+	if g.joined != "" && f.tf(slot, x.id(g.joined)) >= outrightWeight {
+		return true
+	}
+	for _, p := range g.parts {
+		if f.tf(slot, x.id(p)) < outrightWeight {
+			return false
+		}
+	}
+	return true
 }
 
 // Core is the number of the query's core words: HeldCore's count for a

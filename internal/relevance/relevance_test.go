@@ -19,13 +19,17 @@ import (
 // improves; lower one only on purpose, saying why.
 var floors = map[string]Scores{
 	// 72 queries. First version (linear mix, no lexical): 0.518 / 0.421 / 0.336.
-	"amazon": {Text: 0.773, Weighted: 0.916, Q: 0.916},
-	// 32 queries. First version: 0.632 / 0.490 / 0.416.
-	"demo": {Text: 0.813, Weighted: 0.842, Q: 0.842},
+	"amazon": {Text: 0.773, Weighted: 0.926, Q: 0.926},
+	// 32 queries. First version: 0.632 / 0.490 / 0.416. Weighted and q
+	// 0.842 → 0.840 on purpose: the attributes' spread floor of 0.01
+	// (query/rank.go, attributeSpreadFloor) lifted Amazon's weighted run
+	// 0.916 → 0.926 and lost "puzzle" best rated here (0.89 → 0.75, three
+	// puzzles in the top band) while "face serum" gained (0.92 → 1.00).
+	"demo": {Text: 0.813, Weighted: 0.840, Q: 0.840},
 }
 
 // minLift is the least weighted − text margin per set: the intent's
-// weight must improve on text alone (measured: amazon +0.142, demo +0.028).
+// weight must improve on text alone (measured: amazon +0.152, demo +0.027).
 var minLift = map[string]float64{"amazon": 0.10, "demo": 0.01}
 
 // slack absorbs small, deliberate ranking changes.
