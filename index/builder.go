@@ -126,7 +126,7 @@ func (c *Collection) buildRound() int {
 		c.log.Error("graph insert failed", "vectors", len(ids), "err", err)
 	}
 	var gone []uint32
-	c.lockForWrite()
+	c.lockForWriteWithin(builderPatience)
 	for _, p := range batch {
 		// A newer vector for the slot may have arrived meanwhile: it stays
 		// pending for the next round.
@@ -137,7 +137,7 @@ func (c *Collection) buildRound() int {
 			gone = append(gone, p.slot) // deleted while we inserted it
 		}
 	}
-	c.mu.Unlock()
+	c.unlockWrite()
 	for _, s := range gone {
 		c.graph.Delete(s)
 	}

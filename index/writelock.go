@@ -14,11 +14,46 @@ import (
 // the wait adds to freshness (target p99 50 ms at 1,000 events/s).
 const writerPatience = 10 * time.Millisecond
 
+// builderPatience is writerPatience for the graph builder's round end.
+// Nothing waits for it (its rows are searchable while pending), so it can
+// wait longer for a gap: with writerPatience it queued behind a snapshot's
+// read-locked chunk and every new search queued behind it.
+const builderPatience = 100 * time.Millisecond
+
+// applyPiece is how many records Apply writes per hold of the write lock.
+// A search cannot start while it is held, and a record costs about 9 µs
+// under it (a 4,096-record batch of the stream benchmark's backlog held
+// it 31–100 ms): a piece of 128 holds it about a millisecond, a search's
+// time. A search between two pieces sees part of a batch, which is
+// durable as a whole already; the batch's metadata (stream positions)
+// comes with its last piece.
+const applyPiece = 128
+
 // lockForWrite takes c.mu for writing between searches rather than in
 // front of them (see rwgate): with sync.RWMutex's writer preference, each
 // stream batch made the searches arriving during the longest search in
 // flight wait for it too, and at 1,000 events/s those queues set the
 // search p99 while consuming (issue #18).
-func (c *Collection) lockForWrite() {
-	rwgate.LockBetween(&c.mu, writerPatience)
+func (c *Collection) lockForWrite() { c.lockForWriteWithin(writerPatience) }
+
+func (c *Collection) lockForWriteWithin(patience time.Duration) {
+	rwgate.LockBetween(&c.mu, patience)
+	c.waits.writeFrom = time.Now()
+}
+
+// unlockWrite releases what lockForWrite took and records how long it was
+// held (SearchWaits.WriteHold): no search can start meanwhile.
+func (c *Collection) unlockWrite() {
+	c.waits.writeHold.add(time.Since(c.waits.writeFrom))
+	c.mu.Unlock()
+}
+
+// yieldWrite lets the searches waiting for the write lock in, then takes
+// it again, between searches.
+func (c *Collection) yieldWrite() {
+	c.unlockWrite()
+	if c.betweenPieces != nil {
+		c.betweenPieces()
+	}
+	c.lockForWrite()
 }

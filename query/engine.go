@@ -297,6 +297,11 @@ func (e *Engine) likeParts(item []float32, keepText bool) map[string][]float32 {
 // Search answers a request.
 func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	e = e.current()
+	if e.coll != nil {
+		// The graph builder yields to the whole search, encoding included.
+		e.coll.BeginSearch()
+		defer e.coll.EndSearch()
+	}
 	start := time.Now()
 	p, err := e.Prepare(ctx, req)
 	if err != nil {

@@ -185,9 +185,9 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return fmt.Errorf("indexing the backlog: %w", err)
 	}
 	rep.IndexedS = time.Since(t0).Seconds() - rep.BacklogS
-	m0 := readPhaseMetrics()
+	m0 := readPhaseMetrics(db.Collection)
 	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-	rep.Idle = readPhaseMetrics().since(m0)
+	rep.Idle = readPhaseMetrics(db.Collection).since(m0)
 	rep.SearchErrors += errs
 
 	// 3. Freshness at a fixed rate, with searches alongside. A new source
@@ -207,7 +207,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	m0 = readPhaseMetrics()
+	m0 = readPhaseMetrics(db.Collection)
 	var wg sync.WaitGroup
 	var busy []float64
 	wg.Add(1)
@@ -231,7 +231,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return fmt.Errorf("producing at %d/s: %w", o.rate, err)
 	}
 	wg.Wait()
-	rep.Busy = readPhaseMetrics().since(m0)
+	rep.Busy = readPhaseMetrics(db.Collection).since(m0)
 	stopCPU()
 	if err := stopProfiles(); err != nil {
 		return err
@@ -267,6 +267,9 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchesIdle, rep.SearchesBusy, rep.SearchErrors, rep.Documents)
 	fmt.Fprintf(stdout, "idle / consuming: process CPU %.1f / %.1f s, goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles, goroutines waiting for a core p99 %.3f / %.3f ms\n",
 		rep.Idle.CPUS, rep.Busy.CPUS, rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles, rep.Idle.SchedP99MS, rep.Busy.SchedP99MS)
+	fmt.Fprintf(stdout, "idle / consuming: a search's wait for the read lock p99 ≤ %.3f / %.3f ms, pending rows scanned %.0f / %.0f a search; write-lock holds %d / %d, p99 ≤ %.3f / %.3f ms, longest ≤ %.3f / %.3f ms\n",
+		rep.Idle.ReadLockP99MS, rep.Busy.ReadLockP99MS, rep.Idle.PendingPerS, rep.Busy.PendingPerS, rep.Idle.WriteHolds, rep.Busy.WriteHolds,
+		rep.Idle.WriteHoldP99MS, rep.Busy.WriteHoldP99MS, rep.Idle.WriteHoldMaxMS, rep.Busy.WriteHoldMaxMS)
 	return nil
 }
 
