@@ -19,6 +19,9 @@ type phaseMetrics struct {
 	// searches) and the runtime's internal locks, summed over goroutines.
 	LockWaitMS float64 `json:"lock_wait_ms"`
 	GCCycles   uint64  `json:"gc_cycles"`
+	// AllocMB is what the process allocated (the broker's and producer's
+	// share included): what sets the GC cycles' pace.
+	AllocMB float64 `json:"alloc_mb"`
 	// SchedP99MS is the 99th percentile of the time a goroutine was ready
 	// to run before it ran (/sched/latencies): how long work waited for a
 	// core the process's other goroutines held (or the machine's other
@@ -38,7 +41,7 @@ type phaseMetrics struct {
 	waits          index.SearchWaits
 }
 
-var phaseMetricNames = []string{"/sync/mutex/wait/total:seconds", "/gc/cycles/total:gc-cycles", "/sched/latencies:seconds"}
+var phaseMetricNames = []string{"/sync/mutex/wait/total:seconds", "/gc/cycles/total:gc-cycles", "/sched/latencies:seconds", "/gc/heap/allocs:bytes"}
 
 // readPhaseMetrics reads the cumulative counters; since subtracts an
 // earlier reading.
@@ -58,11 +61,14 @@ func readPhaseMetrics(col *index.Collection) phaseMetrics {
 	if s[2].Value.Kind() == metrics.KindFloat64Histogram {
 		m.sched = s[2].Value.Float64Histogram()
 	}
+	if s[3].Value.Kind() == metrics.KindUint64 {
+		m.AllocMB = float64(s[3].Value.Uint64()) / (1 << 20)
+	}
 	return m
 }
 
 func (m phaseMetrics) since(prev phaseMetrics) phaseMetrics {
-	out := phaseMetrics{CPUS: m.CPUS - prev.CPUS, LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles}
+	out := phaseMetrics{CPUS: m.CPUS - prev.CPUS, LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles, AllocMB: m.AllocMB - prev.AllocMB}
 	if m.sched != nil && prev.sched != nil && len(m.sched.Counts) == len(prev.sched.Counts) {
 		counts := make([]uint64, len(m.sched.Counts))
 		for i := range counts {

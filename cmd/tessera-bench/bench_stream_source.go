@@ -73,6 +73,9 @@ type sourceBenchOptions struct {
 	// cpuProfile names a file for a CPU profile of the same phase: the
 	// whole run's (--cpuprofile) is mostly the backlog's insertions.
 	cpuProfile string
+	// allocProfile names the file for the allocation profile at the end
+	// of that phase; allocProfile+".start" gets the one at its start.
+	allocProfile string
 }
 
 // benchEvent is one message for the log: the event's id (a Kafka key)
@@ -202,6 +205,11 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err := waitFor(ctx, func() bool { return src.Stats().Connected }, time.Minute); err != nil {
 		return err
 	}
+	if o.allocProfile != "" {
+		if err := writeProfile("allocs", o.allocProfile+".start"); err != nil {
+			return err
+		}
+	}
 	stopProfiles := startWaitProfiles(o.blockProfile, o.mutexProfile)
 	stopCPU, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
@@ -236,6 +244,11 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err := stopProfiles(); err != nil {
 		return err
 	}
+	if o.allocProfile != "" {
+		if err := writeProfile("allocs", o.allocProfile); err != nil {
+			return err
+		}
+	}
 	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= rep.RateEvents }, time.Minute); err != nil {
 		return fmt.Errorf("consuming at %d/s: %w (%+v)", o.rate, err, src.Stats())
 	}
@@ -267,6 +280,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchesIdle, rep.SearchesBusy, rep.SearchErrors, rep.Documents)
 	fmt.Fprintf(stdout, "idle / consuming: process CPU %.1f / %.1f s, goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles, goroutines waiting for a core p99 %.3f / %.3f ms\n",
 		rep.Idle.CPUS, rep.Busy.CPUS, rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles, rep.Idle.SchedP99MS, rep.Busy.SchedP99MS)
+	fmt.Fprintf(stdout, "idle / consuming: allocated %.0f / %.0f MB\n", rep.Idle.AllocMB, rep.Busy.AllocMB)
 	fmt.Fprintf(stdout, "idle / consuming: a search's wait for the read lock p99 ≤ %.3f / %.3f ms, pending rows scanned %.0f / %.0f a search; write-lock holds %d / %d, p99 ≤ %.3f / %.3f ms, longest ≤ %.3f / %.3f ms\n",
 		rep.Idle.ReadLockP99MS, rep.Busy.ReadLockP99MS, rep.Idle.PendingPerS, rep.Busy.PendingPerS, rep.Idle.WriteHolds, rep.Busy.WriteHolds,
 		rep.Idle.WriteHoldP99MS, rep.Busy.WriteHoldP99MS, rep.Idle.WriteHoldMaxMS, rep.Busy.WriteHoldMaxMS)

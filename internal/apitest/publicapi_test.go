@@ -116,6 +116,7 @@ var publicAPI = map[string][]string{
 		"MaxLimit", "MergeWeights", "NewCachedEmbedder", "NewEngine", "NewParser", "Parser", "Prepared",
 		"Prepared.IndexOptions", "RankLinear", "RankRelevance", "Request", "Response", "Result", "Sort",
 		"VectorSearcher", "Weights", "Weights.UnmarshalJSON",
+		"Engine.Searching", // searches first (issue #18)
 	},
 	// The natural-language parsers: used by query and config.
 	"query/nl": {
