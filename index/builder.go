@@ -91,30 +91,19 @@ type pendingVec struct {
 }
 
 // buildRound inserts up to buildBatch pending vectors, in slot order, and
-// returns how many it took. The rows it inserted leave c.pending later,
-// under a write lock someone takes anyway (settle.go); only when writers
-// are quiet, or it has nothing new to insert, does it take one itself.
+// returns how many it took.
 func (c *Collection) buildRound() int {
 	c.mu.RLock()
 	pending := len(c.pending)
 	batch := make([]pendingVec, 0, min(pending, buildBatch))
-	c.settling.mu.Lock()
 	for s, v := range c.pending {
-		if c.settling.inGraph(s, v) {
-			continue // inserted already, waiting to leave c.pending
-		}
 		batch = append(batch, pendingVec{s, v})
 		if len(batch) == buildBatch {
 			break
 		}
 	}
-	unsettled := len(c.settling.rows)
-	c.settling.mu.Unlock()
 	c.mu.RUnlock()
 	if len(batch) == 0 {
-		if unsettled > 0 {
-			c.settle()
-		}
 		return 0
 	}
 	sort.Slice(batch, func(i, j int) bool { return batch[i].slot < batch[j].slot })
@@ -136,9 +125,21 @@ func (c *Collection) buildRound() int {
 	if err := c.graph.AddBatchWith(ids, vecs, opt); err != nil {
 		c.log.Error("graph insert failed", "vectors", len(ids), "err", err)
 	}
-	c.settling.add(batch)
-	if !c.writersBusy() {
-		c.settle()
+	var gone []uint32
+	c.lockForWrite()
+	for _, p := range batch {
+		// A newer vector for the slot may have arrived meanwhile: it stays
+		// pending for the next round.
+		if cur, ok := c.pending[p.slot]; ok && len(cur) > 0 && len(p.vec) > 0 && &cur[0] == &p.vec[0] {
+			delete(c.pending, p.slot)
+		}
+		if c.ids[p.slot] == "" {
+			gone = append(gone, p.slot) // deleted while we inserted it
+		}
+	}
+	c.unlockWrite()
+	for _, s := range gone {
+		c.graph.Delete(s)
 	}
 	return len(batch)
 }

@@ -151,10 +151,6 @@ type Collection struct {
 	// betweenPieces, a test hook, runs in Apply between two pieces of a
 	// batch, with the collection lock released (applyPiece).
 	betweenPieces func()
-	// settling holds the rows the builder inserted that wait to leave
-	// pending (settle.go); busyHook, a test hook, replaces writersBusy.
-	settling settlingRows
-	busyHook func() bool
 
 	loadStats LoadStats
 }
@@ -457,7 +453,6 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	// the length of a batch of graph inserts.
 	ops := make([]graphOp, 0, len(keep))
 	c.lockForWrite()
-	c.settleLocked() // the builder's inserted rows leave pending in this hold
 	for i, r := range recs {
 		if out[i] != Stale && out[i] != Unchanged {
 			if len(ops) > 0 && len(ops)%applyPiece == 0 {

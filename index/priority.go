@@ -95,17 +95,3 @@ func (p *searchFirst) yield(max time.Duration) {
 
 // yieldToSearches is the builder's hnsw.BatchOptions.Yield.
 func (c *Collection) yieldToSearches() { c.searches.yield(searchYieldMax) }
-
-// BeginSearch marks a search in flight from its caller's side, before it
-// reaches the collection: the graph builder steps aside for the whole of
-// it, not only for the part inside Search or SearchHybrid (a request's
-// decoding and query encoding are about a third of its CPU). EndSearch
-// must follow; the calls nest with the collection's own.
-func (c *Collection) BeginSearch() { c.searches.begin() }
-
-// EndSearch ends what BeginSearch began.
-func (c *Collection) EndSearch() { c.searches.end() }
-
-// SearchesInFlight is how many searches are in flight now: marked by
-// BeginSearch, or inside Search or SearchHybrid.
-func (c *Collection) SearchesInFlight() int { return int(c.searches.inFlight.Load()) }

@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"math/rand/v2"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -102,107 +101,5 @@ func TestSearchWaitsCountSearchesAndWrites(t *testing.T) {
 	}
 	if got := c.SearchWaits().WriteHold.N(); got < 3 {
 		t.Fatalf("%d write-lock holds after the builder's round, want at least 3", got)
-	}
-}
-
-// TestBeginSearchHoldsTheBuilder checks the caller's side of searches
-// first: a search marked with BeginSearch (a request being decoded and
-// encoded, before it reaches the collection) holds the builder off like
-// one inside the collection, and EndSearch lets it go.
-func TestBeginSearchHoldsTheBuilder(t *testing.T) {
-	ctx := context.Background()
-	c, err := Open(t.TempDir(), 8, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	probe := probeYields(c)
-	c.BeginSearch()
-	if n := c.SearchesInFlight(); n != 1 {
-		t.Fatalf("%d searches in flight after BeginSearch, want 1", n)
-	}
-	recs := randomRecords(rand.New(rand.NewPCG(11, 12)), 10, 8, "r")
-	if _, err := c.Apply(ctx, recs, nil); err != nil {
-		t.Fatal(err)
-	}
-	receive(t, probe.waiting, "the builder's wait for a search begun outside")
-	if n := c.graph.Len(); n != 0 {
-		t.Fatalf("graph holds %d vectors while a search is in flight, want 0", n)
-	}
-	// A search inside the collection nests with the caller's mark.
-	if _, err := c.Search(ctx, recs[0].Vector, 1, SearchOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.SearchesInFlight(); n != 1 {
-		t.Fatalf("%d searches in flight after a nested search, want 1", n)
-	}
-	c.EndSearch()
-	if !c.WaitIndexed(time.Minute) {
-		t.Fatalf("builder still waiting after EndSearch: %d pending", c.Pending())
-	}
-	if n := c.graph.Len(); n != len(recs) {
-		t.Fatalf("graph holds %d vectors, want %d", n, len(recs))
-	}
-}
-
-// TestBuilderLeavesSettlingToTheNextWrite checks that while writers are
-// busy the graph builder takes no write lock of its own: the rows it
-// inserted stay pending (scanned exactly, still found) until the next
-// Apply's hold takes them out, and once writers are quiet it settles
-// them itself.
-func TestBuilderLeavesSettlingToTheNextWrite(t *testing.T) {
-	ctx := context.Background()
-	c, err := Open(t.TempDir(), 8, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var busy atomic.Bool
-	busy.Store(true)
-	c.busyHook = busy.Load
-	recs := randomRecords(rand.New(rand.NewPCG(13, 14)), 40, 8, "r")
-	if _, err := c.Apply(ctx, recs[:30], nil); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the builder's insert", func() bool { return c.graph.Len() == 30 })
-	if got := c.SearchWaits().WriteHold.N(); got != 1 {
-		t.Fatalf("%d write-lock holds after one Apply and a builder round with writers busy, want 1 (Apply's)", got)
-	}
-	if got := c.Pending(); got != 30 {
-		t.Fatalf("%d rows pending before the next write, want 30 (inserted, not yet settled)", got)
-	}
-	hits, err := c.Search(ctx, recs[3].Vector, 1, SearchOptions{})
-	if err != nil || len(hits) != 1 || hits[0].ID != recs[3].ID {
-		t.Fatalf("an inserted, unsettled row: %v %v, want %s", ids(hits), err, recs[3].ID)
-	}
-	// A delete of an inserted row and the next batch settle the rest.
-	if _, err := c.Apply(ctx, append([]Record{{ID: recs[5].ID, Deleted: true}}, recs[30:]...), nil); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.Pending(); got != 10 {
-		t.Fatalf("%d rows pending after the next write, want its 10", got)
-	}
-	busy.Store(false)
-	c.wakeBuilder()
-	waitFor(t, "the builder settling with writers quiet", func() bool { return c.Pending() == 0 })
-	if n := c.graph.Len(); n != 39 {
-		t.Fatalf("graph holds %d vectors, want 39 (40 rows, one deleted)", n)
-	}
-	hits, err = c.Search(ctx, recs[5].Vector, 1, SearchOptions{})
-	if err != nil || (len(hits) == 1 && hits[0].ID == recs[5].ID) {
-		t.Fatalf("the deleted row is found: %v %v", ids(hits), err)
-	}
-}
-
-// waitFor polls cond until it holds, failing t after a minute (a
-// condition that never comes, not a timing).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within a minute", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -14,12 +14,6 @@ import (
 // the wait adds to freshness (target p99 50 ms at 1,000 events/s).
 const writerPatience = 10 * time.Millisecond
 
-// builderPatience is writerPatience for the graph builder's round end.
-// Nothing waits for it (its rows are searchable while pending), so it can
-// wait longer for a gap: with writerPatience it queued behind a snapshot's
-// read-locked chunk and every new search queued behind it.
-const builderPatience = 100 * time.Millisecond
-
 // applyPiece is how many records Apply writes per hold of the write lock.
 // A search cannot start while it is held, and a record costs about 9 µs
 // under it (a 4,096-record batch of the stream benchmark's backlog held
@@ -34,10 +28,8 @@ const applyPiece = 128
 // stream batch made the searches arriving during the longest search in
 // flight wait for it too, and at 1,000 events/s those queues set the
 // search p99 while consuming (issue #18).
-func (c *Collection) lockForWrite() { c.lockForWriteWithin(writerPatience) }
-
-func (c *Collection) lockForWriteWithin(patience time.Duration) {
-	rwgate.LockBetween(&c.mu, patience)
+func (c *Collection) lockForWrite() {
+	rwgate.LockBetween(&c.mu, writerPatience)
 	c.waits.writeFrom = time.Now()
 }
 

@@ -297,7 +297,6 @@ func (e *Engine) likeParts(item []float32, keepText bool) map[string][]float32 {
 // Search answers a request.
 func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	e = e.current()
-	defer e.Searching()()
 	start := time.Now()
 	p, err := e.Prepare(ctx, req)
 	if err != nil {
@@ -309,18 +308,6 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	}
 	resp.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return resp, nil
-}
-
-// Searching marks a search in flight in the local collection until the
-// returned func is called, so the graph builder steps aside for all of it
-// (index.Collection.BeginSearch): Search marks itself, web a whole request.
-func (e *Engine) Searching() (end func()) {
-	c := e.current().coll
-	if c == nil {
-		return func() {}
-	}
-	c.BeginSearch()
-	return c.EndSearch
 }
 
 // run searches with a prepared query: relevance first when the query has

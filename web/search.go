@@ -37,7 +37,6 @@ func (s *Server) schema(c *gin.Context) {
 }
 
 func (s *Server) search(c *gin.Context) {
-	defer s.cfg.Engine.Searching()() // reading and answering it count too
 	var req query.Request
 	if !decodeJSON(c, &req) {
 		return

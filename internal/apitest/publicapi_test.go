@@ -42,8 +42,8 @@ var publicAPI = map[string][]string{
 		"ErrStorage", "ErrStorageFull", "Hit", "Inserted", "LabelsField", "LoadStats", "Number", "Open", "Options",
 		"Outcome", "Outcome.String", "Record", "SearchOptions", "Span", "Stale", "TextQuery", "Unchanged",
 		"Updated",
-		// Searches first, and what searches waited for (issue #18).
-		"Collection.BeginSearch", "Collection.EndSearch", "Collection.SearchesInFlight", "Collection.SearchWaits",
+		// What searches waited for (issue #18).
+		"Collection.SearchWaits",
 		"SearchWaits", "WaitHistogram", "WaitHistogram.N", "WaitHistogram.Quantile", "WaitHistogram.Since",
 	},
 	// The HNSW graph: used by index, the root (schema apply) and the
@@ -116,7 +116,6 @@ var publicAPI = map[string][]string{
 		"MaxLimit", "MergeWeights", "NewCachedEmbedder", "NewEngine", "NewParser", "Parser", "Prepared",
 		"Prepared.IndexOptions", "RankLinear", "RankRelevance", "Request", "Response", "Result", "Sort",
 		"VectorSearcher", "Weights", "Weights.UnmarshalJSON",
-		"Engine.Searching", // searches first (issue #18)
 	},
 	// The natural-language parsers: used by query and config.
 	"query/nl": {
