@@ -382,7 +382,8 @@ func equalValue(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// Apply makes a batch durable, then visible. Stale records (an equal or
+// Apply makes a batch durable, then visible (in pieces of applyPiece
+// records, meta with the last). Stale records (an equal or
 // newer version already applied) are skipped and reported as Stale, and
 // records that would store exactly what is stored as Unchanged: neither
 // is logged. meta is saved with the batch and survives restarts. When

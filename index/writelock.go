@@ -16,11 +16,14 @@ const writerPatience = 10 * time.Millisecond
 
 // applyPiece is how many records Apply writes per hold of the write lock.
 // A search cannot start while it is held, and a record costs about 9 µs
-// under it (a 4,096-record batch of the stream benchmark's backlog held
-// it 31–100 ms): a piece of 128 holds it about a millisecond, a search's
-// time. A search between two pieces sees part of a batch, which is
-// durable as a whole already; the batch's metadata (stream positions)
-// comes with its last piece.
+// under it (0.90 s of CPU for the stream benchmark's 100k backlog, whose
+// 4,096-record batches held it 31–100 ms): a piece of 128 is about 1.2 ms
+// of work, a search's time. That bounds the work, not the wall time: a
+// holder that loses its core holds on (the longest hold while the backlog
+// drained was still up to 65 ms on the shared two-core machine). A search
+// between two pieces sees part of a batch, which is durable as a whole
+// already; the batch's metadata (stream positions) comes with its last
+// piece.
 const applyPiece = 128
 
 // lockForWrite takes c.mu for writing between searches rather than in
