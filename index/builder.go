@@ -137,7 +137,7 @@ func (c *Collection) buildRound() int {
 			gone = append(gone, p.slot) // deleted while we inserted it
 		}
 	}
-	c.mu.Unlock()
+	c.unlockWrite()
 	for _, s := range gone {
 		c.graph.Delete(s)
 	}

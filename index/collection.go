@@ -144,8 +144,13 @@ type Collection struct {
 	// refreshing counts running Refresh calls; the builder waits for them.
 	refreshing atomic.Int32
 	searches   searchFirst // searches in flight, which the builder lets go first
+	waits      searchWaits // what searches waited for (SearchWaits)
 	buildStop  chan struct{}
 	buildDone  chan struct{}
+
+	// betweenPieces, a test hook, runs in Apply between two pieces of a
+	// batch, with the collection lock released (applyPiece).
+	betweenPieces func()
 
 	loadStats LoadStats
 }
@@ -377,7 +382,8 @@ func equalValue(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// Apply makes a batch durable, then visible. Stale records (an equal or
+// Apply makes a batch durable, then visible (in pieces of applyPiece
+// records, meta with the last). Stale records (an equal or
 // newer version already applied) are skipped and reported as Stale, and
 // records that would store exactly what is stored as Unchanged: neither
 // is logged. meta is saved with the batch and survives restarts. When
@@ -450,6 +456,9 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	c.lockForWrite()
 	for i, r := range recs {
 		if out[i] != Stale && out[i] != Unchanged {
+			if len(ops) > 0 && len(ops)%applyPiece == 0 {
+				c.yieldWrite() // applyPiece rows per hold (writelock.go)
+			}
 			var op graphOp
 			out[i], op = c.applyDocLocked(r, analyzed.of(i))
 			ops = append(ops, op)
@@ -459,7 +468,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 		c.meta[k] = v
 	}
 	c.updated = time.Now()
-	c.mu.Unlock()
+	c.unlockWrite()
 	if c.afterDocs != nil {
 		c.afterDocs()
 	}
@@ -473,7 +482,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	if len(freed) > 0 {
 		c.lockForWrite()
 		c.free = append(c.free, freed...)
-		c.mu.Unlock()
+		c.unlockWrite()
 	}
 	c.lastApply.Store(time.Now().UnixNano())
 	c.wakeBuilder()
@@ -603,7 +612,7 @@ func (c *Collection) Search(ctx context.Context, q []float32, k int, opt SearchO
 	}
 	c.searches.begin()
 	defer c.searches.end()
-	c.mu.RLock()
+	c.rlockSearch()
 	defer c.mu.RUnlock()
 	res := c.searchLocked(q, k, opt, c.planLocked(opt))
 	hits := make([]Hit, len(res))

@@ -297,7 +297,7 @@ func (c *Collection) SearchHybrid(ctx context.Context, dense []DenseQuery, k int
 	}
 	c.searches.begin()
 	defer c.searches.end()
-	c.mu.RLock()
+	c.rlockSearch()
 	defer c.mu.RUnlock()
 	plan := c.planLocked(opt)
 	// The graph searches after the first run on other cores while this

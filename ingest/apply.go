@@ -456,12 +456,20 @@ func (a *Applier) commit(ctx context.Context, items []Item, extra map[string][]b
 // document and re-encodes only the spaces whose fields changed.
 func (a *Applier) mergePartial(ctx context.Context, it *Item, rec *index.Record, pending map[string]index.Record) error {
 	prev, ok := pending[it.ID]
+	stored := false
 	if !ok || prev.Deleted {
 		prev, ok = a.coll.Get(it.ID)
+		stored = ok
 	}
 	var doc map[string]any
 	var mask []bool
-	vec := make([]float32, a.enc.Dim())
+	// Get's vector is a copy already: re-encode into it rather than into
+	// another (a partial upsert allocated two vectors of the full dim).
+	reused := stored && len(prev.Vector) == a.enc.Dim()
+	vec := prev.Vector
+	if !reused {
+		vec = make([]float32, a.enc.Dim())
+	}
 	if ok && !prev.Deleted {
 		doc = make(map[string]any, len(prev.Fields)+len(it.doc))
 		for k, v := range prev.Fields {
@@ -470,7 +478,9 @@ func (a *Applier) mergePartial(ctx context.Context, it *Item, rec *index.Record,
 		for k, v := range it.doc {
 			doc[k] = v
 		}
-		copy(vec, prev.Vector)
+		if !reused {
+			copy(vec, prev.Vector)
+		}
 		mask = a.enc.SpacesOfFields(it.Fields)
 	} else {
 		// A new id: the missing policies apply to the fields not given.

@@ -48,6 +48,7 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	busyCPUProfile := fs.String("consuming-cpuprofile", "", "--source: write a CPU profile of the searches-while-consuming phase only to this file (not with --cpuprofile)")
 	blockProfile := fs.String("blockprofile", "", "--source: write a block profile (where goroutines wait) of the searches-while-consuming phase to this file")
 	mutexProfile := fs.String("mutexprofile", "", "--source: write a mutex contention profile of the searches-while-consuming phase to this file")
+	allocProfile := fs.String("allocprofile", "", "--source: write the allocation profile at the start of the searches-while-consuming phase to FILE.start and at its end to FILE (compare with go tool pprof -base FILE.start)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		defer stopProfile()
 		return benchStreamSource(ctx, sourceBenchOptions{source: *source, backlog: *backlog, partitions: *partitions,
 			rate: *rate, searchRate: *searchRate, duration: *dur, nosync: *nosync, asJSON: *asJSON,
-			blockProfile: *blockProfile, mutexProfile: *mutexProfile, cpuProfile: *busyCPUProfile}, stdout)
+			blockProfile: *blockProfile, mutexProfile: *mutexProfile, cpuProfile: *busyCPUProfile, allocProfile: *allocProfile}, stdout)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	dir, err := os.MkdirTemp("", "tessera-bench-stream")

@@ -34,18 +34,22 @@ type sourceStreamReport struct {
 	// BacklogCPUS is the process's CPU while the backlog drained (the
 	// graph builder's included); IndexedS how long after the drain the
 	// graph had taken in every vector.
-	BacklogCPUS    float64 `json:"backlog_cpu_s"`
-	IndexedS       float64 `json:"indexed_s"`
-	Rate           int     `json:"rate"`
-	RateEvents     int64   `json:"rate_events"`
-	FreshnessP50MS float64 `json:"freshness_p50_ms"` // produce → searchable at Rate
-	FreshnessP99MS float64 `json:"freshness_p99_ms"`
-	SearchIdleP50  float64 `json:"search_idle_p50_ms"`
-	SearchIdleP99  float64 `json:"search_idle_p99_ms"`
-	SearchBusyP50  float64 `json:"search_consuming_p50_ms"`
-	SearchBusyP99  float64 `json:"search_consuming_p99_ms"`
-	SearchP99Ratio float64 `json:"search_p99_ratio"`
-	SearchErrors   int     `json:"search_errors"`
+	BacklogCPUS float64 `json:"backlog_cpu_s"`
+	IndexedS    float64 `json:"indexed_s"`
+	// BacklogHoldMaxMS is the longest hold of the collection's write lock
+	// while the backlog drained (a bucket's upper bound): how long a
+	// search arriving then could have waited for a batch's documents.
+	BacklogHoldMaxMS float64 `json:"backlog_write_hold_max_ms"`
+	Rate             int     `json:"rate"`
+	RateEvents       int64   `json:"rate_events"`
+	FreshnessP50MS   float64 `json:"freshness_p50_ms"` // produce → searchable at Rate
+	FreshnessP99MS   float64 `json:"freshness_p99_ms"`
+	SearchIdleP50    float64 `json:"search_idle_p50_ms"`
+	SearchIdleP99    float64 `json:"search_idle_p99_ms"`
+	SearchBusyP50    float64 `json:"search_consuming_p50_ms"`
+	SearchBusyP99    float64 `json:"search_consuming_p99_ms"`
+	SearchP99Ratio   float64 `json:"search_p99_ratio"`
+	SearchErrors     int     `json:"search_errors"`
 	// Searches answered in each phase: the load sends --search-rate a
 	// second, but a starved process reads fewer ticks.
 	SearchesIdle int `json:"searches_idle"`
@@ -73,6 +77,9 @@ type sourceBenchOptions struct {
 	// cpuProfile names a file for a CPU profile of the same phase: the
 	// whole run's (--cpuprofile) is mostly the backlog's insertions.
 	cpuProfile string
+	// allocProfile names the file for the allocation profile at the end
+	// of that phase; allocProfile+".start" gets the one at its start.
+	allocProfile string
 }
 
 // benchEvent is one message for the log: the event's id (a Kafka key)
@@ -165,7 +172,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	run, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- src.Run(run, lb.Stream) }()
-	t0, cpu0 := time.Now(), processCPU()
+	t0, cpu0, w0 := time.Now(), processCPU(), db.Collection.SearchWaits()
 	// Every backlog event is a newer version: each one counts as applied.
 	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= int64(o.backlog) }, 10*time.Minute); err != nil {
 		stop()
@@ -173,6 +180,7 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	}
 	rep.BacklogS = time.Since(t0).Seconds()
 	rep.BacklogCPUS = (processCPU() - cpu0).Seconds()
+	rep.BacklogHoldMaxMS = db.Collection.SearchWaits().WriteHold.Since(w0.WriteHold).Quantile(1).Seconds() * 1000
 	rep.EventsPerS = float64(o.backlog) / rep.BacklogS
 	stop()
 	if err := <-done; err != nil {
@@ -185,9 +193,9 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return fmt.Errorf("indexing the backlog: %w", err)
 	}
 	rep.IndexedS = time.Since(t0).Seconds() - rep.BacklogS
-	m0 := readPhaseMetrics()
+	m0 := readPhaseMetrics(db.Collection)
 	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-	rep.Idle = readPhaseMetrics().since(m0)
+	rep.Idle = readPhaseMetrics(db.Collection).since(m0)
 	rep.SearchErrors += errs
 
 	// 3. Freshness at a fixed rate, with searches alongside. A new source
@@ -202,12 +210,17 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err := waitFor(ctx, func() bool { return src.Stats().Connected }, time.Minute); err != nil {
 		return err
 	}
+	if o.allocProfile != "" {
+		if err := writeProfile("allocs", o.allocProfile+".start"); err != nil {
+			return err
+		}
+	}
 	stopProfiles := startWaitProfiles(o.blockProfile, o.mutexProfile)
 	stopCPU, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
 		return err
 	}
-	m0 = readPhaseMetrics()
+	m0 = readPhaseMetrics(db.Collection)
 	var wg sync.WaitGroup
 	var busy []float64
 	wg.Add(1)
@@ -231,10 +244,15 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return fmt.Errorf("producing at %d/s: %w", o.rate, err)
 	}
 	wg.Wait()
-	rep.Busy = readPhaseMetrics().since(m0)
+	rep.Busy = readPhaseMetrics(db.Collection).since(m0)
 	stopCPU()
 	if err := stopProfiles(); err != nil {
 		return err
+	}
+	if o.allocProfile != "" {
+		if err := writeProfile("allocs", o.allocProfile); err != nil {
+			return err
+		}
 	}
 	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= rep.RateEvents }, time.Minute); err != nil {
 		return fmt.Errorf("consuming at %d/s: %w (%+v)", o.rate, err, src.Stats())
@@ -259,14 +277,18 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if rep.Partitions > 0 {
 		name = fmt.Sprintf("kafka stream (%d partitions, ", rep.Partitions)
 	}
-	fmt.Fprintf(stdout, "%sfsync %v): backlog of %d events into the index in %.2fs = %.0f events/s (process CPU %.1f s; graph caught up %.2fs later)\n",
-		name, rep.Fsync, rep.BacklogEvents, rep.BacklogS, rep.EventsPerS, rep.BacklogCPUS, rep.IndexedS)
+	fmt.Fprintf(stdout, "%sfsync %v): backlog of %d events into the index in %.2fs = %.0f events/s (process CPU %.1f s; graph caught up %.2fs later; longest write-lock hold ≤ %.3f ms)\n",
+		name, rep.Fsync, rep.BacklogEvents, rep.BacklogS, rep.EventsPerS, rep.BacklogCPUS, rep.IndexedS, rep.BacklogHoldMaxMS)
 	fmt.Fprintf(stdout, "freshness (produce → searchable) at %d events/s: p50 %.2f ms, p99 %.2f ms over %d events\n",
 		rep.Rate, rep.FreshnessP50MS, rep.FreshnessP99MS, rep.RateEvents)
 	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d / %d searches, %d errors; %d documents\n",
 		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchesIdle, rep.SearchesBusy, rep.SearchErrors, rep.Documents)
 	fmt.Fprintf(stdout, "idle / consuming: process CPU %.1f / %.1f s, goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles, goroutines waiting for a core p99 %.3f / %.3f ms\n",
 		rep.Idle.CPUS, rep.Busy.CPUS, rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles, rep.Idle.SchedP99MS, rep.Busy.SchedP99MS)
+	fmt.Fprintf(stdout, "idle / consuming: allocated %.0f / %.0f MB\n", rep.Idle.AllocMB, rep.Busy.AllocMB)
+	fmt.Fprintf(stdout, "idle / consuming: a search's wait for the read lock p99 ≤ %.3f / %.3f ms, pending rows scanned %.0f / %.0f a search; write-lock holds %d / %d, p99 ≤ %.3f / %.3f ms, longest ≤ %.3f / %.3f ms\n",
+		rep.Idle.ReadLockP99MS, rep.Busy.ReadLockP99MS, rep.Idle.PendingPerS, rep.Busy.PendingPerS, rep.Idle.WriteHolds, rep.Busy.WriteHolds,
+		rep.Idle.WriteHoldP99MS, rep.Busy.WriteHoldP99MS, rep.Idle.WriteHoldMaxMS, rep.Busy.WriteHoldMaxMS)
 	return nil
 }
 

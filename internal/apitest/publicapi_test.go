@@ -42,6 +42,9 @@ var publicAPI = map[string][]string{
 		"ErrStorage", "ErrStorageFull", "Hit", "Inserted", "LabelsField", "LoadStats", "Number", "Open", "Options",
 		"Outcome", "Outcome.String", "Record", "SearchOptions", "Span", "Stale", "TextQuery", "Unchanged",
 		"Updated",
+		// What searches waited for (issue #18).
+		"Collection.SearchWaits",
+		"SearchWaits", "WaitHistogram", "WaitHistogram.N", "WaitHistogram.Quantile", "WaitHistogram.Since",
 	},
 	// The HNSW graph: used by index, the root (schema apply) and the
 	// benchmarks.
