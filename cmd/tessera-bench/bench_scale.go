@@ -244,6 +244,14 @@ func measureScale(ctx context.Context, rep *scaleReport, emb spaces.Embedder, nq
 			return fmt.Errorf("%s: %w", sets[i].Name, err)
 		}
 	}
+	// The recall's exact scans leave gigabytes of garbage: collected here,
+	// not by a cycle that would land in the HTTP phase by chance. With
+	// 5 GB live at 1M rows a cycle takes 1.5 s of a core, and one that
+	// fell inside the 20 s HTTP phase slowed 7 % of its requests (HTTP p99
+	// 4–11 ms between runs of the same build, GODEBUG=gctrace=1); a server
+	// meets such a cycle every few minutes (GOGC 100 at ~25 MB/s of
+	// request garbage), under 1 % of its time.
+	runtime.GC()
 	// The profile covers the HTTP phase: the recall's exact scans would
 	// swamp it.
 	stop, err := startCPUProfile(cpuProfile)
