@@ -148,6 +148,19 @@ func (r *running) halt(t testing.TB) {
 
 // eventually polls cond until it holds; the deadline only bounds a broken
 // run, nothing is measured by it.
+// settledStats returns the source's counters once they count n events
+// applied or rejected. The acker counts a batch after the WAL commit that
+// moves the position, so a check right after waiting for the position
+// could read them one batch behind (seen in CI: applied 90 of 100).
+func settledStats(t testing.TB, r *running, n int64) ingest.SourceStats {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d events counted", n), func() bool {
+		st := r.src.Stats()
+		return st.Applied+st.Rejected >= n
+	})
+	return r.src.Stats()
+}
+
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

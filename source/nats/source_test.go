@@ -38,7 +38,7 @@ func TestDeliversExactlyOnceAcrossRestarts(t *testing.T) {
 	r := runSource(t, b, ts, natssource.Options{Durable: "tessera", Subject: "products.>", Batch: 7})
 	pub(10)
 	eventually(t, "30 messages committed", func() bool { return ts.position("tessera").Seq == 30 })
-	st := r.src.Stats()
+	st := settledStats(t, r, 30)
 	if st.Applied != 30 || st.Consumed < 30 || !st.Connected || st.Rejected != 0 {
 		t.Fatalf("stats after the first run: %+v", st)
 	}
@@ -61,7 +61,7 @@ func TestDeliversExactlyOnceAcrossRestarts(t *testing.T) {
 			t.Errorf("%s: version %d (found %v), want %d", id, rec.Version, ok, v)
 		}
 	}
-	if st := r.src.Stats(); st.Applied != 25 {
+	if st := settledStats(t, r, 25); st.Applied != 25 {
 		t.Errorf("second run applied %d, want the 25 new messages only", st.Applied)
 	}
 	eventually(t, "every message acked", func() bool {
@@ -132,7 +132,7 @@ func TestRedeliveryAfterLostAckSkipped(t *testing.T) {
 	if got := title(ts, "r3"); got != "newer title" {
 		t.Errorf("r3 title %q: message 3 was applied again", got)
 	}
-	st := r.src.Stats()
+	st := settledStats(t, r, 5)
 	if st.Applied != 5 || st.Consumed < 10 {
 		t.Errorf("applied %d (want 5: only 6–10), consumed %d (want the 5 redeliveries too)", st.Applied, st.Consumed)
 	}
@@ -172,7 +172,7 @@ func TestBadMessagesDeadLettered(t *testing.T) {
 	if st.DeadLettered != 2 {
 		t.Fatalf("%d dead letters acknowledged when the position passed them, want 2", st.DeadLettered)
 	}
-	if st.Rejected != 2 || st.Applied != 2 {
+	if st := settledStats(t, r, 4); st.Rejected != 2 || st.Applied != 2 {
 		t.Errorf("stats %+v: want 2 rejected, 2 applied", st)
 	}
 	for _, id := range []string{"g1", "g2"} {
@@ -260,7 +260,7 @@ func TestBackpressureStopsFetching(t *testing.T) {
 	}
 	emb.Open()
 	eventually(t, "everything applied", func() bool { return ts.position("tessera").Seq == total })
-	if st := r.src.Stats(); st.Applied != total || st.Paused {
+	if st := settledStats(t, r, total); st.Applied != total || st.Paused {
 		t.Errorf("after release: %+v", st)
 	}
 }
@@ -331,7 +331,7 @@ func TestStolenDeliveryComesBack(t *testing.T) {
 	if _, ok := ts.db.Collection.Get(id); !ok {
 		t.Errorf("%s (stream sequence %d, taken by another reader) never applied", id, stolen)
 	}
-	if st := r.src.Stats(); st.Applied != total {
+	if st := settledStats(t, r, total); st.Applied != total {
 		t.Errorf("applied %d, want %d", st.Applied, total)
 	}
 }
@@ -370,7 +370,7 @@ func TestBrokerRestartResumes(t *testing.T) {
 		}
 	}
 	eventually(t, "the error cleared", func() bool { return r.src.Stats().LastError == "" })
-	if st := r.src.Stats(); !st.Connected || st.Applied != 40 {
+	if st := settledStats(t, r, 40); !st.Connected || st.Applied != 40 {
 		t.Errorf("after the restart: %+v", st)
 	}
 }
