@@ -735,7 +735,7 @@ func dropTargets(held []int, cands []candidate, at []int, text, field string) {
 	// Rows often share a title (copies of one item): each is judged once.
 	// On the Amazon rows copied to 1M, judging every copy's title was 5 %
 	// of the CPU of tessera-bench scale's HTTP phase.
-	judged := make(map[string]bool)
+	var judged map[string]bool
 	read := make([]bool, len(held))
 	for {
 		most := 0
@@ -763,6 +763,9 @@ func dropTargets(held []int, cands []candidate, at []int, text, field string) {
 			}
 			only, seen := judged[title]
 			if !seen {
+				if judged == nil {
+					judged = make(map[string]bool)
+				}
 				only = target.OnlyTarget(title)
 				judged[title] = only
 			}

@@ -66,25 +66,25 @@ func (f *field) place(slot uint32, fw []entry, length uint32) {
 	f.lens[slot] = length
 	f.docs++
 	f.total += int64(length)
-	if f.texts == nil {
-		f.texts = make(map[uint64]uint32)
-	}
-	key := textKey(fw, length)
-	l, known := f.texts[key]
-	if f.untwinned {
-		known = true // tests: never join, never key
-	} else if known && f.lens[l] == length && sameText(f.fwd[l], fw) {
-		f.join(slot, l, key)
-		return
+	if !f.untwinned {
+		if f.texts == nil {
+			f.texts = make(map[uint64]uint32)
+		}
+		key := textKey(fw, length)
+		l, known := f.texts[key]
+		if known && f.lens[l] == length && sameText(f.fwd[l], fw) {
+			f.join(slot, l, key)
+			return
+		}
+		if !known { // on a key collision slot leads alone, unkeyed
+			f.texts[key] = slot
+		}
 	}
 	fw = slices.Clone(fw)
 	for i := range fw {
 		fw[i].pos = f.addPosting(fw[i].term, slot, fw[i].tf, length)
 	}
 	f.fwd[slot], f.lead[slot] = fw, slot
-	if !known { // on a key collision slot leads alone, unkeyed
-		f.texts[key] = slot
-	}
 }
 
 // join makes slot a twin of lead l's text, keyed by key.
