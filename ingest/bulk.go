@@ -76,6 +76,9 @@ type batch struct {
 	err   error
 	read  int
 	frac  float64
+	// consumed and size are Consumed's figures after the batch's last
+	// row, when the reader knows them (size 0 otherwise).
+	consumed, size int64
 }
 
 // IngestFile reads a CSV, TSV, XLSX, NDJSON or JSON file into the
@@ -165,6 +168,7 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 	}
 	var commitErr error
 	lastFrac := 0.0
+	reserved := false
 	for b := range toCommit {
 		if commitErr != nil {
 			continue
@@ -181,6 +185,10 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 				commitErr = err
 				cancel()
 				break
+			}
+			if !reserved && b.size > 0 && b.consumed >= max(reserveAfter, b.size/20) {
+				reserved = true
+				a.reserve(sum, float64(b.consumed)/float64(b.size))
 			}
 			if opt.Progress != nil {
 				opt.Progress(Progress{Read: sum.Read, Fraction: b.frac})
@@ -223,6 +231,27 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 		}
 	}
 	return sum, nil
+}
+
+// reserveAfter is how many bytes of a file its rows must have come from
+// (and at least a twentieth of it) before the file's new rows are
+// projected for Collection.Reserve. Consumed is a lower bound, short by
+// at most the reader's read-ahead (160 KiB), so the projection errs high,
+// by at most a sixth here and by less the larger the file.
+const reserveAfter = 1 << 20
+
+// reserve makes room in the collection for the new rows a file will still
+// bring, projected from the share of it the rows so far came from. Rows
+// that update stored ones need no room, so a re-ingested file reserves
+// nothing. A low projection only leaves the rest to the graph's usual
+// growth.
+func (a *Applier) reserve(sum Summary, frac float64) {
+	fresh := sum.Ingested - sum.Updated - sum.Unchanged
+	if fresh <= 0 || frac <= 0 || frac >= 1 {
+		return
+	}
+	more := float64(fresh) * (1 - frac) / frac * 1.05
+	a.coll.Reserve(int(more))
 }
 
 // ErrNoRows is the error of a bulk ingestion that read no data row.
@@ -302,6 +331,10 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 	if f, ok := r.(interface{ Fraction() float64 }); ok {
 		fraction = func() float64 { return min(f.Fraction(), 0.99) }
 	}
+	consumed := func() (int64, int64) { return 0, 0 }
+	if c, ok := r.(interface{ Consumed() (int64, int64) }); ok {
+		consumed = c.Consumed
+	}
 	flush := func(frac float64) bool {
 		if len(events) == 0 && len(rowErrs) == 0 {
 			return true
@@ -315,6 +348,7 @@ func (a *Applier) readBatches(ctx context.Context, r read.Reader, name string, s
 			sort.SliceStable(items, func(i, j int) bool { return items[i].Row < items[j].Row })
 		}
 		b := &batch{seq: seq, items: items, frac: frac}
+		b.consumed, b.size = consumed()
 		seq++
 		events, rowErrs, rowSpans = make([]Event, 0, size), nil, nil
 		select {

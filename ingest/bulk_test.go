@@ -570,3 +570,37 @@ func TestXLSXExpansionAndEmptyAreFailures(t *testing.T) {
 		t.Fatalf("header-only workbook: %v (%d read)", err, sum.Read)
 	}
 }
+
+// TestBulkReservesTheFile: a file's new rows get their room in the graph
+// early (projected from the share read), not a quarter at a time; a
+// re-ingested file, all updates, reserves nothing more.
+func TestBulkReservesTheFile(t *testing.T) {
+	db := openDB(t, t.TempDir(), "")
+	// 4,000 rows of about 1 KB: the projection waits for 1 MiB of rows.
+	const rows = 4000
+	var b strings.Builder
+	b.WriteString(demoHeader)
+	pad := strings.Repeat(" wireless", 110)
+	for i := range rows {
+		b.WriteString(demoRow(fmt.Sprintf("P-%05d", i), fmt.Sprintf("Item %d%s", i, pad), "9.99"))
+	}
+	path := writeFile(t, "many.csv", b.String())
+	capAt := map[int]int{}
+	sum, err := db.Applier.IngestFile(context.Background(), path, ingest.BulkOptions{
+		BatchSize: 200, Progress: func(p ingest.Progress) { capAt[p.Read] = db.Collection.Capacity() }})
+	if err != nil || sum.Ingested != rows {
+		t.Fatalf("%s %v", sum, err)
+	}
+	// By the time half of the rows are in, the room for all of them is
+	// there: growing by a quarter from 2,000 rows gives at most about 2,500.
+	if c := capAt[rows/2]; c < rows || c > rows*13/10 {
+		t.Fatalf("capacity %d after %d of %d rows; want the whole file reserved (≤ 1.3×)", c, rows/2, rows)
+	}
+	final := db.Collection.Capacity()
+	if _, err := db.Applier.IngestFile(context.Background(), path, ingest.BulkOptions{BatchSize: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Collection.Capacity(); got != final {
+		t.Fatalf("re-ingesting the same file moved the capacity %d → %d", final, got)
+	}
+}

@@ -208,6 +208,13 @@ func (g *Graph) Reserve(n int) {
 	g.reserve(n, true)
 }
 
+// Capacity is how many ids the graph holds without growing its storage.
+func (g *Graph) Capacity() int {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return cap(g.state)
+}
+
 // MemoryBytes returns the bytes held by vectors, links and per-slot state
 // (capacity, not length), for capacity planning and benchmarks.
 func (g *Graph) MemoryBytes() int64 {

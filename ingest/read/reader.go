@@ -158,6 +158,18 @@ func (s *sizedReader) Fraction() float64 {
 	return min(float64(s.in.n.Load())/float64(s.size), 1)
 }
 
+// readAhead bounds how far a text reader reads ahead of the records it
+// has returned: two 64 KiB buffers (decodeText's and the format's) and the
+// text transformer's few KiB.
+const readAhead = 160 << 10
+
+// Consumed is how many of the file's bytes the records returned so far
+// came from, at least (the bytes read less what may sit in buffers), and
+// the file's size.
+func (s *sizedReader) Consumed() (atLeast, size int64) {
+	return max(s.in.n.Load()-readAhead, 0), s.size
+}
+
 // New reads from r, an upload for instance; name supplies the extension
 // used to detect the format and names the source in errors. An XLSX needs
 // random access: r is used directly when it is an io.ReaderAt and
