@@ -93,6 +93,8 @@ type pendingVec struct {
 // buildRound inserts up to buildBatch pending vectors, in slot order, and
 // returns how many it took.
 func (c *Collection) buildRound() int {
+	c.buildRoundMu.Lock()
+	defer c.buildRoundMu.Unlock()
 	c.mu.RLock()
 	pending := len(c.pending)
 	batch := make([]pendingVec, 0, min(pending, buildBatch))
