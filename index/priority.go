@@ -95,12 +95,3 @@ func (p *searchFirst) yield(max time.Duration) {
 
 // yieldToSearches is the builder's hnsw.BatchOptions.Yield.
 func (c *Collection) yieldToSearches() { c.searches.yield(searchYieldMax) }
-
-// Searching marks a search in flight for the builder to step aside, from
-// its first step to its last (encoding the query, ranking, fetching the
-// documents), not only while it reads the collection; call the returned
-// func when it ends.
-func (c *Collection) Searching() (done func()) {
-	c.searches.begin()
-	return c.searches.end
-}

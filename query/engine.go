@@ -298,11 +298,6 @@ func (e *Engine) likeParts(item []float32, keepText bool) map[string][]float32 {
 func (e *Engine) Search(ctx context.Context, req Request) (*Response, error) {
 	e = e.current()
 	start := time.Now()
-	if e.coll != nil {
-		// The builder steps aside for the whole search, not only while
-		// it reads the collection.
-		defer e.coll.Searching()()
-	}
 	p, err := e.Prepare(ctx, req)
 	if err != nil {
 		return nil, err
