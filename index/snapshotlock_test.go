@@ -47,6 +47,21 @@ func within(t *testing.T, what string, release func(), fn func()) {
 	}
 }
 
+// searchThenFinish requires a search to go through while the snapshot
+// stalls, then lets the snapshot finish and requires it to succeed.
+func searchThenFinish(t *testing.T, c *Collection, release func(), wait func() error) {
+	t.Helper()
+	within(t, "a search", release, func() {
+		if _, err := c.Search(context.Background(), vec3(1, 7, 0.5), 5, SearchOptions{}); err != nil {
+			t.Error(err)
+		}
+	})
+	release()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func applyRows(t *testing.T, c *Collection, from, n int) {
 	t.Helper()
 	recs := make([]Record, n)
@@ -74,15 +89,7 @@ func TestSnapshotRecordsWriteWithoutTheLock(t *testing.T) {
 	waitBuilt(t, c)
 	release, wait := stallSnapshot(t, c, "records")
 	within(t, "the builder's write lock", release, func() { c.lockForWrite(); c.unlockWrite() })
-	within(t, "a search", release, func() {
-		if _, err := c.Search(context.Background(), vec3(1, 7, 0.5), 5, SearchOptions{}); err != nil {
-			t.Error(err)
-		}
-	})
-	release()
-	if err := wait(); err != nil {
-		t.Fatal(err)
-	}
+	searchThenFinish(t, c, release, wait)
 	c.Close()
 	r, err := Open(dir, 3, Options{NoSync: true})
 	if err != nil {
@@ -116,15 +123,7 @@ func TestSnapshotGraphWriteDoesNotStallSearches(t *testing.T) {
 	// Give the builder time to reach the graph: without the round lock
 	// it would now be waiting for the graph's write lock.
 	time.Sleep(50 * time.Millisecond)
-	within(t, "a search", release, func() {
-		if _, err := c.Search(context.Background(), vec3(1, 7, 0.5), 5, SearchOptions{}); err != nil {
-			t.Error(err)
-		}
-	})
-	release()
-	if err := wait(); err != nil {
-		t.Fatal(err)
-	}
+	searchThenFinish(t, c, release, wait)
 	waitBuilt(t, c)
 	if c.Len() != 2100 {
 		t.Fatalf("%d rows, want 2100", c.Len())
