@@ -32,11 +32,11 @@ var publicAPI = map[string][]string{
 	// The durable collection: used by the root, ingest, query, mongo and the
 	// benchmarks.
 	"index": {
-		"Candidates", "Collection", "Collection.AnalyzeText", "Collection.Apply", "Collection.Close",
+		"Candidates", "Collection", "Collection.AnalyzeText", "Collection.Apply", "Collection.Capacity", "Collection.Close",
 		"Collection.Dim", "Collection.Each", "Collection.Get", "Collection.CountPassing", "Collection.CopyGroups", "Collection.GraphHealth", "Collection.LastUpdate",
 		"Collection.HeldCore", "Collection.Len", "Collection.LexicalBytes", "Collection.LoadStats", "Collection.Matched",
 		"Collection.MemoryBytes", "Collection.Meta", "Collection.MetaAll", "Collection.Pending",
-		"Collection.Refresh", "Collection.Release", "Collection.Search", "Collection.SearchHybrid",
+		"Collection.Refresh", "Collection.Release", "Collection.Reserve", "Collection.Search", "Collection.SearchHybrid",
 		"Collection.Snapshot", "Collection.Tombstones", "Collection.VectorIfUnchanged", "Collection.Version",
 		"Collection.WaitIndexed", "Collection.WriteErr", "Columns", "Deleted", "DenseQuery", "ErrCorrupt",
 		"ErrStorage", "ErrStorageFull", "Hit", "Inserted", "LabelsField", "LoadStats", "Number", "Open", "Options",
@@ -50,7 +50,7 @@ var publicAPI = map[string][]string{
 	// benchmarks.
 	"index/hnsw": {
 		"BatchOptions", "Config", "DefaultConfig", "EfForWeights", "Graph", "Graph.Add", "Graph.AddBatch",
-		"Graph.AddBatchWith", "Graph.Compact",
+		"Graph.AddBatchWith", "Graph.Capacity", "Graph.Compact",
 		"Graph.Config", "Graph.Delete", "Graph.Dim", "Graph.Health", "Graph.Len", "Graph.LiveIDs",
 		"Graph.MemoryBytes", "Graph.NudgeSpans", "Graph.Reserve", "Graph.SameVector", "Graph.Search",
 		"Graph.ScoreIDs", "Graph.SearchExact", "Graph.Tombstones", "Graph.Vector", "Graph.VisitVectors", "Graph.WriteTo", "Health",
