@@ -77,7 +77,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	embedder := fs.String("embedder", "", "text embedder: builtin (default) or openai")
 	noSync := fs.Bool("nosync", false, "skip the write-ahead log fsync after each batch")
 	workers := fs.Int("workers", 0, "encoding workers (0: GOMAXPROCS)")
-	batch := fs.Int("batch", 0, "rows per batch (0: the pipeline default, 512)")
+	batch := fs.Int("batch", 0, "rows per batch (0: the pipeline default, ingest.DefaultBatchSize)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	withStages := fs.Bool("stages", true, "time each pipeline stage on its own first (--stages=false: end to end only)")
@@ -104,7 +104,7 @@ func benchIngestCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		rep.Workers = runtime.GOMAXPROCS(0)
 	}
 	if rep.BatchSize <= 0 {
-		rep.BatchSize = 512
+		rep.BatchSize = ingest.DefaultBatchSize
 	}
 	src, schema := datasets.DemoCatalogue(), datasets.DemoSchema()
 	if *file != "" {
