@@ -68,7 +68,7 @@ var publicAPI = map[string][]string{
 	"ingest": {
 		"Applier", "Applier.Apply", "Applier.ApplyStored", "Applier.Collection", "Applier.Commit", "Applier.Encode",
 		"Applier.EncodeOnly", "Applier.Encoder", "Applier.Ingest", "Applier.IngestFile", "Applier.Observe", "Applier.Prepare",
-		"Applier.RefreshRecency", "Applier.SetSink", "Applier.Switch", "BulkOptions", "DecodeEvent", "ErrNoRows",
+		"Applier.RefreshRecency", "Applier.SetSink", "Applier.Switch", "BulkOptions", "DecodeEvent", "DefaultBatchSize", "ErrNoRows",
 		"ErrQueueFull", "ErrSwitched", "Event", "Follower", "Item", "Job", "JobDone", "JobFailed", "JobRunning",
 		"Jobs", "Jobs.Get", "Jobs.Start", "Jobs.Wait", "MessageEvent", "MessageMapping", "MessageMapping.Decode",
 		"MessageMapping.Validate", "MessageRow", "Migration", "Migration.Finish", "Migration.Run", "Migration.Stop",
