@@ -758,12 +758,13 @@ func (c *Collection) Each(fn func(Record) bool) {
 // of the CPU of ingesting 100,000 rows of the demo schema (476 dims), with
 // searches held off during each copy.
 func (c *Collection) Reserve(more int) {
+	if more <= 0 {
+		return
+	}
 	c.mu.RLock()
 	n := len(c.ids) + more - len(c.free)
 	c.mu.RUnlock()
-	if more > 0 {
-		c.graph.Reserve(n)
-	}
+	c.graph.Reserve(n)
 }
 
 // Capacity is how many rows the graph holds without growing its storage.

@@ -23,13 +23,13 @@ type csvReader struct {
 // the header.
 func newCSV(r io.Reader, format, name string, opt Options, closer io.Closer) (*csvReader, error) {
 	text, _ := decodeText(r)
-	br := bufio.NewReaderSize(text, 64<<10)
+	br := bufio.NewReaderSize(text, textBuffer)
 	delim := opt.Delimiter
 	if delim == 0 {
 		if format == FormatTSV {
 			delim = '\t'
 		} else {
-			head, err := br.Peek(64 << 10)
+			head, err := br.Peek(textBuffer)
 			delim = rune(sniffDelimiter(head, errors.Is(err, io.EOF)))
 		}
 	}

@@ -16,7 +16,7 @@ import (
 func decodeText(r io.Reader) (io.Reader, string) {
 	br, ok := r.(*bufio.Reader)
 	if !ok || br.Size() < 4096 {
-		br = bufio.NewReaderSize(r, 64<<10)
+		br = bufio.NewReaderSize(r, textBuffer)
 	}
 	head, _ := br.Peek(512)
 	switch {

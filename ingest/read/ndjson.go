@@ -34,7 +34,7 @@ type pendingRecord struct {
 
 func newNDJSON(r io.Reader, name string, closer io.Closer) (*ndjsonReader, error) {
 	text, _ := decodeText(r)
-	n := &ndjsonReader{name: name, br: bufio.NewReaderSize(text, 64<<10), closer: closer}
+	n := &ndjsonReader{name: name, br: bufio.NewReaderSize(text, textBuffer), closer: closer}
 	// Read ahead so that Columns knows the first object's keys.
 	rec, err := n.next()
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -158,10 +158,13 @@ func (s *sizedReader) Fraction() float64 {
 	return min(float64(s.in.n.Load())/float64(s.size), 1)
 }
 
+// textBuffer is the size of each buffer a text reader reads through.
+const textBuffer = 64 << 10
+
 // readAhead bounds how far a text reader reads ahead of the records it
-// has returned: two 64 KiB buffers (decodeText's and the format's) and the
-// text transformer's few KiB.
-const readAhead = 160 << 10
+// has returned: two buffers (decodeText's and the format's) and the text
+// transformer's few KiB.
+const readAhead = 2*textBuffer + 32<<10
 
 // Consumed is how many of the file's bytes the records returned so far
 // came from, at least (the bytes read less what may sit in buffers), and
@@ -192,7 +195,7 @@ func New(r io.Reader, name string, opt Options) (Reader, error) {
 
 // newSniffed picks the format from the first bytes of r.
 func newSniffed(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, textBuffer)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
