@@ -180,6 +180,21 @@ func TestSlotReusedAfterItsGraphDelete(t *testing.T) {
 	}
 }
 
+// openTemp opens a collection in dir (a fresh temporary one when dir is
+// "") and closes it when the test ends (Close is idempotent).
+func openTemp(t *testing.T, dir string, dim int, opts Options) *Collection {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	c, err := Open(dir, dim, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // waitBuilt waits until the builder has inserted every pending vector.
 func waitBuilt(t *testing.T, c *Collection) {
 	t.Helper()

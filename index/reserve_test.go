@@ -11,24 +11,13 @@ import (
 // toward the room.
 func TestReserveGrowsTheGraphOnce(t *testing.T) {
 	ctx := context.Background()
-	c, err := Open(t.TempDir(), 3, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openTemp(t, "", 3, Options{NoSync: true})
 	c.Reserve(1000)
 	if got := c.Capacity(); got != 1000 {
 		t.Fatalf("capacity after Reserve(1000): %d", got)
 	}
 	for b := range 10 {
-		recs := make([]Record, 100)
-		for i := range recs {
-			n := b*100 + i
-			recs[i] = Record{ID: fmt.Sprint(n), Vector: vec3(1, float32(n), 0)}
-		}
-		if _, err := c.Apply(ctx, recs, nil); err != nil {
-			t.Fatal(err)
-		}
+		applyRows(t, c, b*100, 100)
 	}
 	waitBuilt(t, c)
 	if c.Len() != 1000 || c.Capacity() != 1000 {

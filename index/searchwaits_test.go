@@ -13,11 +13,7 @@ import (
 // batch's metadata (a stream's position) arrives with its last piece.
 func TestApplyWritesLargeBatchesInPieces(t *testing.T) {
 	ctx := context.Background()
-	c, err := Open(t.TempDir(), 8, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openTemp(t, "", 8, Options{NoSync: true})
 	recs := randomRecords(rand.New(rand.NewPCG(7, 8)), 3*applyPiece+5, 8, "r")
 	var seen []int
 	c.betweenPieces = func() {
@@ -58,11 +54,7 @@ func TestApplyWritesLargeBatchesInPieces(t *testing.T) {
 // write-lock hold per piece of a batch and per builder round.
 func TestSearchWaitsCountSearchesAndWrites(t *testing.T) {
 	ctx := context.Background()
-	c, err := Open(t.TempDir(), 8, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openTemp(t, "", 8, Options{NoSync: true})
 	probe := probeYields(c)
 	c.searches.begin() // holds the builder off: the rows stay pending
 	recs := randomRecords(rand.New(rand.NewPCG(9, 10)), applyPiece+1, 8, "r")

@@ -80,22 +80,14 @@ func applyRows(t *testing.T, c *Collection, from, n int) {
 // behind it.
 func TestSnapshotRecordsWriteWithoutTheLock(t *testing.T) {
 	dir := t.TempDir()
-	c, err := Open(dir, 3, Options{NoSync: true, SnapshotEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openTemp(t, dir, 3, Options{NoSync: true, SnapshotEvery: -1})
 	applyRows(t, c, 0, 3000)
 	waitBuilt(t, c)
 	release, wait := stallSnapshot(t, c, "records")
 	within(t, "the builder's write lock", release, func() { c.lockForWrite(); c.unlockWrite() })
 	searchThenFinish(t, c, release, wait)
 	c.Close()
-	r, err := Open(dir, 3, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openTemp(t, dir, 3, Options{NoSync: true})
 	if r.Len() != 3000 {
 		t.Fatalf("reopened from the snapshot: %d rows, want 3000", r.Len())
 	}
@@ -106,11 +98,7 @@ func TestSnapshotRecordsWriteWithoutTheLock(t *testing.T) {
 // of asking for the graph's write lock (to grow it) and holding every new
 // search behind that request.
 func TestSnapshotGraphWriteDoesNotStallSearches(t *testing.T) {
-	c, err := Open(t.TempDir(), 3, Options{NoSync: true, SnapshotEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openTemp(t, "", 3, Options{NoSync: true, SnapshotEvery: -1})
 	applyRows(t, c, 0, 100)
 	waitBuilt(t, c)
 	// Rows beyond the graph's room, pending while the builder is held off
