@@ -240,8 +240,8 @@ func (a *Applier) Ingest(ctx context.Context, r read.Reader, name string, opt Bu
 // 98–106 µs of CPU a row against 108–117, five rounds alternating
 // (tessera-bench ingest --rows 100000 --stages=false --batch N); 4,096 was
 // no better than 2,048. The cost is memory: up to about ten batches are in
-// flight (read, encoding, queued, committing): 20,000 rows, some 80 MB at
-// the demo schema's 476 dimensions.
+// flight (read, encoding, queued, committing): 20,000 rows, an estimated
+// 80 MB at the demo schema's 476 dimensions (not measured).
 const DefaultBatchSize = 2048
 
 // reserveAfter is how many bytes of a file its rows must have come from
