@@ -240,7 +240,9 @@ func (r ingestReport) writeText(w io.Writer) error {
 }
 
 // medianStage is the round with the median rate, carrying the median CPU
-// per row (the two medians need not come from one round).
+// per row (the two medians need not come from one round). With an even
+// number of rounds it takes the upper of the two middle ones: with the
+// default two, the faster round and the higher CPU per row.
 func medianStage(rounds []stageResult) stageResult {
 	if len(rounds) == 0 {
 		return stageResult{}
