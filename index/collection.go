@@ -123,6 +123,14 @@ type Collection struct {
 
 	wal           *wal
 	sinceSnapshot int
+	// walGen is the newest closed WAL generation (under writeMu).
+	walGen uint64
+	// snapMu is held through each snapshot, from its capture to the
+	// removal of the WAL generations it holds: one at a time.
+	snapMu sync.Mutex
+	// snapRun is the snapshot being written, if any (under mu).
+	snapRun *snapRun
+	snapWG  sync.WaitGroup // background snapshots, which Close waits for
 
 	// health is the state of WAL writes: while they fail (a full disk),
 	// WriteErr reports it and probes for recovery.
@@ -214,6 +222,10 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		return nil, err
 	}
 	walStart := time.Now()
+	n, err := c.replayWALGens()
+	if err != nil {
+		return nil, err
+	}
 	w, err := openWAL(filepath.Join(dir, "wal.log"), opts, log)
 	if err != nil {
 		return nil, err
@@ -223,25 +235,8 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 	if opts.TruncateWAL {
 		truncateAt = opts.TruncateWALAt
 	}
-	n, err := w.replay(truncateAt, func(b walBatch) error {
-		recs, err := b.records()
-		if err != nil {
-			return fmt.Errorf("wal: %w", err)
-		}
-		for _, r := range recs {
-			if len(r.Vector) != 0 && len(r.Vector) != dim {
-				return fmt.Errorf("wal: record %q has %d dims, collection has %d", r.ID, len(r.Vector), dim)
-			}
-			c.applyLocked(r)
-		}
-		for k, v := range b.Meta {
-			if k != walRecordsKey {
-				c.meta[k] = v
-			}
-		}
-		c.sinceSnapshot += len(recs)
-		return nil
-	})
+	m, err := w.replay(truncateAt, c.replayBatch)
+	n += m
 	if err != nil {
 		w.close()
 		return nil, err
@@ -501,10 +496,7 @@ func (c *Collection) Apply(ctx context.Context, recs []Record, meta map[string][
 	c.wakeBuilder()
 	c.sinceSnapshot += len(keep)
 	if c.opts.SnapshotEvery > 0 && c.sinceSnapshot >= c.opts.SnapshotEvery {
-		if err := c.snapshotLocked(); err != nil {
-			// The WAL still holds everything: log and carry on.
-			c.log.Error("automatic snapshot failed", "err", err)
-		}
+		c.snapshotInBackground()
 	}
 	return out, nil
 }
@@ -544,6 +536,9 @@ func (c *Collection) applyLocked(r Record) Outcome {
 // change still to make; c.mu must be held for writing.
 func (c *Collection) applyDocLocked(r Record, lex *lexical.Analyzed) (Outcome, graphOp) {
 	s, exists := c.slots[r.ID]
+	if exists {
+		c.keepForSnapshotLocked(s)
+	}
 	if r.Deleted {
 		t := tombstone{Version: r.Version, TS: r.TS}
 		if exists {
@@ -780,6 +775,8 @@ func (c *Collection) MemoryBytes() int64 {
 // Close snapshots nothing; it closes the WAL. Call Snapshot first for a
 // fast next start.
 func (c *Collection) Close() error {
+	c.snapMu.Lock() // a background snapshot finishes first
+	defer c.snapMu.Unlock()
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	select {

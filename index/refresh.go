@@ -152,6 +152,12 @@ func (c *Collection) refreshChunk(first int, derive func([]map[string]any, [][]f
 		ids, idx = append(ids, s), append(idx, i)
 		parts = append(parts, packed[start:start+buf.width:start+buf.width])
 	}
+	// A background snapshot's graph write holds the graph's read lock
+	// throughout; nudging meanwhile would wait for it with c.mu held,
+	// and every search with it. Builder rounds and that write share
+	// buildRoundMu, so waiting here holds up no search.
+	c.buildRoundMu.Lock()
+	defer c.buildRoundMu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Searches wait for the nudges (they hold c.mu too).

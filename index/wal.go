@@ -11,9 +11,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tessera-search/tessera/internal/atomicfile"
 )
 
 // walBatch is one durable unit: the records of one Apply and any metadata
@@ -374,6 +377,53 @@ func storageError(what string, err error) error {
 	return fmt.Errorf("%s: %w: %w", what, ErrStorage, err)
 }
 
+// rotate moves the log's contents aside to the file to (a closed
+// generation, replayed before the log until a snapshot covers it) and
+// continues in a new, empty file at the log's path. A background
+// snapshot starts with it: what is applied from then on is in the new
+// file, and what the snapshot holds in the older ones. Both names are
+// made durable (the directory fsynced) before the next batch can be
+// acknowledged into the new file.
+func (w *wal) rotate(to string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fault != nil {
+		if err := w.fault("write"); err != nil {
+			return storageError("wal: rotate", err)
+		}
+	}
+	next := w.path + ".new"
+	f, err := os.OpenFile(next, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return storageError("wal: rotate", err)
+	}
+	if err := os.Rename(w.path, to); err != nil {
+		f.Close()
+		os.Remove(next)
+		return storageError("wal: rotate", err)
+	}
+	if err := os.Rename(next, w.path); err != nil {
+		f.Close()
+		if back := os.Rename(to, w.path); back != nil {
+			// The old log stays readable under its generation's name
+			// and is replayed from there; appends fail until restart.
+			w.log.Error("wal: rotation failed half-way", "err", err, "undo", back)
+		}
+		os.Remove(next)
+		return storageError("wal: rotate", err)
+	}
+	if err := atomicfile.SyncDir(filepath.Dir(w.path)); err != nil {
+		// Both files are in place; the snapshot is not taken, and the
+		// next rotation's directory fsync makes the names durable.
+		w.f.Close()
+		w.f, w.size = f, 0
+		return storageError("wal: rotate", err)
+	}
+	old := w.f
+	w.f, w.size = f, 0
+	return old.Close()
+}
+
 // reset empties the log after a snapshot has made its contents redundant.
 func (w *wal) reset() error {
 	w.mu.Lock()
@@ -393,4 +443,58 @@ func (w *wal) close() error {
 		return nil
 	}
 	return errors.Join(w.f.Sync(), w.f.Close())
+}
+
+// replayBatch applies one replayed WAL batch.
+func (c *Collection) replayBatch(b walBatch) error {
+	recs, err := b.records()
+	if err != nil {
+		return fmt.Errorf("wal: %w", err)
+	}
+	for _, r := range recs {
+		if len(r.Vector) != 0 && len(r.Vector) != c.dim {
+			return fmt.Errorf("wal: record %q has %d dims, collection has %d", r.ID, len(r.Vector), c.dim)
+		}
+		c.applyLocked(r)
+	}
+	for k, v := range b.Meta {
+		if k != walRecordsKey {
+			c.meta[k] = v
+		}
+	}
+	c.sinceSnapshot += len(recs)
+	return nil
+}
+
+// replayWALGens replays the closed WAL generations that the snapshot
+// does not hold, oldest first, and removes those it does (left by a crash
+// between a snapshot's rename and their removal). A generation file is
+// left by a background snapshot that has not finished.
+func (c *Collection) replayWALGens() (int, error) {
+	os.Remove(filepath.Join(c.dir, "wal.log.new")) // a rotation cut short
+	gens, err := walGens(c.dir)
+	if err != nil {
+		return 0, fmt.Errorf("wal: %w", err)
+	}
+	n := 0
+	for _, g := range gens {
+		path := filepath.Join(c.dir, walGenFile(g))
+		if g <= c.walGen {
+			if err := os.Remove(path); err != nil {
+				return n, fmt.Errorf("wal: %w", err)
+			}
+			continue
+		}
+		w, err := openWAL(path, c.opts, c.log)
+		if err != nil {
+			return n, err
+		}
+		m, err := w.replay(-1, c.replayBatch)
+		n += m
+		if err := errors.Join(err, w.close()); err != nil {
+			return n, err
+		}
+		c.walGen = g
+	}
+	return n, nil
 }
