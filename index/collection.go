@@ -222,19 +222,22 @@ func Open(dir string, dim int, opts Options) (*Collection, error) {
 		return nil, err
 	}
 	walStart := time.Now()
-	n, err := c.replayWALGens()
+	truncateAt := int64(-1)
+	if opts.TruncateWAL {
+		truncateAt = opts.TruncateWALAt
+	}
+	n, truncated, err := c.replayWALGens(truncateAt)
 	if err != nil {
 		return nil, err
+	}
+	if truncated {
+		truncateAt = -1
 	}
 	w, err := openWAL(filepath.Join(dir, "wal.log"), opts, log)
 	if err != nil {
 		return nil, err
 	}
 	c.wal = w
-	truncateAt := int64(-1)
-	if opts.TruncateWAL {
-		truncateAt = opts.TruncateWALAt
-	}
 	m, err := w.replay(truncateAt, c.replayBatch)
 	n += m
 	if err != nil {

@@ -64,9 +64,10 @@ type snapCapture struct {
 	docs   []map[string]any
 	vers   []int64
 	times  []time.Time
-	lex    []byte // nil without a lexical index
+	lex    *lexical.Frozen // nil without a lexical index
 	run    *snapRun
 	start  time.Time
+	held   time.Duration // how long the capture held the writers
 }
 
 // snapRun is a snapshot being written. While it runs, Apply keeps the
@@ -175,18 +176,13 @@ func (c *Collection) beginSnapshotLocked() (*snapCapture, error) {
 		run: &snapRun{slots: len(c.ids), pre: map[uint32][]float32{}}, start: start,
 	}
 	if c.lex != nil {
-		var b bytes.Buffer
-		bw := bufio.NewWriter(&b)
-		if err := c.lex.WriteTo(bw); err != nil {
-			return nil, fmt.Errorf("snapshot: lexical index: %w", err)
-		}
-		bw.Flush()
-		cp.lex = b.Bytes()
+		cp.lex = c.lex.Freeze()
 	}
 	c.mu.Lock()
 	c.snapRun = cp.run
 	c.mu.Unlock()
 	c.sinceSnapshot = 0
+	cp.held = time.Since(start)
 	return cp, nil
 }
 
@@ -226,7 +222,8 @@ func (c *Collection) finishSnapshot(cp *snapCapture) error {
 	if c.opts.OnSnapshot != nil {
 		c.opts.OnSnapshot(took)
 	}
-	c.log.Info("snapshot written", "documents", cp.header.Count, "took", took.Round(time.Millisecond).String())
+	c.log.Info("snapshot written", "documents", cp.header.Count, "took", took.Round(time.Millisecond).String(),
+		"writers_held", cp.held.Round(time.Microsecond).String())
 	return nil
 }
 
@@ -314,7 +311,9 @@ func (c *Collection) writeSnapshot(w io.Writer, cp *snapCapture) error {
 		bw.WriteByte(0)
 	} else {
 		bw.WriteByte(1)
-		bw.Write(cp.lex)
+		if err := cp.lex.WriteTo(bw); err != nil {
+			return fmt.Errorf("lexical index: %w", err)
+		}
 	}
 	return bw.Flush()
 }

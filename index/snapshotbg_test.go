@@ -2,10 +2,14 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -213,5 +217,44 @@ func TestAutomaticSnapshotRunsInBackground(t *testing.T) {
 	r := openTemp(t, dir, 3, Options{NoSync: true})
 	if r.Len() != 2500 {
 		t.Fatalf("reopened: %d rows, want 2500", r.Len())
+	}
+}
+
+// TestTruncateCorruptWALGeneration: a closed WAL generation that a
+// crash left behind is replayed like the log, and damage in it is
+// reported with its file and recovered with the same TruncateWAL option.
+func TestTruncateCorruptWALGeneration(t *testing.T) {
+	dir := t.TempDir()
+	c := openTemp(t, dir, 3, Options{NoSync: true, SnapshotEvery: -1})
+	for i := range 3 {
+		applyRows(t, c, i*100, 100) // three frames
+	}
+	release, wait := stallSnapshot(t, c, "records")
+	within(t, "writes during a snapshot", release, func() { applyRows(t, c, 300, 50) })
+	gen := walGenFile(c.walGen)
+	crashed := copyFiles(t, dir, gen, "wal.log")
+	release()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Damage the second frame's payload.
+	path := filepath.Join(crashed, gen)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := 8 + int(binary.LittleEndian.Uint32(b[:4]))
+	b[first+8+40] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(crashed, 3, Options{NoSync: true})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), gen) || !strings.Contains(err.Error(), fmt.Sprintf("frame at offset %d", first)) {
+		t.Fatalf("open: %v, want corruption of %s at offset %d", err, gen, first)
+	}
+	r := openTemp(t, crashed, 3, Options{NoSync: true, TruncateWAL: true, TruncateWALAt: int64(first)})
+	if r.Len() != 150 {
+		t.Fatalf("after the cut: %d rows, want the first frame's 100 and the log's 50", r.Len())
 	}
 }

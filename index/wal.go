@@ -469,32 +469,41 @@ func (c *Collection) replayBatch(b walBatch) error {
 // replayWALGens replays the closed WAL generations that the snapshot
 // does not hold, oldest first, and removes those it does (left by a crash
 // between a snapshot's rename and their removal). A generation file is
-// left by a background snapshot that has not finished.
-func (c *Collection) replayWALGens() (int, error) {
+// left by a background snapshot that has not finished. With truncateAt ≥
+// 0 (the operator's recovery from a corrupt log), the first generation
+// found corrupt is cut there, and truncated reports it; otherwise the cut
+// is the current log's.
+func (c *Collection) replayWALGens(truncateAt int64) (n int, truncated bool, err error) {
 	os.Remove(filepath.Join(c.dir, "wal.log.new")) // a rotation cut short
 	gens, err := walGens(c.dir)
 	if err != nil {
-		return 0, fmt.Errorf("wal: %w", err)
+		return 0, false, fmt.Errorf("wal: %w", err)
 	}
-	n := 0
 	for _, g := range gens {
 		path := filepath.Join(c.dir, walGenFile(g))
 		if g <= c.walGen {
 			if err := os.Remove(path); err != nil {
-				return n, fmt.Errorf("wal: %w", err)
+				return n, false, fmt.Errorf("wal: %w", err)
 			}
 			continue
 		}
 		w, err := openWAL(path, c.opts, c.log)
 		if err != nil {
-			return n, err
+			return n, false, err
 		}
-		m, err := w.replay(-1, c.replayBatch)
+		at := int64(-1)
+		if truncateAt >= 0 && !truncated {
+			// Only a read first: the cut belongs to the damaged log.
+			if _, err := w.replay(-1, func(walBatch) error { return nil }); errors.Is(err, ErrCorrupt) {
+				at, truncated = truncateAt, true
+			}
+		}
+		m, err := w.replay(at, c.replayBatch)
 		n += m
 		if err := errors.Join(err, w.close()); err != nil {
-			return n, err
+			return n, truncated, err
 		}
 		c.walGen = g
 	}
-	return n, nil
+	return n, truncated, nil
 }

@@ -16,6 +16,7 @@ type Index struct {
 	fields []field
 	byName map[string]int
 	dict   map[string]uint32 // term → id, shared by the fields
+	terms  []string          // id → term; append-only, like the ids
 	keys   int64             // bytes of the dictionary's keys
 	live   []bool            // by slot
 	n      int
@@ -222,7 +223,9 @@ func (x *Index) addTerm(term []byte, w float32) {
 	id, ok := x.dict[string(term)]
 	if !ok {
 		id = uint32(len(x.dict))
-		x.dict[string(term)] = id
+		t := string(term)
+		x.dict[t] = id
+		x.terms = append(x.terms, t)
 		x.keys += int64(len(term))
 	}
 	if int(id) >= len(x.tf) {
@@ -257,7 +260,7 @@ func (x *Index) Bytes() int64 {
 		strHdr   = int64(unsafe.Sizeof(""))
 		mapEntry = 8 // amortised map slot overhead beyond key and value
 	)
-	n := x.keys + int64(len(x.dict))*(strHdr+4+mapEntry)
+	n := x.keys + int64(len(x.dict))*(strHdr+4+mapEntry) + int64(cap(x.terms))*strHdr
 	n += int64(cap(x.live)) + int64(cap(x.tf))*4 + int64(cap(x.touched))*4
 	for i := range x.fields {
 		f := &x.fields[i]

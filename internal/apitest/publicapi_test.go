@@ -59,7 +59,7 @@ var publicAPI = map[string][]string{
 	},
 	// The lexical index: used by index, ingest and query.
 	"index/lexical": {
-		"Analyzed", "ErrMismatch", "Head", "HeadWeight", "Hit", "Index", "Index.Analyze", "Index.Bytes", "Index.Delete",
+		"Analyzed", "ErrMismatch", "Frozen", "Frozen.WriteTo", "Index.Freeze", "Head", "HeadWeight", "Hit", "Index", "Index.Analyze", "Index.Bytes", "Index.Delete",
 		"Index.Fields", "Index.HeldCore", "IsHead", "NewTargetTest", "TargetTest", "TargetTest.OnlyTarget",
 		"Index.Len", "Index.Matched", "Index.Prepare", "Index.ReadFrom", "Index.Score", "Index.ScoreMany",
 		"Index.Set", "Index.SetAnalyzed", "Index.Top", "Index.WriteTo", "New", "Query", "Query.Core", "Terms",
