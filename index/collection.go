@@ -130,7 +130,6 @@ type Collection struct {
 	snapMu sync.Mutex
 	// snapRun is the snapshot being written, if any (under mu).
 	snapRun *snapRun
-	snapWG  sync.WaitGroup // background snapshots, which Close waits for
 
 	// health is the state of WAL writes: while they fail (a full disk),
 	// WriteErr reports it and probes for recovery.

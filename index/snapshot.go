@@ -56,7 +56,7 @@ type snapshotHeader struct {
 }
 
 // snapCapture is a collection as it was when a snapshot began: the
-// documents' slices and header copied, the lexical index serialised, and
+// documents' slices and header copied, the lexical index frozen, and
 // run, which keeps the vectors of slots changed since.
 type snapCapture struct {
 	header snapshotHeader
@@ -114,9 +114,10 @@ func walGens(dir string) ([]uint64, error) {
 	return gens, nil
 }
 
-// Snapshot writes every document to a new snapshot file and then empties
-// the WAL. The file is replaced atomically, so a crash at any point leaves
-// either the old snapshot plus the WAL or the new one. It waits for a
+// Snapshot writes every document to a new snapshot file and then removes
+// the WAL generations it holds. The file is replaced atomically, so a
+// crash at any point leaves either the old snapshot plus the WAL or the
+// new one. It waits for a
 // background snapshot in progress, then takes its own; writers are held
 // only while it begins (beginSnapshotLocked).
 func (c *Collection) Snapshot() error {
@@ -146,10 +147,8 @@ func (c *Collection) snapshotInBackground() {
 		c.log.Error("automatic snapshot failed", "err", err)
 		return
 	}
-	c.snapWG.Add(1)
 	go func() {
-		defer c.snapWG.Done()
-		defer c.snapMu.Unlock()
+		defer c.snapMu.Unlock() // Close waits for it
 		if err := c.finishSnapshot(cp); err != nil {
 			// The WAL generations still hold everything: log and carry on.
 			c.log.Error("automatic snapshot failed", "err", err)
@@ -166,10 +165,13 @@ func (c *Collection) snapshotInBackground() {
 func (c *Collection) beginSnapshotLocked() (*snapCapture, error) {
 	start := time.Now()
 	gen := c.walGen + 1
-	if err := c.wal.rotate(filepath.Join(c.dir, walGenFile(gen))); err != nil {
+	moved, err := c.wal.rotate(filepath.Join(c.dir, walGenFile(gen)))
+	if moved {
+		c.walGen = gen // the name is taken, whatever else failed
+	}
+	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	c.walGen = gen
 	cp := &snapCapture{
 		header: snapshotHeader{Dim: c.dim, Count: len(c.slots), Meta: maps.Clone(c.meta), Tombs: maps.Clone(c.tombs), Updated: c.updated, WALGen: gen},
 		ids:    slices.Clone(c.ids), docs: slices.Clone(c.docs), vers: slices.Clone(c.vers), times: slices.Clone(c.times),

@@ -383,45 +383,47 @@ func storageError(what string, err error) error {
 // snapshot starts with it: what is applied from then on is in the new
 // file, and what the snapshot holds in the older ones. Both names are
 // made durable (the directory fsynced) before the next batch can be
-// acknowledged into the new file.
-func (w *wal) rotate(to string) error {
+// acknowledged into the new file. moved reports that to now exists,
+// even when err says the directory could not be synced.
+func (w *wal) rotate(to string) (moved bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.fault != nil {
 		if err := w.fault("write"); err != nil {
-			return storageError("wal: rotate", err)
+			return false, storageError("wal: rotate", err)
 		}
 	}
 	next := w.path + ".new"
 	f, err := os.OpenFile(next, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return storageError("wal: rotate", err)
+		return false, storageError("wal: rotate", err)
 	}
 	if err := os.Rename(w.path, to); err != nil {
 		f.Close()
 		os.Remove(next)
-		return storageError("wal: rotate", err)
+		return false, storageError("wal: rotate", err)
 	}
 	if err := os.Rename(next, w.path); err != nil {
 		f.Close()
-		if back := os.Rename(to, w.path); back != nil {
-			// The old log stays readable under its generation's name
-			// and is replayed from there; appends fail until restart.
-			w.log.Error("wal: rotation failed half-way", "err", err, "undo", back)
-		}
 		os.Remove(next)
-		return storageError("wal: rotate", err)
+		if back := os.Rename(to, w.path); back != nil {
+			// Appends go on into the old log under its generation's name,
+			// which a start replays; no snapshot is taken until then.
+			w.log.Error("wal: rotation failed half-way", "err", err, "undo", back)
+			return true, storageError("wal: rotate", err)
+		}
+		return false, storageError("wal: rotate", err)
 	}
+	if cerr := w.f.Close(); cerr != nil {
+		w.log.Warn("wal: closing the rotated log", "err", cerr) // every frame in it was fsynced
+	}
+	w.f, w.size = f, 0
 	if err := atomicfile.SyncDir(filepath.Dir(w.path)); err != nil {
 		// Both files are in place; the snapshot is not taken, and the
 		// next rotation's directory fsync makes the names durable.
-		w.f.Close()
-		w.f, w.size = f, 0
-		return storageError("wal: rotate", err)
+		return true, storageError("wal: rotate", err)
 	}
-	old := w.f
-	w.f, w.size = f, 0
-	return old.Close()
+	return true, nil
 }
 
 // reset empties the log after a snapshot has made its contents redundant.
