@@ -150,8 +150,9 @@ type Collection struct {
 	lastApply atomic.Int64 // unix nanos of the last Apply, for the builder
 	// refreshing counts running Refresh calls; the builder waits for them.
 	refreshing atomic.Int32
-	// buildRoundMu is held through each round of the builder and through
-	// writing the graph to disk. The write holds the graph's read lock for
+	// buildRoundMu is held through each round of the builder, through
+	// writing the graph to disk and through each chunk of a Refresh
+	// (taken before writeMu there). The write holds the graph's read lock for
 	// the whole write; a round starting meanwhile asked for its write lock
 	// (to grow it or write new vectors) and, waiting, held off every new
 	// search until the write ended. With writeSnapshot's lock-free writes,

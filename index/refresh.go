@@ -94,6 +94,13 @@ func (b *refreshBuf) extract(row, v []float32) {
 // of them, and returns how many changed and the slot to continue from (-1
 // at the end).
 func (c *Collection) refreshChunk(first int, derive func([]map[string]any, [][]float32) error, buf *refreshBuf) (int, int, error) {
+	// A background snapshot's graph write holds the graph's read lock
+	// throughout, and nudging (below) would wait for it with c.mu held,
+	// and every search with it; builder rounds and that write share
+	// buildRoundMu. It is taken before the writers' lock, so that a wait
+	// for the builder's round or the graph write holds up no writer.
+	c.buildRoundMu.Lock()
+	defer c.buildRoundMu.Unlock()
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	c.mu.RLock()
@@ -152,12 +159,6 @@ func (c *Collection) refreshChunk(first int, derive func([]map[string]any, [][]f
 		ids, idx = append(ids, s), append(idx, i)
 		parts = append(parts, packed[start:start+buf.width:start+buf.width])
 	}
-	// A background snapshot's graph write holds the graph's read lock
-	// throughout; nudging meanwhile would wait for it with c.mu held,
-	// and every search with it. Builder rounds and that write share
-	// buildRoundMu, so waiting here holds up no search.
-	c.buildRoundMu.Lock()
-	defer c.buildRoundMu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Searches wait for the nudges (they hold c.mu too).
