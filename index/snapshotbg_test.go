@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // copyFiles copies the named files of dir (those present) into a new
@@ -256,5 +257,37 @@ func TestTruncateCorruptWALGeneration(t *testing.T) {
 	r := openTemp(t, crashed, 3, Options{NoSync: true, TruncateWAL: true, TruncateWALAt: int64(first)})
 	if r.Len() != 150 {
 		t.Fatalf("after the cut: %d rows, want the first frame's 100 and the log's 50", r.Len())
+	}
+}
+
+// TestRefreshWaitsWithoutHoldingWriters: a refresh that has to wait for
+// a snapshot's graph write (it nudges graph vectors, which that write
+// reads) waits before taking the writers' lock, so writes go on.
+func TestRefreshWaitsWithoutHoldingWriters(t *testing.T) {
+	c := openTemp(t, "", 3, Options{NoSync: true, SnapshotEvery: -1})
+	applyRows(t, c, 0, 500)
+	waitBuilt(t, c)
+	release, wait := stallSnapshot(t, c, "graph")
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := c.Refresh(context.Background(), []Span{{Off: 2, Len: 1}}, func(_ []map[string]any, vs [][]float32) error {
+			for _, v := range vs {
+				v[2] += 0.01
+			}
+			return nil
+		})
+		refreshed <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the refresh reach its wait
+	within(t, "a write while a refresh waits for the graph write", release, func() { applyRows(t, c, 500, 10) })
+	release()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-refreshed; err != nil {
+		t.Fatal(err)
+	}
+	if c.Len() != 510 {
+		t.Fatalf("%d rows, want 510", c.Len())
 	}
 }
