@@ -426,20 +426,6 @@ func (w *wal) rotate(to string) (moved bool, err error) {
 	return true, nil
 }
 
-// reset empties the log after a snapshot has made its contents redundant.
-func (w *wal) reset() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.f.Truncate(0); err != nil {
-		return fmt.Errorf("wal: truncate: %w", err)
-	}
-	w.size = 0
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	return w.f.Sync()
-}
-
 func (w *wal) close() error {
 	if w == nil || w.f == nil {
 		return nil
