@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,25 +18,25 @@ import (
 func copyFiles(t *testing.T, dir string, names ...string) string {
 	t.Helper()
 	to := t.TempDir()
+	copyFilesTo(t, dir, to, names...)
+	return to
+}
+
+// copyFilesTo copies the named files of dir that are present into to.
+func copyFilesTo(t *testing.T, dir, to string, names ...string) {
+	t.Helper()
 	for _, n := range names {
-		src, err := os.Open(filepath.Join(dir, n))
+		b, err := os.ReadFile(filepath.Join(dir, n))
 		if os.IsNotExist(err) {
 			continue
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		dst, err := os.Create(filepath.Join(to, n))
-		if err != nil {
+		if err := os.WriteFile(filepath.Join(to, n), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := io.Copy(dst, src); err != nil {
-			t.Fatal(err)
-		}
-		src.Close()
-		dst.Close()
 	}
-	return to
 }
 
 // dataFiles lists the files of a collection's directory.
@@ -158,24 +157,13 @@ func TestCrashDuringSnapshotKeepsEveryRow(t *testing.T) {
 	r.Close()
 
 	late := copyFiles(t, dir, snapshotFile, graphFile, "wal.log")
-	copyInto(t, filepath.Join(genCopy, gen), filepath.Join(late, gen))
+	copyFilesTo(t, genCopy, late, gen)
 	r = openTemp(t, late, 3, Options{NoSync: true})
 	if r.Len() != 3000 {
 		t.Fatalf("killed before the old generation's removal: %d rows, want 3000", r.Len())
 	}
 	if slices.Contains(dataFiles(t, late), gen) {
 		t.Errorf("the generation the snapshot holds was not removed: %v", dataFiles(t, late))
-	}
-}
-
-func copyInto(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -280,6 +268,11 @@ func TestRefreshWaitsWithoutHoldingWriters(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond) // let the refresh reach its wait
 	within(t, "a write while a refresh waits for the graph write", release, func() { applyRows(t, c, 500, 10) })
+	select {
+	case err := <-refreshed:
+		t.Fatalf("the refresh ended (%v) while the graph write stalled: it did not wait, and the test proves nothing", err)
+	default:
+	}
 	release()
 	if err := wait(); err != nil {
 		t.Fatal(err)

@@ -463,19 +463,15 @@ func (c *Collection) replayBatch(b walBatch) error {
 // is the current log's.
 func (c *Collection) replayWALGens(truncateAt int64) (n int, truncated bool, err error) {
 	os.Remove(filepath.Join(c.dir, "wal.log.new")) // a rotation cut short
+	if err := c.removeWALGens(c.walGen); err != nil {
+		return 0, false, err
+	}
 	gens, err := walGens(c.dir)
 	if err != nil {
 		return 0, false, fmt.Errorf("wal: %w", err)
 	}
 	for _, g := range gens {
-		path := filepath.Join(c.dir, walGenFile(g))
-		if g <= c.walGen {
-			if err := os.Remove(path); err != nil {
-				return n, false, fmt.Errorf("wal: %w", err)
-			}
-			continue
-		}
-		w, err := openWAL(path, c.opts, c.log)
+		w, err := openWAL(filepath.Join(c.dir, walGenFile(g)), c.opts, c.log)
 		if err != nil {
 			return n, false, err
 		}
