@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"runtime/metrics"
+	"time"
 
 	"github.com/tessera-search/tessera/index"
 )
@@ -27,7 +28,6 @@ type phaseMetrics struct {
 	// core the process's other goroutines held (or the machine's other
 	// processes took from its threads). sched holds the histogram.
 	SchedP99MS float64 `json:"sched_p99_ms"`
-	sched      *metrics.Float64Histogram
 
 	// What the collection says of its searches (index.SearchWaits): the
 	// p99 of a search's wait for the read lock, the p99 and longest hold
@@ -38,53 +38,104 @@ type phaseMetrics struct {
 	WriteHoldP99MS float64 `json:"write_hold_p99_ms"`
 	WriteHoldMaxMS float64 `json:"write_hold_max_ms"`
 	PendingPerS    float64 `json:"pending_per_search"`
-	waits          index.SearchWaits
 }
 
 var phaseMetricNames = []string{"/sync/mutex/wait/total:seconds", "/gc/cycles/total:gc-cycles", "/sched/latencies:seconds", "/gc/heap/allocs:bytes"}
 
-// readPhaseMetrics reads the cumulative counters; since subtracts an
-// earlier reading.
-func readPhaseMetrics(col *index.Collection) phaseMetrics {
+// phaseCounters are the cumulative counters behind phaseMetrics, read at a
+// phase's start and end; their difference (since) is one phase's, and the
+// phases of several rounds add up (plus) before they are summarised.
+type phaseCounters struct {
+	cpuS, lockWaitS, allocB float64
+	gcCycles                uint64
+	schedCounts             []uint64
+	schedBuckets            []float64
+	waits                   index.SearchWaits
+}
+
+// readPhaseCounters reads the process's and the collection's counters now.
+func readPhaseCounters(col *index.Collection) phaseCounters {
 	s := make([]metrics.Sample, len(phaseMetricNames))
 	for i, n := range phaseMetricNames {
 		s[i].Name = n
 	}
 	metrics.Read(s)
-	m := phaseMetrics{CPUS: processCPU().Seconds(), waits: col.SearchWaits()}
+	c := phaseCounters{cpuS: processCPU().Seconds(), waits: col.SearchWaits()}
 	if s[0].Value.Kind() == metrics.KindFloat64 {
-		m.LockWaitMS = s[0].Value.Float64() * 1000
+		c.lockWaitS = s[0].Value.Float64()
 	}
 	if s[1].Value.Kind() == metrics.KindUint64 {
-		m.GCCycles = s[1].Value.Uint64()
+		c.gcCycles = s[1].Value.Uint64()
 	}
 	if s[2].Value.Kind() == metrics.KindFloat64Histogram {
-		m.sched = s[2].Value.Float64Histogram()
+		h := s[2].Value.Float64Histogram()
+		c.schedCounts, c.schedBuckets = h.Counts, h.Buckets
 	}
 	if s[3].Value.Kind() == metrics.KindUint64 {
-		m.AllocMB = float64(s[3].Value.Uint64()) / (1 << 20)
+		c.allocB = float64(s[3].Value.Uint64())
 	}
-	return m
+	return c
 }
 
-func (m phaseMetrics) since(prev phaseMetrics) phaseMetrics {
-	out := phaseMetrics{CPUS: m.CPUS - prev.CPUS, LockWaitMS: m.LockWaitMS - prev.LockWaitMS, GCCycles: m.GCCycles - prev.GCCycles, AllocMB: m.AllocMB - prev.AllocMB}
-	if m.sched != nil && prev.sched != nil && len(m.sched.Counts) == len(prev.sched.Counts) {
-		counts := make([]uint64, len(m.sched.Counts))
-		for i := range counts {
-			counts[i] = m.sched.Counts[i] - prev.sched.Counts[i]
-		}
-		out.SchedP99MS = histogramQuantile(counts, m.sched.Buckets, 0.99) * 1000
+// since is what the counters moved by after prev.
+func (c phaseCounters) since(prev phaseCounters) phaseCounters {
+	return c.combine(prev, -1)
+}
+
+// plus adds another phase's movement (from since) to c's; the zero value
+// is where a sum starts.
+func (c phaseCounters) plus(other phaseCounters) phaseCounters {
+	return c.combine(other, 1)
+}
+
+// combine is c + sign·o, counter by counter.
+func (c phaseCounters) combine(o phaseCounters, sign int64) phaseCounters {
+	out := phaseCounters{
+		cpuS: c.cpuS + float64(sign)*o.cpuS, lockWaitS: c.lockWaitS + float64(sign)*o.lockWaitS,
+		allocB: c.allocB + float64(sign)*o.allocB, gcCycles: uint64(int64(c.gcCycles) + sign*int64(o.gcCycles)),
+		schedBuckets: c.schedBuckets,
+		waits: index.SearchWaits{
+			Searches:       c.waits.Searches + sign*o.waits.Searches,
+			PendingScanned: c.waits.PendingScanned + sign*o.waits.PendingScanned,
+			ReadLock:       combineWaits(c.waits.ReadLock, o.waits.ReadLock, sign),
+			WriteHold:      combineWaits(c.waits.WriteHold, o.waits.WriteHold, sign),
+		},
 	}
-	read, hold := m.waits.ReadLock.Since(prev.waits.ReadLock), m.waits.WriteHold.Since(prev.waits.WriteHold)
-	out.ReadLockP99MS = read.Quantile(0.99).Seconds() * 1000
-	out.WriteHolds = hold.N()
-	out.WriteHoldP99MS = hold.Quantile(0.99).Seconds() * 1000
-	out.WriteHoldMaxMS = hold.Quantile(1).Seconds() * 1000
-	if n := m.waits.Searches - prev.waits.Searches; n > 0 {
-		out.PendingPerS = float64(m.waits.PendingScanned-prev.waits.PendingScanned) / float64(n)
+	switch {
+	case len(c.schedCounts) == len(o.schedCounts):
+		out.schedCounts = make([]uint64, len(c.schedCounts))
+		for i := range out.schedCounts {
+			out.schedCounts[i] = uint64(int64(c.schedCounts[i]) + sign*int64(o.schedCounts[i]))
+		}
+	case c.schedCounts == nil && sign > 0: // a sum's first phase
+		out.schedCounts, out.schedBuckets = append([]uint64(nil), o.schedCounts...), o.schedBuckets
 	}
 	return out
+}
+
+func combineWaits(a, b index.WaitHistogram, sign int64) index.WaitHistogram {
+	for i := range a.Counts {
+		a.Counts[i] += sign * b.Counts[i]
+	}
+	a.Total += time.Duration(sign) * b.Total
+	return a
+}
+
+// summary turns one or more phases' movement into the report's figures.
+func (c phaseCounters) summary() phaseMetrics {
+	m := phaseMetrics{CPUS: c.cpuS, LockWaitMS: c.lockWaitS * 1000, GCCycles: c.gcCycles, AllocMB: c.allocB / (1 << 20)}
+	if c.schedCounts != nil {
+		m.SchedP99MS = histogramQuantile(c.schedCounts, c.schedBuckets, 0.99) * 1000
+	}
+	read, hold := c.waits.ReadLock, c.waits.WriteHold
+	m.ReadLockP99MS = read.Quantile(0.99).Seconds() * 1000
+	m.WriteHolds = hold.N()
+	m.WriteHoldP99MS = hold.Quantile(0.99).Seconds() * 1000
+	m.WriteHoldMaxMS = hold.Quantile(1).Seconds() * 1000
+	if c.waits.Searches > 0 {
+		m.PendingPerS = float64(c.waits.PendingScanned) / float64(c.waits.Searches)
+	}
+	return m
 }
 
 // histogramQuantile is the upper bound of the bucket holding quantile q of

@@ -17,7 +17,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tessera-search/tessera/index"
 	"github.com/tessera-search/tessera/ingest"
+	"github.com/tessera-search/tessera/internal/annbench"
 )
 
 // sourceStreamReport is what `tessera-bench stream --source URL` measures
@@ -48,8 +50,13 @@ type sourceStreamReport struct {
 	SearchIdleP99    float64 `json:"search_idle_p99_ms"`
 	SearchBusyP50    float64 `json:"search_consuming_p50_ms"`
 	SearchBusyP99    float64 `json:"search_consuming_p99_ms"`
-	SearchP99Ratio   float64 `json:"search_p99_ratio"`
-	SearchErrors     int     `json:"search_errors"`
+	// SearchP99Ratio is the consuming p99 over the idle p99, both over
+	// every round's searches; SearchP99RatioMedian the median of the
+	// rounds' own ratios (Rounds).
+	SearchP99Ratio       float64             `json:"search_p99_ratio"`
+	SearchP99RatioMedian float64             `json:"search_p99_ratio_median"`
+	Rounds               []sourceStreamRound `json:"rounds"`
+	SearchErrors         int                 `json:"search_errors"`
 	// Searches answered in each phase: the load sends --search-rate a
 	// second, but a starved process reads fewer ticks.
 	SearchesIdle int `json:"searches_idle"`
@@ -62,6 +69,13 @@ type sourceStreamReport struct {
 	Busy phaseMetrics `json:"consuming"`
 }
 
+// sourceStreamRound is one idle phase and the consuming phase after it.
+type sourceStreamRound struct {
+	IdleP99 float64 `json:"search_idle_p99_ms"`
+	BusyP99 float64 `json:"search_consuming_p99_ms"`
+	Ratio   float64 `json:"search_p99_ratio"`
+}
+
 // sourceBenchOptions are the stream benchmark's flags that apply to a
 // consumed log.
 type sourceBenchOptions struct {
@@ -70,7 +84,12 @@ type sourceBenchOptions struct {
 	partitions       int
 	rate, searchRate int
 	duration         time.Duration
-	nosync, asJSON   bool
+	// rounds is how many times an idle search phase and a consuming one
+	// alternate: on a shared machine whose load drifts from second to
+	// second, adjacent short phases compare like with like better than
+	// one long pair.
+	rounds         int
+	nosync, asJSON bool
 	// blockProfile and mutexProfile name files for Go's block and mutex
 	// profiles of the "while consuming" phase (where searches wait).
 	blockProfile, mutexProfile string
@@ -187,19 +206,20 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		return err
 	}
 
-	// 2. Search latency with nothing consuming, once the graph has taken
-	// in the backlog (until then searches also scan the pending vectors).
+	// 2. Search latency, idle and while consuming, in rounds. The graph
+	// first takes in the backlog (until then searches also scan the
+	// pending vectors). A new source (fresh meter) resumes where the first
+	// stopped and stays connected throughout: idle, nothing arrives.
 	if err := waitFor(ctx, func() bool { return db.Collection.Pending() == 0 }, 10*time.Minute); err != nil {
 		return fmt.Errorf("indexing the backlog: %w", err)
 	}
 	rep.IndexedS = time.Since(t0).Seconds() - rep.BacklogS
-	m0 := readPhaseMetrics(db.Collection)
-	idle, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-	rep.Idle = readPhaseMetrics(db.Collection).since(m0)
-	rep.SearchErrors += errs
-
-	// 3. Freshness at a fixed rate, with searches alongside. A new source
-	// (fresh meter) resumes where the first stopped.
+	// The backlog started automatic snapshots that write in the
+	// background; an explicit one waits for them, so none runs into the
+	// first idle phase (the next comes 50,000 events later, as it would).
+	if err := db.Collection.Snapshot(); err != nil {
+		return fmt.Errorf("snapshot after the backlog: %w", err)
+	}
 	src, err = lg.newSource()
 	if err != nil {
 		return err
@@ -210,53 +230,38 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 	if err := waitFor(ctx, func() bool { return src.Stats().Connected }, time.Minute); err != nil {
 		return err
 	}
-	if o.allocProfile != "" {
-		if err := writeProfile("allocs", o.allocProfile+".start"); err != nil {
+	var idle, busy []float64
+	var idleSum, busySum phaseCounters
+	for r := range max(o.rounds, 1) {
+		if err := waitFor(ctx, func() bool { return db.Collection.Pending() == 0 }, 10*time.Minute); err != nil {
+			return fmt.Errorf("round %d: indexing: %w", r+1, err)
+		}
+		c0 := readPhaseCounters(db.Collection)
+		idleR, errs := searchLoad(ctx, lb.URL, o.searchRate, o.duration)
+		idleSum = idleSum.plus(readPhaseCounters(db.Collection).since(c0))
+		rep.SearchErrors += errs
+		busyR, counters, err := consumingPhase(ctx, o, lg, gen, db.Collection, lb.URL, &rep, r == 0)
+		if err != nil {
 			return err
 		}
-	}
-	stopProfiles := startWaitProfiles(o.blockProfile, o.mutexProfile)
-	stopCPU, err := startCPUProfile(o.cpuProfile)
-	if err != nil {
-		return err
-	}
-	m0 = readPhaseMetrics(db.Collection)
-	var wg sync.WaitGroup
-	var busy []float64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var e int
-		busy, e = searchLoad(ctx, lb.URL, o.searchRate, o.duration)
-		rep.SearchErrors += e
-	}()
-	const perTick = 10
-	tick := time.NewTicker(time.Duration(float64(time.Second) * perTick / float64(o.rate)))
-	deadline := time.Now().Add(o.duration)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		<-tick.C
-		evs := gen.events(perTick)
-		rep.RateEvents += int64(len(evs))
-		lg.produce(ctx, evs)
-	}
-	tick.Stop()
-	if err := lg.flush(ctx); err != nil {
-		return fmt.Errorf("producing at %d/s: %w", o.rate, err)
-	}
-	wg.Wait()
-	rep.Busy = readPhaseMetrics(db.Collection).since(m0)
-	stopCPU()
-	if err := stopProfiles(); err != nil {
-		return err
-	}
-	if o.allocProfile != "" {
-		if err := writeProfile("allocs", o.allocProfile); err != nil {
-			return err
+		busySum = busySum.plus(counters)
+		if err := waitFor(ctx, func() bool { return src.Stats().Applied >= rep.RateEvents }, time.Minute); err != nil {
+			return fmt.Errorf("consuming at %d/s: %w (%+v)", o.rate, err, src.Stats())
 		}
+		round := sourceStreamRound{IdleP99: percentile(idleR, 0.99), BusyP99: percentile(busyR, 0.99)}
+		if round.IdleP99 > 0 {
+			round.Ratio = round.BusyP99 / round.IdleP99
+		}
+		rep.Rounds = append(rep.Rounds, round)
+		idle, busy = append(idle, idleR...), append(busy, busyR...)
 	}
-	if err := waitFor(ctx, func() bool { return src.Stats().Applied >= rep.RateEvents }, time.Minute); err != nil {
-		return fmt.Errorf("consuming at %d/s: %w (%+v)", o.rate, err, src.Stats())
+	rep.Idle, rep.Busy = idleSum.summary(), busySum.summary()
+
+	ratios := make([]float64, len(rep.Rounds))
+	for i, r := range rep.Rounds {
+		ratios[i] = r.Ratio
 	}
+	rep.SearchP99RatioMedian = annbench.Median(ratios)
 	st := src.Stats()
 	rep.FreshnessP50MS, rep.FreshnessP99MS = st.FreshP50MS, st.FreshP99MS
 	rep.SearchIdleP50, rep.SearchIdleP99 = percentile(idle, 0.5), percentile(idle, 0.99)
@@ -283,6 +288,13 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		rep.Rate, rep.FreshnessP50MS, rep.FreshnessP99MS, rep.RateEvents)
 	fmt.Fprintf(stdout, "search p50/p99: idle %.2f/%.2f ms, while consuming %.2f/%.2f ms (p99 ratio %.2f×); %d / %d searches, %d errors; %d documents\n",
 		rep.SearchIdleP50, rep.SearchIdleP99, rep.SearchBusyP50, rep.SearchBusyP99, rep.SearchP99Ratio, rep.SearchesIdle, rep.SearchesBusy, rep.SearchErrors, rep.Documents)
+	if len(rep.Rounds) > 1 {
+		parts := make([]string, len(rep.Rounds))
+		for i, r := range rep.Rounds {
+			parts[i] = fmt.Sprintf("%.2f → %.2f ms (%.2f×)", r.IdleP99, r.BusyP99, r.Ratio)
+		}
+		fmt.Fprintf(stdout, "search p99 per round, idle → consuming: %s; median ratio %.2f×\n", strings.Join(parts, ", "), rep.SearchP99RatioMedian)
+	}
 	fmt.Fprintf(stdout, "idle / consuming: process CPU %.1f / %.1f s, goroutines blocked on locks %.0f / %.0f ms in all, %d / %d GC cycles, goroutines waiting for a core p99 %.3f / %.3f ms\n",
 		rep.Idle.CPUS, rep.Busy.CPUS, rep.Idle.LockWaitMS, rep.Busy.LockWaitMS, rep.Idle.GCCycles, rep.Busy.GCCycles, rep.Idle.SchedP99MS, rep.Busy.SchedP99MS)
 	fmt.Fprintf(stdout, "idle / consuming: allocated %.0f / %.0f MB\n", rep.Idle.AllocMB, rep.Busy.AllocMB)
@@ -290,6 +302,57 @@ func benchStreamSource(ctx context.Context, o sourceBenchOptions, stdout io.Writ
 		rep.Idle.ReadLockP99MS, rep.Busy.ReadLockP99MS, rep.Idle.PendingPerS, rep.Busy.PendingPerS, rep.Idle.WriteHolds, rep.Busy.WriteHolds,
 		rep.Idle.WriteHoldP99MS, rep.Busy.WriteHoldP99MS, rep.Idle.WriteHoldMaxMS, rep.Busy.WriteHoldMaxMS)
 	return nil
+}
+
+// consumingPhase sends searches for --duration while producing events
+// at --rate, and returns the searches' latencies and what the process's
+// counters moved by. Profiles asked for cover the first round's phase.
+func consumingPhase(ctx context.Context, o sourceBenchOptions, lg benchLog, gen *eventGen, col *index.Collection, url string, rep *sourceStreamReport, first bool) ([]float64, phaseCounters, error) {
+	var pr sourceBenchOptions
+	if first {
+		pr = o
+	}
+	if pr.allocProfile != "" {
+		if err := writeProfile("allocs", pr.allocProfile+".start"); err != nil {
+			return nil, phaseCounters{}, err
+		}
+	}
+	stopProfiles := startWaitProfiles(pr.blockProfile, pr.mutexProfile)
+	stopCPU, err := startCPUProfile(pr.cpuProfile)
+	if err != nil {
+		return nil, phaseCounters{}, err
+	}
+	c0 := readPhaseCounters(col)
+	var wg sync.WaitGroup
+	var busy []float64
+	var errs int
+	wg.Go(func() { busy, errs = searchLoad(ctx, url, o.searchRate, o.duration) })
+	const perTick = 10
+	tick := time.NewTicker(time.Duration(float64(time.Second) * perTick / float64(o.rate)))
+	deadline := time.Now().Add(o.duration)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		<-tick.C
+		evs := gen.events(perTick)
+		rep.RateEvents += int64(len(evs))
+		lg.produce(ctx, evs)
+	}
+	tick.Stop()
+	if err := lg.flush(ctx); err != nil {
+		return nil, phaseCounters{}, fmt.Errorf("producing at %d/s: %w", o.rate, err)
+	}
+	wg.Wait()
+	rep.SearchErrors += errs
+	counters := readPhaseCounters(col).since(c0)
+	stopCPU()
+	if err := stopProfiles(); err != nil {
+		return nil, phaseCounters{}, err
+	}
+	if pr.allocProfile != "" {
+		if err := writeProfile("allocs", pr.allocProfile); err != nil {
+			return nil, phaseCounters{}, err
+		}
+	}
+	return busy, counters, nil
 }
 
 // blockProfileRate samples blocking events of at least this many

@@ -273,14 +273,19 @@ func measure(ctx context.Context, cfg Config, queries texmex.Matrix, truth texme
 			allocs = append(allocs, float64(m1.Mallocs-m0.Mallocs)/float64(nq))
 		}
 		out = append(out, Point{Ef: ef, Recall: float64(hit) / float64(10*nq),
-			QPS: median(qps), P50us: median(p50), P99us: median(p99), AllocsPerQuery: median(allocs)})
+			QPS: Median(qps), P50us: Median(p50), P99us: Median(p99), AllocsPerQuery: Median(allocs)})
 	}
 	return out, nil
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 
-func median(x []float64) float64 {
+// Median is the middle of x (the mean of the two middle values for an even
+// count; 0 for none), x left as it was.
+func Median(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
 	s := slices.Clone(x)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
@@ -361,8 +366,8 @@ func benchTessera(ctx context.Context, cfg Config, base, queries texmex.Matrix, 
 		}
 		loadT = append(loadT, time.Since(t).Seconds())
 	}
-	rep.SaveMBps = float64(size) / 1e6 / median(saveT)
-	rep.LoadMBps = float64(size) / 1e6 / median(loadT)
+	rep.SaveMBps = float64(size) / 1e6 / Median(saveT)
+	rep.LoadMBps = float64(size) / 1e6 / Median(loadT)
 
 	log.Info("searching tessera hnsw")
 	var err error
@@ -443,8 +448,8 @@ func benchCoder(ctx context.Context, cfg Config, base, queries texmex.Matrix, tr
 		}
 		loadT = append(loadT, time.Since(t).Seconds())
 	}
-	rep.SaveMBps = float64(size) / 1e6 / median(saveT)
-	rep.LoadMBps = float64(size) / 1e6 / median(loadT)
+	rep.SaveMBps = float64(size) / 1e6 / Median(saveT)
+	rep.LoadMBps = float64(size) / 1e6 / Median(loadT)
 
 	log.Info("searching coder/hnsw baseline")
 	var err error
