@@ -43,7 +43,7 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	asJSON := fs.Bool("json", false, "print JSON")
 	source := fs.String("source", "", "consume from this Kafka or NATS URL instead of posting to /v1/events (kafka://kfake/TOPIC starts an in-process Kafka cluster, nats://embedded/STREAM an in-process nats-server)")
 	backlog := fs.Int("backlog", 100000, "--source: events produced before the source starts, to measure throughput")
-	rounds := fs.Int("rounds", 1, "--source: idle and consuming search phases alternate this many times (each --duration); the report gives each round's p99 ratio and their median")
+	rounds := fs.Int("rounds", 3, "--source: idle and consuming search phases alternate this many times (each --duration); the report gives each round's p99 ratio, their median, and the p99s over all rounds")
 	partitions := fs.Int("partitions", 3, "--source kafka://kfake/…: partitions of the topic")
 	cpuProfile := fs.String("cpuprofile", "", "--source: write a CPU profile of the whole run to this file")
 	busyCPUProfile := fs.String("consuming-cpuprofile", "", "--source: write a CPU profile of the searches-while-consuming phase only to this file (not with --cpuprofile)")
