@@ -46,10 +46,10 @@ func benchStreamCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	rounds := fs.Int("rounds", 3, "--source: idle and consuming search phases alternate this many times (each --duration); the report gives each round's p99 ratio, their median, and the p99s over all rounds")
 	partitions := fs.Int("partitions", 3, "--source kafka://kfake/…: partitions of the topic")
 	cpuProfile := fs.String("cpuprofile", "", "--source: write a CPU profile of the whole run to this file")
-	busyCPUProfile := fs.String("consuming-cpuprofile", "", "--source: write a CPU profile of the searches-while-consuming phase only to this file (not with --cpuprofile)")
-	blockProfile := fs.String("blockprofile", "", "--source: write a block profile (where goroutines wait) of the searches-while-consuming phase to this file")
-	mutexProfile := fs.String("mutexprofile", "", "--source: write a mutex contention profile of the searches-while-consuming phase to this file")
-	allocProfile := fs.String("allocprofile", "", "--source: write the allocation profile at the start of the searches-while-consuming phase to FILE.start and at its end to FILE (compare with go tool pprof -base FILE.start)")
+	busyCPUProfile := fs.String("consuming-cpuprofile", "", "--source: write a CPU profile of the first round's searches-while-consuming phase only to this file (not with --cpuprofile)")
+	blockProfile := fs.String("blockprofile", "", "--source: write a block profile (where goroutines wait) of the first round's searches-while-consuming phase to this file")
+	mutexProfile := fs.String("mutexprofile", "", "--source: write a mutex contention profile of the first round's searches-while-consuming phase to this file")
+	allocProfile := fs.String("allocprofile", "", "--source: write the allocation profile at the start of the first round's searches-while-consuming phase to FILE.start and at its end to FILE (compare with go tool pprof -base FILE.start)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
