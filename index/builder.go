@@ -119,10 +119,13 @@ func (c *Collection) buildRound() int {
 	if time.Since(time.Unix(0, c.lastApply.Load())) < 100*time.Millisecond {
 		opt.Workers = 1
 	}
-	// Searches go first while the pending rows they scan are few
-	// (priority.go).
+	// Searches go first while the pending rows they scan are few, and
+	// while writers are busy the builder works in slices (priority.go).
 	if pending <= searchYieldPending {
 		opt.Yield = c.yieldToSearches
+		if opt.Workers == 1 && c.searches.servedRecently() {
+			opt.Yield = c.yieldInSlices()
+		}
 	}
 	if err := c.graph.AddBatchWith(ids, vecs, opt); err != nil {
 		c.log.Error("graph insert failed", "vectors", len(ids), "err", err)

@@ -2,8 +2,11 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -160,5 +163,91 @@ func TestSearchesInFlightAreCounted(t *testing.T) {
 	receive(t, woken, "wake-up from the searches' end") // with an hour's bound, only the searches' end wakes it
 	if n := c.searches.inFlight.Load(); n != 0 {
 		t.Fatalf("%d searches in flight after both returned", n)
+	}
+}
+
+// TestWorkSlicesPauseBetweenSlices drives workSlices with a clock that
+// each operation moves by 100 µs: it pauses for builderPause before the
+// operation that would start once builderSlice (250 µs) has passed, so
+// after every third operation, and never before the first.
+func TestWorkSlicesPauseBetweenSlices(t *testing.T) {
+	now := time.Unix(1000, 0)
+	var pauses []int
+	op := 0
+	w := workSlices{
+		now: func() time.Time { return now },
+		sleep: func(d time.Duration) {
+			if d != builderPause {
+				t.Errorf("paused %v, want %v", d, builderPause)
+			}
+			pauses = append(pauses, op)
+			now = now.Add(d)
+		},
+	}
+	for op = range 10 {
+		w.next()
+		now = now.Add(100 * time.Microsecond) // the operation
+	}
+	if want := []int{3, 6, 9}; !slices.Equal(pauses, want) {
+		t.Fatalf("paused before operations %v, want %v", pauses, want)
+	}
+}
+
+// TestBuilderWorksInSlicesWhileWritersAreBusy: rows applied a few at a
+// time (a stream) while searches run reach the graph in rounds that pause
+// between slices of work; every row still reaches the graph. With no one
+// searching, the same stream's rounds never pause.
+func TestBuilderWorksInSlicesWhileWritersAreBusy(t *testing.T) {
+	t.Run("searches", func(t *testing.T) { testBuilderSlices(t, true) })
+	t.Run("no searches", func(t *testing.T) { testBuilderSlices(t, false) })
+}
+
+func testBuilderSlices(t *testing.T, search bool) {
+	ctx := context.Background()
+	c, err := Open(t.TempDir(), 64, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var pauses atomic.Int64
+	c.searches.pause = func(d time.Duration) {
+		if d != builderPause {
+			t.Errorf("paused %v, want %v", d, builderPause)
+		}
+		pauses.Add(1)
+	}
+	// A stream: a few rows at a time, until the builder has paused (or
+	// 5,000 batches have gone in, where a builder that never pauses
+	// fails below).
+	r := rand.New(rand.NewPCG(3, 4))
+	var all []Record
+	batches := 5_000
+	if !search {
+		batches = 200 // 4,000 rows, many rounds
+	}
+	for i := 0; pauses.Load() == 0 && i < batches; i++ {
+		recs := randomRecords(r, 20, 64, fmt.Sprintf("b%d-", i))
+		all = append(all, recs...)
+		if _, err := c.Apply(ctx, recs, nil); err != nil {
+			t.Fatal(err)
+		}
+		if search {
+			if _, err := c.Search(ctx, recs[0].Vector, 5, SearchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	switch {
+	case search && pauses.Load() == 0:
+		t.Fatalf("the builder never paused between slices while %d rows streamed in and searches ran", len(all))
+	case !search && pauses.Load() > 0:
+		t.Fatalf("the builder paused %d times with no one searching", pauses.Load())
+	}
+	if !c.WaitIndexed(time.Minute) {
+		t.Fatal("rows still pending after a minute")
+	}
+	if n := c.graph.Len(); n != len(all) {
+		t.Fatalf("graph holds %d vectors, want %d", n, len(all))
 	}
 }
