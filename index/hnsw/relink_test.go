@@ -84,6 +84,39 @@ func applyUpdates(g *Graph, u update, relink func(b *searchBuf, id uint32)) {
 	}
 }
 
+// recallAfterUpdates applies updates to copies of the graph saved in
+// blob three ways — through AddBatch with workers goroutines, relinking
+// every moved node fully, and with no relink — and returns each one's
+// recall@10 at ef 32 for queries ("AddBatch", "full", "none"), checking
+// the links of the two that relink.
+func recallAfterUpdates(t *testing.T, blob []byte, updates []update, queries [][]float32, workers int) map[string]float64 {
+	t.Helper()
+	rc := map[string]float64{}
+	for _, name := range []string{"AddBatch", "full", "none"} {
+		g, err := ReadFrom(bytes.NewReader(blob))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range updates {
+			switch name {
+			case "AddBatch":
+				if err := g.AddBatch(u.ids, u.vecs, workers); err != nil {
+					t.Fatal(err)
+				}
+			case "full":
+				applyUpdates(g, u, g.relink)
+			case "none":
+				applyUpdates(g, u, nil)
+			}
+		}
+		if name != "none" {
+			checkLinks(t, g)
+		}
+		rc[name] = recall(g, queries, 10, SearchOptions{Ef: 32})
+	}
+	return rc
+}
+
 // TestUpdatesKeepRecall updates half the nodes of a graph in each of six
 // rounds through AddBatch — by moves that take the local relink, and to
 // fresh points anywhere (the full relink) — and checks that recall@10
@@ -107,13 +140,6 @@ func TestUpdatesKeepRecall(t *testing.T) {
 	if _, err := base.WriteTo(&blob); err != nil {
 		t.Fatal(err)
 	}
-	clone := func() *Graph {
-		g, err := ReadFrom(bytes.NewReader(blob.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
 	for _, tc := range []struct {
 		name string
 		move float64 // 0: to a fresh point
@@ -135,26 +161,7 @@ func TestUpdatesKeepRecall(t *testing.T) {
 			if kinds[tc.want] < rounds*(n/2)*95/100 {
 				t.Fatalf("updates by kind %v: want nearly all %d", kinds, tc.want)
 			}
-			rc := map[string]float64{}
-			for _, name := range []string{"AddBatch", "full", "none"} {
-				g := clone()
-				for _, u := range updates {
-					switch name {
-					case "AddBatch":
-						if err := g.AddBatch(u.ids, u.vecs, 2); err != nil {
-							t.Fatal(err)
-						}
-					case "full":
-						applyUpdates(g, u, g.relink)
-					case "none":
-						applyUpdates(g, u, nil)
-					}
-				}
-				if name != "none" {
-					checkLinks(t, g)
-				}
-				rc[name] = recall(g, queries, 10, SearchOptions{Ef: 32})
-			}
+			rc := recallAfterUpdates(t, blob.Bytes(), updates, queries, 2)
 			t.Logf("recall@10 (ef 32) next to moved nodes after %d rounds of updating half of %d: AddBatch %.4f, every node relinked fully %.4f, none relinked %.4f",
 				rounds, n, rc["AddBatch"], rc["full"], rc["none"])
 			if rc["AddBatch"] < 0.97 || rc["AddBatch"] < rc["full"]-0.01 {
@@ -233,26 +240,7 @@ func TestUpdatesKeepRecallOnNearDuplicates(t *testing.T) {
 	if _, err := base.WriteTo(&blob); err != nil {
 		t.Fatal(err)
 	}
-	rc := map[string]float64{}
-	for _, name := range []string{"AddBatch", "full", "none"} {
-		g, err := ReadFrom(bytes.NewReader(blob.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range updates {
-			switch name {
-			case "AddBatch":
-				if err := g.AddBatch(u.ids, u.vecs, 1); err != nil {
-					t.Fatal(err)
-				}
-			case "full":
-				applyUpdates(g, u, g.relink)
-			case "none":
-				applyUpdates(g, u, nil)
-			}
-		}
-		rc[name] = recall(g, queries, 10, SearchOptions{Ef: 32})
-	}
+	rc := recallAfterUpdates(t, blob.Bytes(), updates, queries, 1)
 	t.Logf("recall@10 (ef 32) next to moved nodes after %d rounds of updating half of %d near-duplicates: AddBatch %.4f, every node relinked fully %.4f, none relinked %.4f",
 		rounds, n, rc["AddBatch"], rc["full"], rc["none"])
 	if rc["AddBatch"] < rc["none"]+0.05 || rc["AddBatch"] < rc["full"] {
