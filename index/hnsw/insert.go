@@ -100,11 +100,21 @@ func (g *Graph) insert(b *searchBuf, id uint32, v []float32) {
 	}
 }
 
-// relink rebuilds the neighbour lists of an existing node after its vector
-// changed. The caller holds mu (shared, with wmu shared, or exclusive). The
-// node's old lists are kept for routing during the search and then
-// overwritten, under its stripe lock like an insert's.
-func (g *Graph) relink(b *searchBuf, id uint32) {
+// relink rebuilds the neighbour lists of an existing node from a search
+// at ef_construction, as for a new node. The caller holds mu (shared, with
+// wmu shared, or exclusive). The node's old lists are kept for routing
+// during the search and then overwritten, under its stripe lock like an
+// insert's: for a node whose neighbourhood was deleted (Compact). An
+// updated vector is relinked with relinkFar or relinkLocal (relink.go).
+func (g *Graph) relink(b *searchBuf, id uint32) { g.relinkFrom(b, id, linkFull) }
+
+// relinkFar is relink for a node whose vector moved far (see
+// localMaxMove): the search's choice goes first in its lists and its old
+// neighbours keep the room left, as in a local relink.
+func (g *Graph) relinkFar(b *searchBuf, id uint32) { g.relinkFrom(b, id, linkFar) }
+
+// relinkFrom is relink and relinkFar, searching from the entry point.
+func (g *Graph) relinkFrom(b *searchBuf, id uint32, mode linkMode) {
 	lvl := int(g.level[id])
 	entry, top := g.entry()
 	if entry == id {
@@ -126,7 +136,7 @@ func (g *Graph) relink(b *searchBuf, id uint32) {
 		}
 		return
 	}
-	g.link(b, id, lvl, entry, top, linkFull)
+	g.link(b, id, lvl, entry, top, mode)
 }
 
 // linkMode is how link searches for a node's neighbours and stores them.
@@ -135,6 +145,7 @@ type linkMode int
 const (
 	linkFresh linkMode = iota // a new node: search at ef_construction, merge
 	linkFull                  // a relinked node: search at ef_construction, replace its old lists
+	linkFar                   // a node that moved far: search at ef_construction, merge
 	linkLocal                 // a node that moved a little: search from its old neighbours at relinkEf, merge
 )
 
@@ -172,7 +183,9 @@ func (g *Graph) link(b *searchBuf, id uint32, lvl int, entry uint32, top int, mo
 // setOwn stores ids as id's layer-l list. For a fresh node, a concurrent
 // insert that reached it through a higher layer may already have linked
 // itself here; such links are kept while there is room, so they stay
-// bidirectional (merge). A relinked node's old lists are simply replaced.
+// bidirectional (merge). A moved node's new neighbours go first and its
+// old ones keep the room left (merge); a node relinked after Compact has
+// its lists replaced.
 func (g *Graph) setOwn(id uint32, l int, ids []uint32, merge bool) {
 	mu := g.lock(id)
 	mu.Lock()

@@ -6,8 +6,17 @@ package hnsw
 //   - up to localMaxMove of its length: a local relink (relinkLocal), a
 //     short search from its old neighbourhood whose finds are merged into
 //     its old lists;
-//   - further: a full relink (relink), a search from the entry point at
-//     EfConstruction whose selection replaces its lists, as for a new node.
+//   - further: a far relink (relinkFar), a search from the entry point at
+//     EfConstruction, as for a new node, whose finds are merged into its
+//     old lists too. Replacing the lists instead, as hnswlib does, recalled
+//     far worse on near-duplicate rows: recall@10 at ef 32 next to the
+//     moved rows, mean over twelve sets (three seeds of clustered 48-dim
+//     rows moved to fresh points or by 0.45, near-duplicate clusters at 128
+//     and 384 dims moved by 0.4–0.5; four rounds each updating half the
+//     rows), 0.8472 replaced against 0.9487 merged (general queries 0.8315
+//     against 0.9353; near-duplicates alone 0.62–0.77 against 0.80–0.99;
+//     clustered rows moved to fresh points alike, 0.9975–0.9990 against
+//     0.9970–0.9980).
 //
 // Why: a stream updates existing rows far more often than it adds rows,
 // and each update was relinked like a fresh insert — 36% of the process's
@@ -87,7 +96,7 @@ func relinkKind(old, v []float32) replaced {
 func (g *Graph) relinkLocal(b *searchBuf, id uint32) {
 	entry, top := g.entry()
 	if entry == id || top < 0 {
-		g.relink(b, id) // the entry point itself: see relink
+		g.relinkFar(b, id) // the entry point itself: see relinkFrom
 		return
 	}
 	g.link(b, id, int(g.level[id]), entry, top, linkLocal)

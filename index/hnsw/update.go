@@ -293,5 +293,5 @@ func (g *Graph) relinkShared(id uint32, how replaced) {
 		g.relinkLocal(b, id)
 		return
 	}
-	g.relink(b, id)
+	g.relinkFar(b, id)
 }
