@@ -84,6 +84,21 @@ func applyUpdates(g *Graph, u update, relink func(b *searchBuf, id uint32)) {
 	}
 }
 
+// savedGraph builds a graph of data with workers goroutines and returns
+// it as written by WriteTo, for tests to start copies from.
+func savedGraph(t *testing.T, data [][]float32, workers int) []byte {
+	t.Helper()
+	g := New(len(data[0]), DefaultConfig())
+	if err := g.AddBatch(seqIDs(len(data)), data, workers); err != nil {
+		t.Fatal(err)
+	}
+	var blob bytes.Buffer
+	if _, err := g.WriteTo(&blob); err != nil {
+		t.Fatal(err)
+	}
+	return blob.Bytes()
+}
+
 // recallAfterUpdates applies updates to copies of the graph saved in
 // blob three ways — through AddBatch with workers goroutines, relinking
 // every moved node fully, and with no relink — and returns each one's
@@ -132,14 +147,7 @@ func TestUpdatesKeepRecall(t *testing.T) {
 	const n = 6000
 	const dim, rounds = 48, 6
 	data := clustered(5, n, dim, 20)
-	base := New(dim, DefaultConfig())
-	if err := base.AddBatch(seqIDs(n), data, 2); err != nil {
-		t.Fatal(err)
-	}
-	var blob bytes.Buffer
-	if _, err := base.WriteTo(&blob); err != nil {
-		t.Fatal(err)
-	}
+	blob := savedGraph(t, data, 2)
 	for _, tc := range []struct {
 		name string
 		move float64 // 0: to a fresh point
@@ -161,7 +169,7 @@ func TestUpdatesKeepRecall(t *testing.T) {
 			if kinds[tc.want] < rounds*(n/2)*95/100 {
 				t.Fatalf("updates by kind %v: want nearly all %d", kinds, tc.want)
 			}
-			rc := recallAfterUpdates(t, blob.Bytes(), updates, queries, 2)
+			rc := recallAfterUpdates(t, blob, updates, queries, 2)
 			t.Logf("recall@10 (ef 32) next to moved nodes after %d rounds of updating half of %d: AddBatch %.4f, every node relinked fully %.4f, none relinked %.4f",
 				rounds, n, rc["AddBatch"], rc["full"], rc["none"])
 			if rc["AddBatch"] < 0.97 || rc["AddBatch"] < rc["full"]-0.01 {
@@ -245,15 +253,7 @@ func TestUpdatesKeepRecallOnNearDuplicates(t *testing.T) {
 			if k := relinkKind(data[updates[0].ids[0]], updates[0].vecs[0]); k != tc.want {
 				t.Fatalf("a move of %v relinks as %d, want %d", tc.move, k, tc.want)
 			}
-			base := New(dim, DefaultConfig())
-			if err := base.AddBatch(seqIDs(n), data, 1); err != nil {
-				t.Fatal(err)
-			}
-			var blob bytes.Buffer
-			if _, err := base.WriteTo(&blob); err != nil {
-				t.Fatal(err)
-			}
-			rc := recallAfterUpdates(t, blob.Bytes(), updates, queries, 1)
+			rc := recallAfterUpdates(t, savedGraph(t, data, 1), updates, queries, 1)
 			t.Logf("recall@10 (ef 32) next to moved nodes after %d rounds of updating half of %d near-duplicates: AddBatch %.4f, every node relinked with its lists replaced %.4f, none relinked %.4f",
 				rounds, n, rc["AddBatch"], rc["full"], rc["none"])
 			if rc["AddBatch"] < rc["none"]+0.05 || rc["AddBatch"] < rc["full"]+0.05 {
