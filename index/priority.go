@@ -60,7 +60,7 @@ const (
 
 // workSlices paces one builder round's operations (see builderSlice).
 type workSlices struct {
-	start time.Time // when the current slice began; zero before the first
+	start time.Time // when the current slice began
 	now   func() time.Time
 	sleep func(time.Duration)
 }
@@ -68,11 +68,7 @@ type workSlices struct {
 // next is called before each operation: it pauses once the current slice
 // is used up.
 func (w *workSlices) next() {
-	t := w.now()
-	switch {
-	case w.start.IsZero():
-		w.start = t
-	case t.Sub(w.start) >= builderSlice:
+	if w.now().Sub(w.start) >= builderSlice {
 		w.sleep(builderPause)
 		w.start = w.now()
 	}
@@ -163,7 +159,7 @@ func (c *Collection) yieldToSearches() { c.searches.yield(searchYieldMax) }
 // also pauses between slices of work (see builderSlice). One worker only:
 // the slice is the round's.
 func (c *Collection) yieldInSlices() func() {
-	w := workSlices{now: time.Now, sleep: time.Sleep}
+	w := workSlices{start: time.Now(), now: time.Now, sleep: time.Sleep}
 	if c.searches.pause != nil {
 		w.sleep = c.searches.pause
 	}

@@ -168,14 +168,15 @@ func TestSearchesInFlightAreCounted(t *testing.T) {
 
 // TestWorkSlicesPauseBetweenSlices drives workSlices with a clock that
 // each operation moves by 100 µs: it pauses for builderPause before the
-// operation that would start once builderSlice (250 µs) has passed, so
-// after every third operation, and never before the first.
+// operation that would start once builderSlice (250 µs) has passed since
+// the round began or last paused, so after every third operation.
 func TestWorkSlicesPauseBetweenSlices(t *testing.T) {
 	now := time.Unix(1000, 0)
 	var pauses []int
 	op := 0
 	w := workSlices{
-		now: func() time.Time { return now },
+		start: now,
+		now:   func() time.Time { return now },
 		sleep: func(d time.Duration) {
 			if d != builderPause {
 				t.Errorf("paused %v, want %v", d, builderPause)

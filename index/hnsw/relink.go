@@ -51,13 +51,13 @@ package hnsw
 const (
 	localMaxMove = 0.3
 	// relinkEf is a local relink's candidate list, against EfConstruction
-	// (default 100) for a full one. Ef 24 and 32 measured alike (above);
+	// (default 100) for a far one. Ef 24 and 32 measured alike (above);
 	// 12 against 24, recall@10 at ef 32 averaged over twelve sets (three
 	// seeds of clustered 48-dim data moved by 0.28 and of near-duplicate
 	// clusters at 128 and 384 dims moved by 0.12–0.2, four rounds each
 	// moving half the nodes): next to the moved nodes 0.9474 against
 	// 0.9483, general queries 0.9448 against 0.9500, where the sets' own
-	// spread from seed to seed is ±3 points (a full relink: 0.8923 /
+	// spread from seed to seed is ±3 points (relinking fully with the lists replaced: 0.8923 /
 	// 0.8764). It halves the relink's search, the CPU that set the search
 	// tail while a stream updates rows (issue #18): in `tessera-bench
 	// stream --source kafka://kfake/bench --rounds 4`, three runs each,

@@ -134,7 +134,7 @@ func recallAfterUpdates(t *testing.T, blob []byte, updates []update, queries [][
 
 // TestUpdatesKeepRecall updates half the nodes of a graph in each of six
 // rounds through AddBatch — by moves that take the local relink, and to
-// fresh points anywhere (the full relink) — and checks that recall@10
+// fresh points anywhere (the far relink) — and checks that recall@10
 // against exact search, of queries next to the moved nodes, stays high and
 // within a point of relinking every moved node fully from the entry point.
 // The same updates with no relink at all are the control: their recall
@@ -154,7 +154,7 @@ func TestUpdatesKeepRecall(t *testing.T) {
 		want replaced
 	}{
 		{"small moves, local relink", 0.28, replacedRelinkLocal},
-		{"far moves, full relink", 0, replacedRelink},
+		{"far moves, far relink", 0, replacedRelink},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			updates, queries := updateRounds(9, data, rounds, tc.move)
